@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything Switchboard needs to build, run and test on Debian 12.
+# Idempotent: safe to run again; it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build pkg-config ccache git ca-certificates
+  # gRPC, protobuf, Abseil, c-ares, JSON
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libc-ares-dev nlohmann-json3-dev
+  # the registry and the official etcd API protos (plus what they import)
+  etcd-server golang-etcd-server-dev golang-github-gogo-protobuf-dev
+  golang-github-grpc-ecosystem-grpc-gateway-dev
+  # tests and benchmarks
+  googletest libgtest-dev libgmock-dev libbenchmark-dev dnsmasq-base procps iproute2
+  # npm: the xDS protos ship inside @grpc/grpc-js-xds; the Node client test uses it too
+  nodejs npm
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# Proto files and the Node test client come from npm, versions pinned in
+# third_party/npm/package-lock.json.
+if [ ! -d third_party/npm/node_modules/@grpc/grpc-js-xds/deps ]; then
+  (cd third_party/npm && npm ci --no-audit --no-fund --loglevel=error)
+fi

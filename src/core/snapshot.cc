@@ -1,0 +1,95 @@
+#include "core/snapshot.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace switchboard {
+
+Snapshot::Snapshot(ServiceMap services, int64_t revision)
+    : services_(std::move(services)), revision_(revision) {
+  for (const auto& [name, list] : services_) size_ += list.size();
+}
+
+std::shared_ptr<const Snapshot> Snapshot::Create(std::vector<Instance> instances,
+                                                 int64_t revision) {
+  ServiceMap services;
+  for (Instance& instance : instances) {
+    services[instance.service].push_back(std::move(instance));
+  }
+  for (auto& [name, list] : services) {
+    // Stable so that "last one wins" holds for duplicate addresses.
+    std::stable_sort(list.begin(), list.end(),
+                     [](const Instance& a, const Instance& b) { return a.address < b.address; });
+    std::vector<Instance> unique;
+    unique.reserve(list.size());
+    for (Instance& instance : list) {
+      if (!unique.empty() && unique.back().address == instance.address) {
+        unique.back() = std::move(instance);
+      } else {
+        unique.push_back(std::move(instance));
+      }
+    }
+    list = std::move(unique);
+  }
+  return std::shared_ptr<const Snapshot>(new Snapshot(std::move(services), revision));
+}
+
+std::shared_ptr<const Snapshot> Snapshot::Empty() {
+  static const auto* empty = new std::shared_ptr<const Snapshot>(Create({}));
+  return *empty;
+}
+
+const std::vector<Instance>& Snapshot::Instances(absl::string_view service) const {
+  static const auto* none = new std::vector<Instance>();
+  auto it = services_.find(service);
+  return it == services_.end() ? *none : it->second;
+}
+
+bool Snapshot::HasService(absl::string_view service) const {
+  return services_.find(service) != services_.end();
+}
+
+std::vector<Instance> Snapshot::All() const {
+  std::vector<Instance> all;
+  all.reserve(size_);
+  for (const auto& [name, list] : services_) all.insert(all.end(), list.begin(), list.end());
+  return all;
+}
+
+std::set<std::string> Changeset::Services() const {
+  std::set<std::string> services;
+  for (const auto* list : {&added, &removed, &updated}) {
+    for (const Instance& i : *list) services.insert(i.service);
+  }
+  return services;
+}
+
+std::string Changeset::Summary() const {
+  return absl::StrCat("+", added.size(), " -", removed.size(), " ~", updated.size());
+}
+
+Changeset Diff(const Snapshot& before, const Snapshot& after) {
+  // Both sides are sorted by (service, address): one merge pass.
+  Changeset changes;
+  std::vector<Instance> a = before.All();
+  std::vector<Instance> b = after.All();
+  auto key_less = [](const Instance& x, const Instance& y) {
+    return std::tie(x.service, x.address) < std::tie(y.service, y.address);
+  };
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && key_less(a[i], b[j]))) {
+      changes.removed.push_back(a[i++]);
+    } else if (i == a.size() || key_less(b[j], a[i])) {
+      changes.added.push_back(b[j++]);
+    } else {
+      if (!(a[i].metadata == b[j].metadata)) changes.updated.push_back(b[j]);
+      ++i;
+      ++j;
+    }
+  }
+  return changes;
+}
+
+}  // namespace switchboard
