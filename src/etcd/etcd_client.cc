@@ -1,0 +1,410 @@
+#include "etcd/etcd_client.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/log.h"
+
+namespace switchboard {
+namespace {
+
+constexpr char kComponent[] = "etcd";
+
+// The key just past every key that starts with `prefix`: etcd's range_end
+// for a prefix query ("\0" for the empty prefix means the whole keyspace).
+std::string PrefixEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  for (int i = static_cast<int>(end.size()) - 1; i >= 0; --i) {
+    if (static_cast<unsigned char>(end[i]) < 0xff) {
+      end[i] = static_cast<char>(end[i] + 1);
+      end.resize(i + 1);
+      return end;
+    }
+  }
+  return std::string(1, '\0');
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read etcd ", what, " file ", path));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Errors that say the member is unusable, so another one should be tried.
+bool IsMemberFailure(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+bool IsAuthTokenFailure(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+         absl::StrContains(status.error_message(), "invalid auth token");
+}
+
+}  // namespace
+
+absl::Status EtcdError(absl::string_view endpoint, absl::string_view what,
+                       const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat("etcd ", endpoint, ": ", what, ": ", status.error_message()));
+}
+
+absl::StatusOr<EtcdClientOptions> ParseEtcdEndpoints(absl::string_view endpoints) {
+  EtcdClientOptions options;
+  for (absl::string_view part : absl::StrSplit(endpoints, ',', absl::SkipWhitespace())) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, "https://")) options.tls = true;
+    absl::ConsumePrefix(&part, "http://");
+    absl::ConsumeSuffix(&part, "/");
+    size_t colon = part.rfind(':');
+    if (part.empty() || colon == absl::string_view::npos || colon == 0 ||
+        colon + 1 == part.size() ||
+        part.substr(colon + 1).find_first_not_of("0123456789") != absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "bad etcd endpoint '", part, "' in '", endpoints, "': want host:port[,host:port...]"));
+    }
+    options.endpoints.emplace_back(part);
+  }
+  if (options.endpoints.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no etcd endpoint in '", endpoints, "': want host:port[,host:port...]"));
+  }
+  return options;
+}
+
+// ---- streams ----
+
+template <typename Request, typename Response>
+absl::Status EtcdStream<Request, Response>::Write(const Request& request) {
+  if (!stream_->Write(request)) {
+    return absl::UnavailableError(absl::StrCat("etcd ", endpoint_, ": ", what_, ": stream closed"));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Request, typename Response>
+absl::StatusOr<Response> EtcdStream<Request, Response>::Read() {
+  Response response;
+  if (stream_->Read(&response)) return response;
+  absl::Status status = Finish();
+  if (status.ok()) {
+    return absl::UnavailableError(absl::StrCat("etcd ", endpoint_, ": ", what_, ": stream ended"));
+  }
+  return status;
+}
+
+template <typename Request, typename Response>
+absl::Status EtcdStream<Request, Response>::Finish() {
+  std::lock_guard<std::mutex> lock(finish_mu_);
+  if (!finished_) {
+    finished_ = true;
+    stream_->WritesDone();
+    // Drain so that Finish() does not wait on unread messages.
+    Response ignored;
+    while (stream_->Read(&ignored)) {
+    }
+    grpc::Status status = stream_->Finish();
+    final_status_ = status.ok() ? absl::OkStatus() : EtcdError(endpoint_, what_, status);
+  }
+  return final_status_;
+}
+
+template class EtcdStream<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>;
+template class EtcdStream<etcdserverpb::LeaseKeepAliveRequest,
+                          etcdserverpb::LeaseKeepAliveResponse>;
+
+// ---- client ----
+
+absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(EtcdClientOptions options) {
+  if (options.endpoints.empty()) {
+    return absl::InvalidArgumentError("etcd client: no endpoints given");
+  }
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  bool tls = options.tls || !options.ca_file.empty() || !options.cert_file.empty();
+  if (tls) {
+    grpc::SslCredentialsOptions ssl;
+    if (!options.ca_file.empty()) {
+      auto ca = ReadFile(options.ca_file, "CA");
+      if (!ca.ok()) return ca.status();
+      ssl.pem_root_certs = *ca;
+    }
+    if (!options.cert_file.empty() || !options.key_file.empty()) {
+      auto cert = ReadFile(options.cert_file, "client certificate");
+      if (!cert.ok()) return cert.status();
+      auto key = ReadFile(options.key_file, "client key");
+      if (!key.ok()) return key.status();
+      ssl.pem_cert_chain = *cert;
+      ssl.pem_private_key = *key;
+    }
+    credentials = grpc::SslCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+
+  std::unique_ptr<EtcdClient> client(new EtcdClient(std::move(options)));
+  for (const std::string& endpoint : client->options_.endpoints) {
+    grpc::ChannelArguments args;
+    int backoff_ms = static_cast<int>(absl::ToInt64Milliseconds(client->options_.max_reconnect_backoff));
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(100, backoff_ms));
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(100, backoff_ms));
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
+    // Detects a member that stopped answering (frozen, partitioned) on long
+    // streams. etcd refuses pings more often than every 5 s.
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 3000);
+    args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    args.SetMaxReceiveMessageSize(64 << 20);
+    // Each client gets its own connection rather than sharing a subchannel
+    // with other clients in the process: failures stay independent.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    Member m;
+    m.endpoint = endpoint;
+    m.channel = grpc::CreateCustomChannel(endpoint, credentials, args);
+    m.kv = etcdserverpb::KV::NewStub(m.channel);
+    m.watch = etcdserverpb::Watch::NewStub(m.channel);
+    m.lease = etcdserverpb::Lease::NewStub(m.channel);
+    m.auth = etcdserverpb::Auth::NewStub(m.channel);
+    client->members_.push_back(std::move(m));
+  }
+  if (!client->options_.username.empty()) {
+    // Authenticate eagerly so that bad credentials fail at start-up, clearly.
+    absl::Status status;
+    for (Member& member : client->members_) {
+      status = client->Authenticate(member);
+      if (status.ok() || status.code() != absl::StatusCode::kUnavailable) break;
+    }
+    if (!status.ok()) return status;
+  }
+  return client;
+}
+
+absl::Status EtcdClient::Authenticate(Member& member) {
+  etcdserverpb::AuthenticateRequest request;
+  request.set_name(options_.username);
+  request.set_password(options_.password);
+  etcdserverpb::AuthenticateResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.request_timeout));
+  grpc::Status status = member.auth->Authenticate(&context, request, &response);
+  if (!status.ok()) {
+    return EtcdError(member.endpoint, absl::StrCat("Authenticate as ", options_.username), status);
+  }
+  std::lock_guard<std::mutex> lock(token_mu_);
+  token_ = response.token();
+  return absl::OkStatus();
+}
+
+std::unique_ptr<grpc::ClientContext> EtcdClient::NewContext(bool with_deadline) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (with_deadline) {
+    context->set_deadline(absl::ToChronoTime(absl::Now() + options_.request_timeout));
+  }
+  std::lock_guard<std::mutex> lock(token_mu_);
+  if (!token_.empty()) context->AddMetadata("token", token_);
+  return context;
+}
+
+void EtcdClient::MarkFailed(size_t index) {
+  if (members_.size() < 2) return;
+  size_t next = (index + 1) % members_.size();
+  if (current_.compare_exchange_strong(index, next)) {
+    SB_LOG(kWarn, kComponent, "member ", members_[index].endpoint, " failed; using ",
+           members_[next].endpoint);
+  }
+}
+
+std::string EtcdClient::current_endpoint() const { return members_[CurrentIndex()].endpoint; }
+
+template <typename Call>
+absl::Status EtcdClient::Unary(absl::string_view what, Call call) {
+  grpc::Status last;
+  size_t index = CurrentIndex();
+  bool reauthenticated = false;
+  for (size_t tries = 0; tries < members_.size(); ++tries) {
+    Member& member = members_[index];
+    auto context = NewContext(/*with_deadline=*/true);
+    last = call(member, context.get());
+    if (last.ok()) return absl::OkStatus();
+    if (!options_.username.empty() && !reauthenticated && IsAuthTokenFailure(last)) {
+      reauthenticated = true;
+      if (Authenticate(member).ok()) {
+        --tries;
+        continue;
+      }
+    }
+    if (!IsMemberFailure(last)) return EtcdError(member.endpoint, what, last);
+    MarkFailed(index);
+    if (tries + 1 == members_.size()) return EtcdError(member.endpoint, what, last);
+    index = (index + 1) % members_.size();
+  }
+  return EtcdError(members_[index].endpoint, what, last);
+}
+
+absl::StatusOr<RangeResult> EtcdClient::Get(absl::string_view key) {
+  etcdserverpb::RangeRequest request;
+  request.set_key(std::string(key));
+  etcdserverpb::RangeResponse response;
+  absl::Status status = Unary(absl::StrCat("Range ", key), [&](Member& m, grpc::ClientContext* c) {
+    return m.kv->Range(c, request, &response);
+  });
+  if (!status.ok()) return status;
+  RangeResult result;
+  result.revision = response.header().revision();
+  for (const auto& kv : response.kvs()) {
+    result.kvs.push_back({kv.key(), kv.value(), kv.create_revision(), kv.mod_revision(), kv.lease()});
+  }
+  return result;
+}
+
+absl::StatusOr<RangeResult> EtcdClient::GetPrefix(absl::string_view prefix, int64_t revision) {
+  etcdserverpb::RangeRequest request;
+  request.set_key(prefix.empty() ? std::string(1, '\0') : std::string(prefix));
+  request.set_range_end(PrefixEnd(prefix));
+  request.set_revision(revision);
+  etcdserverpb::RangeResponse response;
+  absl::Status status =
+      Unary(absl::StrCat("Range prefix '", prefix, "'"), [&](Member& m, grpc::ClientContext* c) {
+        return m.kv->Range(c, request, &response);
+      });
+  if (!status.ok()) return status;
+  RangeResult result;
+  result.revision = response.header().revision();
+  result.kvs.reserve(response.kvs_size());
+  for (const auto& kv : response.kvs()) {
+    result.kvs.push_back({kv.key(), kv.value(), kv.create_revision(), kv.mod_revision(), kv.lease()});
+  }
+  return result;
+}
+
+absl::StatusOr<int64_t> EtcdClient::Put(absl::string_view key, absl::string_view value,
+                                        int64_t lease) {
+  etcdserverpb::PutRequest request;
+  request.set_key(std::string(key));
+  request.set_value(std::string(value));
+  request.set_lease(lease);
+  etcdserverpb::PutResponse response;
+  absl::Status status = Unary(absl::StrCat("Put ", key), [&](Member& m, grpc::ClientContext* c) {
+    return m.kv->Put(c, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response.header().revision();
+}
+
+absl::StatusOr<int64_t> EtcdClient::Delete(absl::string_view key) {
+  etcdserverpb::DeleteRangeRequest request;
+  request.set_key(std::string(key));
+  etcdserverpb::DeleteRangeResponse response;
+  absl::Status status = Unary(absl::StrCat("Delete ", key), [&](Member& m, grpc::ClientContext* c) {
+    return m.kv->DeleteRange(c, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response.deleted();
+}
+
+absl::StatusOr<int64_t> EtcdClient::DeletePrefix(absl::string_view prefix) {
+  etcdserverpb::DeleteRangeRequest request;
+  request.set_key(prefix.empty() ? std::string(1, '\0') : std::string(prefix));
+  request.set_range_end(PrefixEnd(prefix));
+  etcdserverpb::DeleteRangeResponse response;
+  absl::Status status = Unary(absl::StrCat("Delete prefix '", prefix, "'"),
+                              [&](Member& m, grpc::ClientContext* c) {
+                                return m.kv->DeleteRange(c, request, &response);
+                              });
+  if (!status.ok()) return status;
+  return response.deleted();
+}
+
+absl::StatusOr<etcdserverpb::TxnResponse> EtcdClient::Txn(const etcdserverpb::TxnRequest& request) {
+  etcdserverpb::TxnResponse response;
+  absl::Status status = Unary("Txn", [&](Member& m, grpc::ClientContext* c) {
+    return m.kv->Txn(c, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::Status EtcdClient::Compact(int64_t revision) {
+  etcdserverpb::CompactionRequest request;
+  request.set_revision(revision);
+  request.set_physical(true);
+  etcdserverpb::CompactionResponse response;
+  return Unary(absl::StrCat("Compact to ", revision), [&](Member& m, grpc::ClientContext* c) {
+    return m.kv->Compact(c, request, &response);
+  });
+}
+
+absl::StatusOr<int64_t> EtcdClient::LeaseGrant(absl::Duration ttl) {
+  etcdserverpb::LeaseGrantRequest request;
+  request.set_ttl(std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(ttl, absl::Seconds(1)))));
+  etcdserverpb::LeaseGrantResponse response;
+  absl::Status status = Unary("LeaseGrant", [&](Member& m, grpc::ClientContext* c) {
+    return m.lease->LeaseGrant(c, request, &response);
+  });
+  if (!status.ok()) return status;
+  if (!response.error().empty()) {
+    return absl::InternalError(
+        absl::StrCat("etcd ", current_endpoint(), ": LeaseGrant: ", response.error()));
+  }
+  return response.id();
+}
+
+absl::Status EtcdClient::LeaseRevoke(int64_t lease) {
+  etcdserverpb::LeaseRevokeRequest request;
+  request.set_id(lease);
+  etcdserverpb::LeaseRevokeResponse response;
+  return Unary(absl::StrCat("LeaseRevoke ", absl::Hex(lease)),
+               [&](Member& m, grpc::ClientContext* c) {
+                 return m.lease->LeaseRevoke(c, request, &response);
+               });
+}
+
+absl::StatusOr<absl::Duration> EtcdClient::LeaseTimeToLive(int64_t lease) {
+  etcdserverpb::LeaseTimeToLiveRequest request;
+  request.set_id(lease);
+  etcdserverpb::LeaseTimeToLiveResponse response;
+  absl::Status status = Unary(absl::StrCat("LeaseTimeToLive ", absl::Hex(lease)),
+                              [&](Member& m, grpc::ClientContext* c) {
+                                return m.lease->LeaseTimeToLive(c, request, &response);
+                              });
+  if (!status.ok()) return status;
+  return absl::Seconds(response.ttl());
+}
+
+absl::StatusOr<std::unique_ptr<LeaseKeepAliveStream>> EtcdClient::LeaseKeepAlive() {
+  size_t index = CurrentIndex();
+  Member& member = members_[index];
+  auto context = NewContext(/*with_deadline=*/false);
+  auto stream = member.lease->LeaseKeepAlive(context.get());
+  if (!stream) {
+    MarkFailed(index);
+    return absl::UnavailableError(absl::StrCat("etcd ", member.endpoint, ": LeaseKeepAlive: cannot open stream"));
+  }
+  return std::make_unique<LeaseKeepAliveStream>(std::move(context), std::move(stream),
+                                                member.endpoint, "LeaseKeepAlive");
+}
+
+absl::StatusOr<std::unique_ptr<WatchStream>> EtcdClient::Watch(
+    const etcdserverpb::WatchCreateRequest& create) {
+  size_t index = CurrentIndex();
+  Member& member = members_[index];
+  auto context = NewContext(/*with_deadline=*/false);
+  auto raw = member.watch->Watch(context.get());
+  auto stream = std::make_unique<WatchStream>(std::move(context), std::move(raw), member.endpoint,
+                                              absl::StrCat("Watch '", create.key(), "'"));
+  etcdserverpb::WatchRequest request;
+  *request.mutable_create_request() = create;
+  absl::Status status = stream->Write(request);
+  if (!status.ok()) {
+    MarkFailed(index);
+    return status;
+  }
+  return stream;
+}
+
+}  // namespace switchboard
