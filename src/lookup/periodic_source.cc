@@ -21,6 +21,29 @@ BackoffOptions ErrorBackoff(const PeriodicOptions& options) {
 
 }  // namespace
 
+absl::StatusOr<PeriodicOptions> PeriodicOptionsFromUri(const SourceUri& uri,
+                                                       PeriodicOptions defaults) {
+  PeriodicOptions options = defaults;
+  absl::StatusOr<absl::Duration> interval = DurationParam(uri, "interval", defaults.interval);
+  if (!interval.ok()) return interval.status();
+  options.interval = *interval;
+  absl::StatusOr<absl::Duration> timeout = DurationParam(uri, "timeout", defaults.timeout);
+  if (!timeout.ok()) return timeout.status();
+  options.timeout = *timeout;
+  absl::StatusOr<absl::Duration> max_backoff =
+      DurationParam(uri, "max_backoff", defaults.max_backoff);
+  if (!max_backoff.ok()) return max_backoff.status();
+  options.max_backoff = *max_backoff;
+  absl::StatusOr<double> jitter = DoubleParam(uri, "jitter", defaults.jitter);
+  if (!jitter.ok()) return jitter.status();
+  if (*jitter < 0 || *jitter > 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("source '", uri.text, "': jitter=", *jitter, " is not within 0..1"));
+  }
+  options.jitter = *jitter;
+  return options;
+}
+
 RefreshPolicy::RefreshPolicy(const PeriodicOptions& options, uint64_t seed)
     : options_(options), backoff_(ErrorBackoff(options), seed), rng_(seed ^ 0x5eed) {}
 

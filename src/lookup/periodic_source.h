@@ -43,6 +43,7 @@
 #include "common/backoff.h"
 #include "core/instance.h"
 #include "core/lookup_source.h"
+#include "lookup/source_uri.h"
 
 namespace switchboard {
 
@@ -61,6 +62,14 @@ struct PeriodicOptions {
   // last good one like an error (false).
   bool empty_on_nonexistent = true;
 };
+
+// The query parameters every pull source takes: interval, timeout, jitter,
+// max_backoff (e.g. "?interval=2s&timeout=500ms&jitter=0.2"). Unset ones
+// keep their value from `defaults`.
+inline constexpr absl::string_view kPeriodicParams[] = {"interval", "timeout", "jitter",
+                                                        "max_backoff"};
+absl::StatusOr<PeriodicOptions> PeriodicOptionsFromUri(const SourceUri& uri,
+                                                       PeriodicOptions defaults = {});
 
 // What one fetch found.
 struct FetchResult {

@@ -13,7 +13,7 @@ namespace switchboard {
 namespace {
 
 constexpr absl::string_view kForms =
-    "  etcd://host:port[,host:port...]/key/prefix/\n"
+    "  etcd://host:port[,host:port...]/[key/prefix/]\n"
     "  dns:///name[:port]\n"
     "  dns://server[:port]/name[:port]\n"
     "  dns+srv:///_service._proto.domain\n"
@@ -128,8 +128,11 @@ absl::StatusOr<SourceUri> ParseSourceUri(absl::string_view uri) {
         if (!hp.ok()) return Bad(uri, absl::StrCat("etcd endpoint ", hp.status().message()));
         out.servers.push_back(*std::move(hp));
       }
-      if (path->empty()) return Bad(uri, "etcd needs a key prefix after the endpoints, e.g. /services/");
-      out.target = *std::move(path);
+      // The '/' after the endpoints separates; the rest is the prefix, as
+      // written ("" by default, as grpc-go; "//sb/" for keys under "/sb/").
+      absl::string_view prefix = *path;
+      absl::ConsumePrefix(&prefix, "/");
+      out.target = std::string(prefix);
       break;
     }
     case SourceUri::Scheme::kDns: {

@@ -2,7 +2,7 @@
 // the control plane and the demo all take sources in this form.
 //
 // Accepted forms (query parameters after '?', see docs/sources.md):
-//   etcd://host:port[,host:port...]/key/prefix/   instances registered in etcd
+//   etcd://host:port[,host:port...]/[key/prefix/] instances registered in etcd
 //   dns:///name[:port]                          A/AAAA, system resolvers
 //   dns://server[:port]/name[:port]             A/AAAA, asking `server`
 //   dns+srv:///_service._proto.domain           SRV, system resolvers
@@ -44,7 +44,9 @@ struct SourceUri {
   // etcd: the endpoints (at least one). dns, dns+srv: the DNS server to ask
   // (port 53 unless given), or none for the system's resolvers. file: none.
   std::vector<HostPort> servers;
-  // etcd: the key prefix, with its leading '/' ("/services/").
+  // etcd: the key prefix: what follows the '/' after the endpoints
+  // ("etcd://h:2379/" -> "", "etcd://h:2379/sb/" -> "sb/",
+  // "etcd://h:2379//sb/" -> "/sb/"); keys are <prefix><service>/<address>.
   // dns: the host name. dns+srv: the SRV name. file: the absolute path.
   std::string target;
   // dns: the port instances listen on (443 when not given, as gRPC does).

@@ -17,12 +17,17 @@ TEST(SourceUriTest, EtcdWithSeveralEndpointsAndPrefix) {
   EXPECT_EQ(uri->servers[0], (HostPort{"127.0.0.1", 2379}));
   EXPECT_EQ(uri->servers[1], (HostPort{"::1", 23790}));
   EXPECT_EQ(uri->servers[2], (HostPort{"etcd.test", 2379}));
-  EXPECT_EQ(uri->target, "/switchboard/services/");
+  EXPECT_EQ(uri->target, "switchboard/services/");
+}
+
+TEST(SourceUriTest, EtcdPrefixIsWhatFollowsTheSeparatingSlash) {
+  EXPECT_EQ(ParseSourceUri("etcd://127.0.0.1:2379")->target, "");
+  EXPECT_EQ(ParseSourceUri("etcd://127.0.0.1:2379/")->target, "");
+  EXPECT_EQ(ParseSourceUri("etcd://127.0.0.1:2379//sb/?service=greeter")->target, "/sb/");
 }
 
 TEST(SourceUriTest, EtcdNeedsEndpointsAndPrefix) {
   EXPECT_THAT(ParseSourceUri("etcd:///services/").status().message(), HasSubstr("endpoint"));
-  EXPECT_THAT(ParseSourceUri("etcd://127.0.0.1:2379").status().message(), HasSubstr("key prefix"));
   EXPECT_THAT(ParseSourceUri("etcd://127.0.0.1:0/p").status().message(), HasSubstr("1..65535"));
 }
 
