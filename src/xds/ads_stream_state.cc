@@ -1,0 +1,203 @@
+#include "xds/ads_stream_state.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace switchboard::xds {
+namespace {
+
+using Severity = AdsStreamState::Event::Severity;
+
+void Emit(AdsStreamState::Step& step, Severity severity, std::string message) {
+  step.events.push_back({severity, std::move(message)});
+}
+
+// LDS and CDS: a name left out of a state-of-the-world response does not
+// exist. Also the only types for which an empty first request is a wildcard.
+bool AbsenceMeansDeleted(ResourceKind kind) {
+  return kind == ResourceKind::kListener || kind == ResourceKind::kCluster;
+}
+
+}  // namespace
+
+AdsStreamState::AdsStreamState(std::string peer) : peer_(std::move(peer)) {}
+
+std::string AdsStreamState::Describe() const {
+  if (!node_seen_) return absl::StrCat("stream from ", peer_);
+  return absl::StrCat("node \"", node_id_, "\" (", user_agent_, ") at ", peer_);
+}
+
+AdsStreamState::TypeStatus AdsStreamState::Status(ResourceKind kind) const {
+  auto it = types_.find(kind);
+  return it == types_.end() ? TypeStatus{} : it->second.status;
+}
+
+std::vector<std::string> AdsStreamState::SubscribedNames(ResourceKind kind, const TypeState& state,
+                                                         const ResourceCatalog& catalog) const {
+  if (state.status.wildcard) return catalog.Names(kind);
+  return {state.status.names.begin(), state.status.names.end()};
+}
+
+std::string AdsStreamState::VersionFor(ResourceKind kind, const TypeState& state,
+                                       const ResourceCatalog& catalog) const {
+  uint64_t hash = Fnv1a64(TypeUrl(kind));
+  for (const std::string& name : SubscribedNames(kind, state, catalog)) {
+    const ServedResource* resource = catalog.Find(kind, name, capabilities_);
+    hash = Fnv1a64(name, hash);
+    hash = Fnv1a64(resource == nullptr ? absl::string_view("-") : resource->version, hash);
+  }
+  return absl::StrFormat("%016x", hash);
+}
+
+bool AdsStreamState::Touches(ResourceKind kind, const TypeState& state,
+                             const std::set<std::string>& changed_services) const {
+  if (state.status.wildcard) return !changed_services.empty();
+  for (const std::string& name : state.status.names) {
+    std::optional<std::string> service = ServiceOfResourceName(kind, name);
+    if (service.has_value() && changed_services.count(*service) > 0) return true;
+  }
+  return false;
+}
+
+DiscoveryResponse AdsStreamState::Respond(ResourceKind kind, TypeState& state,
+                                          const ResourceCatalog& catalog, absl::Time now,
+                                          Step& step) {
+  DiscoveryResponse response;
+  response.set_type_url(std::string(TypeUrl(kind)));
+  response.mutable_control_plane()->set_identifier("switchboard");
+  std::vector<std::string> missing;
+  for (const std::string& name : SubscribedNames(kind, state, catalog)) {
+    const ServedResource* resource = catalog.Find(kind, name, capabilities_);
+    if (resource == nullptr) {
+      if (state.reported_missing.insert(name).second) missing.push_back(name);
+      continue;
+    }
+    state.reported_missing.erase(name);
+    *response.add_resources() = resource->resource;
+  }
+  if (!missing.empty()) {
+    Emit(step, Severity::kWarn,
+         absl::StrCat(Describe(), " asked for ", ShortName(kind), " \"",
+                      absl::StrJoin(missing, "\", \""), "\": no such service",
+                      AbsenceMeansDeleted(kind) ? " (answered as does-not-exist)" : ""));
+  }
+  response.set_version_info(VersionFor(kind, state, catalog));
+  response.set_nonce(absl::StrCat(next_nonce_++));
+
+  TypeStatus& status = state.status;
+  status.sent_version = response.version_info();
+  status.sent_nonce = response.nonce();
+  status.awaiting_ack = true;
+  status.responses_sent++;
+  state.needs_response = false;
+  state.sent_at = now;
+  state.unacked_reported = false;
+  Emit(step, Severity::kDebug,
+       absl::StrCat("sending ", ShortName(kind), " version ", status.sent_version, " (",
+                    response.resources_size(), " resources, nonce ", status.sent_nonce, ") to ",
+                    Describe()));
+  return response;
+}
+
+AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
+                                               const ResourceCatalog* catalog, absl::Time now) {
+  Step step;
+  if (!node_seen_ && request.has_node()) {
+    node_seen_ = true;
+    node_id_ = request.node().id();
+    capabilities_ = CapabilitiesOf(request.node());
+    user_agent_ = capabilities_.description;
+    Emit(step, Severity::kInfo,
+         absl::StrCat("new ADS stream: ", Describe(),
+                      capabilities_.ring_hash ? "" : "; RING_HASH tailored to ROUND_ROBIN"));
+  }
+
+  std::optional<ResourceKind> kind = KindOfTypeUrl(request.type_url());
+  if (!kind.has_value()) {
+    if (reported_unknown_types_.insert(request.type_url()).second) {
+      Emit(step, Severity::kWarn,
+           absl::StrCat(Describe(), " asked for resource type \"", request.type_url(),
+                        "\", which this server does not serve; ignored"));
+    }
+    return step;
+  }
+
+  auto [it, first] = types_.try_emplace(*kind);
+  TypeState& state = it->second;
+  TypeStatus& status = state.status;
+
+  if (!request.response_nonce().empty()) {
+    if (request.response_nonce() != status.sent_nonce) {
+      Emit(step, Severity::kDebug,
+           absl::StrCat(Describe(), ": stale ", ShortName(*kind), " request (nonce ",
+                        request.response_nonce(), ", latest ", status.sent_nonce, "); ignored"));
+      return step;
+    }
+    status.awaiting_ack = false;
+    if (request.has_error_detail()) {
+      status.nacks++;
+      status.nacked_version = status.sent_version;
+      status.last_nack_error = request.error_detail().message();
+      Emit(step, Severity::kWarn,
+           absl::StrCat(Describe(), " rejected (NACK) ", ShortName(*kind), " version ",
+                        status.sent_version, ": ", request.error_detail().message(),
+                        "; it keeps using version \"", request.version_info(), "\""));
+    } else {
+      status.acked_version = request.version_info();
+      Emit(step, Severity::kDebug,
+           absl::StrCat(Describe(), " accepted ", ShortName(*kind), " version ",
+                        request.version_info()));
+    }
+  }
+
+  std::set<std::string> names(request.resource_names().begin(), request.resource_names().end());
+  bool wildcard = status.wildcard;
+  if (first) wildcard = names.empty() && AbsenceMeansDeleted(*kind);
+  else if (!names.empty()) wildcard = false;
+  bool subscription_changed = first || names != status.names || wildcard != status.wildcard;
+  status.subscribed = true;
+  status.names = std::move(names);
+  status.wildcard = wildcard;
+  if (!subscription_changed) return step;
+
+  if (catalog == nullptr) {
+    state.needs_response = true;
+    return step;
+  }
+  step.responses.push_back(Respond(*kind, state, *catalog, now, step));
+  return step;
+}
+
+AdsStreamState::Step AdsStreamState::OnCatalogChange(const ResourceCatalog& catalog,
+                                                     const std::set<std::string>& changed_services,
+                                                     absl::Time now) {
+  Step step;
+  for (auto& [kind, state] : types_) {
+    if (!state.needs_response) {
+      if (!Touches(kind, state, changed_services)) continue;
+      if (VersionFor(kind, state, catalog) == state.status.sent_version) continue;
+    }
+    step.responses.push_back(Respond(kind, state, catalog, now, step));
+  }
+  return step;
+}
+
+AdsStreamState::Step AdsStreamState::CheckUnacked(absl::Time now, absl::Duration ack_timeout) {
+  Step step;
+  for (auto& [kind, state] : types_) {
+    if (!state.status.awaiting_ack || state.unacked_reported) continue;
+    if (now - state.sent_at < ack_timeout) continue;
+    state.unacked_reported = true;
+    Emit(step, Severity::kWarn,
+         absl::StrCat(Describe(), " has not acknowledged ", ShortName(kind), " version ",
+                      state.status.sent_version, " (nonce ", state.status.sent_nonce, ") for ",
+                      absl::FormatDuration(now - state.sent_at),
+                      "; is the client stuck? Other streams are not affected"));
+  }
+  return step;
+}
+
+}  // namespace switchboard::xds

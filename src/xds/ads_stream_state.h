@@ -1,0 +1,136 @@
+// The protocol state of one ADS stream (state-of-the-world variant), with no
+// I/O: subscriptions per resource type, the version and nonce last sent,
+// ACK/NACK bookkeeping, and which responses a request or a catalog change
+// calls for. The transport (ads_server.h) feeds it requests and catalogs and
+// writes out what it returns; unit tests drive it directly.
+//
+// Rules it implements:
+//   - A request whose response_nonce is not the last one sent for its type
+//     is stale and ignored (the client has a newer response in flight).
+//   - A request with error_detail is a NACK: reported, nothing resent; the
+//     client keeps the last version it accepted until a new one comes.
+//   - A request whose names differ from the current subscription is
+//     answered at once with the subscribed resources that exist. For LDS
+//     and CDS, leaving a name out of the answer tells the client it does
+//     not exist, so a client asking for an unknown service fails fast.
+//   - A catalog change is sent only to streams subscribed to a changed
+//     resource, and only when the version for that type actually differs.
+//   - Requests that arrive before the first catalog are answered when it
+//     comes.
+//   - Resource types this server does not serve are reported and ignored.
+//
+// Example:
+//   AdsStreamState stream("ipv4:127.0.0.1:4242");
+//   AdsStreamState::Step step = stream.OnRequest(request, catalog.get(), absl::Now());
+//   for (auto& response : step.responses) Write(response);
+//   for (auto& event : step.events) Log(event);
+//
+// Threading: not thread-safe; the transport serialises calls per stream.
+#ifndef SWITCHBOARD_XDS_ADS_STREAM_STATE_H_
+#define SWITCHBOARD_XDS_ADS_STREAM_STATE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "envoy/service/discovery/v3/discovery.pb.h"
+#include "xds/client_capabilities.h"
+#include "xds/resource_builder.h"
+#include "xds/resource_catalog.h"
+
+namespace switchboard::xds {
+
+using envoy::service::discovery::v3::DiscoveryRequest;
+using envoy::service::discovery::v3::DiscoveryResponse;
+
+class AdsStreamState {
+ public:
+  // Something worth telling an operator; the transport logs it.
+  struct Event {
+    enum class Severity { kDebug, kInfo, kWarn };
+    Severity severity = Severity::kInfo;
+    std::string message;
+  };
+  // What one input calls for.
+  struct Step {
+    std::vector<DiscoveryResponse> responses;
+    std::vector<Event> events;
+  };
+  // One resource type's state, for tests and status pages.
+  struct TypeStatus {
+    bool subscribed = false;
+    bool wildcard = false;
+    std::set<std::string> names;
+    std::string sent_version;  // last version sent ("" before any)
+    std::string sent_nonce;
+    bool awaiting_ack = false;
+    std::string acked_version;   // last version the client accepted
+    std::string nacked_version;  // last version it rejected ("" if none)
+    std::string last_nack_error;
+    uint64_t responses_sent = 0;
+    uint64_t nacks = 0;
+  };
+
+  // `peer` names the stream in events until the client's node id is known.
+  explicit AdsStreamState(std::string peer);
+
+  // One request from the client. `catalog` is null before the first one is
+  // built.
+  Step OnRequest(const DiscoveryRequest& request, const ResourceCatalog* catalog, absl::Time now);
+  // A new catalog; `changed_services` are those whose resources differ from
+  // the previous catalog (ChangedServices()).
+  Step OnCatalogChange(const ResourceCatalog& catalog, const std::set<std::string>& changed_services,
+                       absl::Time now);
+  // Reports (once per response) responses not acknowledged within
+  // `ack_timeout`: a client that stopped processing its stream.
+  Step CheckUnacked(absl::Time now, absl::Duration ack_timeout);
+
+  // The node id the client sent ("" until its first request).
+  const std::string& node_id() const { return node_id_; }
+  // "node <id> (<user agent>) at <peer>" for messages.
+  std::string Describe() const;
+  const ClientCapabilities& capabilities() const { return capabilities_; }
+  TypeStatus Status(ResourceKind kind) const;
+
+ private:
+  struct TypeState {
+    TypeStatus status;
+    // Answer at the first catalog even if none of the names changed (the
+    // subscription changed while there was no catalog).
+    bool needs_response = false;
+    absl::Time sent_at;
+    bool unacked_reported = false;
+    // Unknown names already reported, so a client retrying is not logged
+    // again and again.
+    std::set<std::string> reported_missing;
+  };
+
+  // The response for `kind` with the current subscription; sets the state
+  // as sent.
+  DiscoveryResponse Respond(ResourceKind kind, TypeState& state, const ResourceCatalog& catalog,
+                            absl::Time now, Step& step);
+  // The version the client would get for `kind` now, without sending.
+  std::string VersionFor(ResourceKind kind, const TypeState& state,
+                         const ResourceCatalog& catalog) const;
+  std::vector<std::string> SubscribedNames(ResourceKind kind, const TypeState& state,
+                                           const ResourceCatalog& catalog) const;
+  bool Touches(ResourceKind kind, const TypeState& state,
+               const std::set<std::string>& changed_services) const;
+
+  std::string peer_;
+  std::string node_id_;
+  std::string user_agent_;
+  bool node_seen_ = false;
+  ClientCapabilities capabilities_;
+  std::map<ResourceKind, TypeState> types_;
+  std::set<std::string> reported_unknown_types_;
+  uint64_t next_nonce_ = 1;
+};
+
+}  // namespace switchboard::xds
+
+#endif  // SWITCHBOARD_XDS_ADS_STREAM_STATE_H_

@@ -1,0 +1,259 @@
+#include "xds/ads_stream_state.h"
+
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace switchboard::xds {
+namespace {
+
+using ::testing::HasSubstr;
+using Severity = AdsStreamState::Event::Severity;
+
+Instance Make(std::string service, std::string address, uint32_t weight = 1) {
+  Instance i;
+  i.service = std::move(service);
+  i.address = std::move(address);
+  i.metadata.weight = weight;
+  return i;
+}
+
+CatalogPtr CatalogOf(std::vector<Instance> instances, PolicyTable policies = {}) {
+  return ResourceCatalog::Build(*Snapshot::Create(std::move(instances)), policies, {});
+}
+
+DiscoveryRequest Request(ResourceKind kind, std::vector<std::string> names,
+                         std::string version = "", std::string nonce = "") {
+  DiscoveryRequest request;
+  request.set_type_url(std::string(TypeUrl(kind)));
+  for (auto& name : names) request.add_resource_names(name);
+  request.set_version_info(version);
+  request.set_response_nonce(nonce);
+  return request;
+}
+
+DiscoveryRequest WithNode(DiscoveryRequest request, std::string id = "client-1",
+                          std::string agent = "gRPC C-core linux",
+                          std::string agent_version = "C-core 29.0.0") {
+  request.mutable_node()->set_id(id);
+  request.mutable_node()->set_user_agent_name(agent);
+  request.mutable_node()->set_user_agent_version(agent_version);
+  return request;
+}
+
+// The ACK of `response`.
+DiscoveryRequest Ack(ResourceKind kind, std::vector<std::string> names,
+                     const DiscoveryResponse& response) {
+  return Request(kind, std::move(names), response.version_info(), response.nonce());
+}
+
+bool HasEvent(const AdsStreamState::Step& step, Severity severity, const std::string& text) {
+  for (const auto& event : step.events) {
+    if (event.severity == severity && event.message.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+class AdsStreamStateTest : public ::testing::Test {
+ protected:
+  absl::Time now_ = absl::FromUnixSeconds(1000);
+  CatalogPtr catalog_ = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2")});
+};
+
+TEST_F(AdsStreamStateTest, FirstRequestIsAnsweredAndAckIsNot) {
+  AdsStreamState stream("peer-1");
+  auto step = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"greeter"})),
+                               catalog_.get(), now_);
+  EXPECT_TRUE(HasEvent(step, Severity::kInfo, "client-1"));
+  ASSERT_EQ(step.responses.size(), 1u);
+  const DiscoveryResponse& response = step.responses[0];
+  EXPECT_EQ(response.type_url(), kListenerType);
+  ASSERT_EQ(response.resources_size(), 1);
+  EXPECT_FALSE(response.version_info().empty());
+  EXPECT_FALSE(response.nonce().empty());
+  EXPECT_TRUE(stream.Status(ResourceKind::kListener).awaiting_ack);
+
+  auto ack = stream.OnRequest(Ack(ResourceKind::kListener, {"greeter"}, response), catalog_.get(), now_);
+  EXPECT_TRUE(ack.responses.empty());
+  auto status = stream.Status(ResourceKind::kListener);
+  EXPECT_FALSE(status.awaiting_ack);
+  EXPECT_EQ(status.acked_version, response.version_info());
+  EXPECT_EQ(stream.node_id(), "client-1");
+}
+
+TEST_F(AdsStreamStateTest, NackIsReportedWithNodeAndErrorAndNothingIsResent) {
+  AdsStreamState stream("peer-1");
+  auto first = stream.OnRequest(WithNode(Request(ResourceKind::kCluster, {"greeter.cluster"})),
+                                catalog_.get(), now_);
+  ASSERT_EQ(first.responses.size(), 1u);
+  const std::string good = first.responses[0].version_info();
+  stream.OnRequest(Ack(ResourceKind::kCluster, {"greeter.cluster"}, first.responses[0]),
+                   catalog_.get(), now_);
+
+  // A policy change the client rejects.
+  PolicyTable policies;
+  policies.per_service["greeter"].max_requests = 5;
+  auto changed = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2")}, policies);
+  auto push = stream.OnCatalogChange(*changed, ChangedServices(catalog_.get(), *changed), now_);
+  ASSERT_EQ(push.responses.size(), 1u);
+  const std::string bad = push.responses[0].version_info();
+  EXPECT_NE(bad, good);
+
+  DiscoveryRequest nack = Request(ResourceKind::kCluster, {"greeter.cluster"}, good,
+                                  push.responses[0].nonce());
+  nack.mutable_error_detail()->set_code(3);
+  nack.mutable_error_detail()->set_message("cluster greeter.cluster: bad circuit breaker");
+  auto step = stream.OnRequest(nack, changed.get(), now_);
+  EXPECT_TRUE(step.responses.empty());
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn, "client-1"));
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn, "bad circuit breaker"));
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn, "NACK"));
+  auto status = stream.Status(ResourceKind::kCluster);
+  EXPECT_EQ(status.nacked_version, bad);
+  EXPECT_EQ(status.acked_version, good);  // the client keeps the last good one
+  EXPECT_EQ(status.nacks, 1u);
+
+  // Nothing new: nothing sent again. A real change goes out.
+  EXPECT_TRUE(stream.OnCatalogChange(*changed, {}, now_).responses.empty());
+  auto next = stream.OnCatalogChange(*catalog_, ChangedServices(changed.get(), *catalog_), now_);
+  ASSERT_EQ(next.responses.size(), 1u);
+  EXPECT_EQ(next.responses[0].version_info(), good);
+}
+
+TEST_F(AdsStreamStateTest, UnknownListenerIsAnsweredWithoutItAndReportedOnce) {
+  AdsStreamState stream("peer-1");
+  auto step = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"nope"})),
+                               catalog_.get(), now_);
+  ASSERT_EQ(step.responses.size(), 1u);
+  EXPECT_EQ(step.responses[0].resources_size(), 0);  // client: does not exist
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn, "\"nope\""));
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn, "client-1"));
+  // Subscribing to one more name re-answers, without repeating the report.
+  auto again = stream.OnRequest(
+      Request(ResourceKind::kListener, {"greeter", "nope"}, step.responses[0].version_info(),
+              step.responses[0].nonce()),
+      catalog_.get(), now_);
+  ASSERT_EQ(again.responses.size(), 1u);
+  EXPECT_EQ(again.responses[0].resources_size(), 1);
+  EXPECT_FALSE(HasEvent(again, Severity::kWarn, "nope"));
+}
+
+TEST_F(AdsStreamStateTest, UnknownTypeIsReportedOnceAndIgnored) {
+  AdsStreamState stream("peer-1");
+  DiscoveryRequest request = WithNode(Request(ResourceKind::kListener, {"greeter"}));
+  request.set_type_url("type.googleapis.com/envoy.config.secret.v3.Secret");
+  auto step = stream.OnRequest(request, catalog_.get(), now_);
+  EXPECT_TRUE(step.responses.empty());
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn, "envoy.config.secret.v3.Secret"));
+  EXPECT_FALSE(HasEvent(stream.OnRequest(request, catalog_.get(), now_), Severity::kWarn, "Secret"));
+  // The stream still works for what it serves.
+  EXPECT_EQ(stream.OnRequest(Request(ResourceKind::kListener, {"greeter"}), catalog_.get(), now_)
+                .responses.size(),
+            1u);
+}
+
+TEST_F(AdsStreamStateTest, PushesOnlyToStreamsSubscribedToWhatChanged) {
+  AdsStreamState greeter_client("peer-1");
+  AdsStreamState billing_client("peer-2");
+  auto g = greeter_client.OnRequest(
+      WithNode(Request(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"})), catalog_.get(), now_);
+  auto b = billing_client.OnRequest(
+      WithNode(Request(ResourceKind::kClusterLoadAssignment, {"billing.endpoints"}), "client-2"),
+      catalog_.get(), now_);
+  greeter_client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"}, g.responses[0]),
+                           catalog_.get(), now_);
+  billing_client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"billing.endpoints"}, b.responses[0]),
+                           catalog_.get(), now_);
+
+  auto next = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("greeter", "127.0.0.1:3"),
+                         Make("billing", "127.0.0.1:2")});
+  auto changed = ChangedServices(catalog_.get(), *next);
+  ASSERT_EQ(changed, std::set<std::string>{"greeter"});
+  auto to_greeter = greeter_client.OnCatalogChange(*next, changed, now_);
+  auto to_billing = billing_client.OnCatalogChange(*next, changed, now_);
+  ASSERT_EQ(to_greeter.responses.size(), 1u);
+  EXPECT_TRUE(to_billing.responses.empty());
+  envoy::config::endpoint::v3::ClusterLoadAssignment cla;
+  ASSERT_TRUE(to_greeter.responses[0].resources(0).UnpackTo(&cla));
+  EXPECT_EQ(cla.endpoints_size(), 2);
+}
+
+TEST_F(AdsStreamStateTest, StaleNonceIsIgnored) {
+  AdsStreamState stream("peer-1");
+  auto first = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"greeter"})),
+                                catalog_.get(), now_);
+  PolicyTable timeouts;
+  timeouts.defaults.inline_route_config = true;  // changes the listener
+  auto changed = CatalogOf({Make("greeter", "127.0.0.1:9")}, timeouts);
+  auto push = stream.OnCatalogChange(*changed, {"greeter"}, now_);
+  ASSERT_EQ(push.responses.size(), 1u);
+  // The ACK of the first response arrives after the second was sent.
+  auto stale = stream.OnRequest(Ack(ResourceKind::kListener, {"greeter"}, first.responses[0]),
+                                changed.get(), now_);
+  EXPECT_TRUE(stale.responses.empty());
+  EXPECT_TRUE(stream.Status(ResourceKind::kListener).awaiting_ack);
+  EXPECT_TRUE(stream.Status(ResourceKind::kListener).acked_version.empty());
+}
+
+TEST_F(AdsStreamStateTest, RequestsBeforeTheFirstCatalogAreAnsweredWhenItComes) {
+  AdsStreamState stream("peer-1");
+  auto step = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"nope"})), nullptr, now_);
+  EXPECT_TRUE(step.responses.empty());
+  // "nope" is in no changed set, yet it must be answered (does-not-exist).
+  auto first = stream.OnCatalogChange(*catalog_, {"greeter", "billing"}, now_);
+  ASSERT_EQ(first.responses.size(), 1u);
+  EXPECT_EQ(first.responses[0].resources_size(), 0);
+}
+
+TEST_F(AdsStreamStateTest, RingHashIsTailoredForGrpc151) {
+  PolicyTable policies;
+  policies.defaults.lb_policy = LbPolicy::kRingHash;
+  auto catalog = CatalogOf({Make("greeter", "127.0.0.1:1")}, policies);
+  auto lb_sent = [&](AdsStreamState& stream, DiscoveryRequest request) {
+    auto step = stream.OnRequest(request, catalog.get(), now_);
+    envoy::config::cluster::v3::Cluster cluster;
+    EXPECT_EQ(step.responses.size(), 1u);
+    EXPECT_TRUE(step.responses[0].resources(0).UnpackTo(&cluster));
+    return cluster.lb_policy();
+  };
+  AdsStreamState cpp("peer-1"), node("peer-2");
+  EXPECT_EQ(lb_sent(cpp, WithNode(Request(ResourceKind::kCluster, {"greeter.cluster"}))),
+            envoy::config::cluster::v3::Cluster::ROUND_ROBIN);
+  EXPECT_FALSE(cpp.capabilities().ring_hash);
+  EXPECT_EQ(lb_sent(node, WithNode(Request(ResourceKind::kCluster, {"greeter.cluster"}), "js",
+                                   "gRPC Node Pure JS", "1.14.1")),
+            envoy::config::cluster::v3::Cluster::RING_HASH);
+}
+
+TEST_F(AdsStreamStateTest, UnackedResponsesAreReportedOnce) {
+  AdsStreamState stream("peer-1");
+  stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"greeter"})), catalog_.get(), now_);
+  EXPECT_TRUE(stream.CheckUnacked(now_ + absl::Seconds(5), absl::Seconds(30)).events.empty());
+  auto late = stream.CheckUnacked(now_ + absl::Seconds(31), absl::Seconds(30));
+  EXPECT_TRUE(HasEvent(late, Severity::kWarn, "has not acknowledged LDS"));
+  EXPECT_TRUE(HasEvent(late, Severity::kWarn, "client-1"));
+  EXPECT_TRUE(stream.CheckUnacked(now_ + absl::Seconds(90), absl::Seconds(30)).events.empty());
+}
+
+TEST_F(AdsStreamStateTest, EmptyFirstListenerRequestIsAWildcard) {
+  AdsStreamState stream("peer-1");
+  auto step = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {})), catalog_.get(), now_);
+  ASSERT_EQ(step.responses.size(), 1u);
+  EXPECT_EQ(step.responses[0].resources_size(), 2);
+  EXPECT_TRUE(stream.Status(ResourceKind::kListener).wildcard);
+  // ...but not for EDS: nothing is subscribed.
+  auto eds = stream.OnRequest(Request(ResourceKind::kClusterLoadAssignment, {}), catalog_.get(), now_);
+  ASSERT_EQ(eds.responses.size(), 1u);
+  EXPECT_EQ(eds.responses[0].resources_size(), 0);
+}
+
+TEST_F(AdsStreamStateTest, VersionsAreDeterministicAcrossStreams) {
+  AdsStreamState a("peer-1"), b("peer-2");
+  auto ra = a.OnRequest(WithNode(Request(ResourceKind::kListener, {"greeter"})), catalog_.get(), now_);
+  auto rb = b.OnRequest(WithNode(Request(ResourceKind::kListener, {"greeter"})), catalog_.get(), now_);
+  EXPECT_EQ(ra.responses[0].version_info(), rb.responses[0].version_info());
+}
+
+}  // namespace
+}  // namespace switchboard::xds

@@ -1,0 +1,132 @@
+#include "xds/resource_catalog.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace switchboard::xds {
+namespace {
+
+ServedResource Serve(const google::protobuf::Message& resource, std::string name) {
+  ServedResource served;
+  served.name = std::move(name);
+  served.version = ResourceVersion(resource);
+  served.resource.PackFrom(resource);
+  return served;
+}
+
+}  // namespace
+
+CatalogPtr ResourceCatalog::Empty() {
+  static const CatalogPtr empty(new ResourceCatalog());
+  return empty;
+}
+
+CatalogPtr ResourceCatalog::Build(const Snapshot& snapshot, const PolicyTable& policies,
+                                  const std::set<std::string>& retained,
+                                  std::vector<std::string>* problems) {
+  std::set<std::string> services = retained;
+  for (const auto& [service, instances] : snapshot.services()) services.insert(service);
+
+  std::shared_ptr<ResourceCatalog> catalog(new ResourceCatalog());
+  for (const std::string& service : services) {
+    const ServicePolicy& policy = policies.For(service);
+    ServiceResources& r = catalog->services_[service];
+    r.listener = Serve(BuildListener(service, policy), ResourceName(ResourceKind::kListener, service));
+    r.route_configuration = Serve(BuildRouteConfiguration(service, policy),
+                                  ResourceName(ResourceKind::kRouteConfiguration, service));
+    r.wanted_lb_policy = policy.lb_policy;
+    std::string cluster_name = ResourceName(ResourceKind::kCluster, service);
+    r.clusters[policy.lb_policy] =
+        Serve(BuildCluster(service, policy, policy.lb_policy), cluster_name);
+    if (policy.lb_policy != LbPolicy::kRoundRobin) {
+      r.clusters[LbPolicy::kRoundRobin] =
+          Serve(BuildCluster(service, policy, LbPolicy::kRoundRobin), cluster_name);
+    }
+    std::vector<std::string> skipped;
+    r.endpoints = Serve(BuildClusterLoadAssignment(service, snapshot.Instances(service), &skipped),
+                        ResourceName(ResourceKind::kClusterLoadAssignment, service));
+    if (problems != nullptr) {
+      for (const std::string& address : skipped) {
+        problems->push_back(absl::StrCat("service ", service, ": instance ", address,
+                                         " left out of EDS: not an ip:port address"));
+      }
+    }
+    std::string all_versions = absl::StrCat(r.listener.version, r.route_configuration.version,
+                                            r.endpoints.version);
+    for (const auto& [lb, cluster] : r.clusters) absl::StrAppend(&all_versions, cluster.version);
+    r.version = absl::StrCat(Fnv1a64(all_versions));
+  }
+  return catalog;
+}
+
+const ServedResource* ResourceCatalog::Find(ResourceKind kind, absl::string_view name,
+                                            const ClientCapabilities& caps) const {
+  std::optional<std::string> service = ServiceOfResourceName(kind, name);
+  if (!service.has_value()) return nullptr;
+  auto it = services_.find(*service);
+  if (it == services_.end()) return nullptr;
+  const ServiceResources& r = it->second;
+  switch (kind) {
+    case ResourceKind::kListener: return &r.listener;
+    case ResourceKind::kRouteConfiguration: return &r.route_configuration;
+    case ResourceKind::kCluster: {
+      auto cluster = r.clusters.find(caps.Tailor(r.wanted_lb_policy));
+      return cluster == r.clusters.end() ? nullptr : &cluster->second;
+    }
+    case ResourceKind::kClusterLoadAssignment: return &r.endpoints;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> ResourceCatalog::Names(ResourceKind kind) const {
+  std::vector<std::string> names;
+  names.reserve(services_.size());
+  for (const auto& [service, r] : services_) names.push_back(ResourceName(kind, service));
+  return names;
+}
+
+std::vector<std::string> ResourceCatalog::Services() const {
+  std::vector<std::string> names;
+  names.reserve(services_.size());
+  for (const auto& [service, r] : services_) names.push_back(service);
+  return names;
+}
+
+std::string ResourceCatalog::ServiceVersion(absl::string_view service) const {
+  auto it = services_.find(service);
+  return it == services_.end() ? std::string() : it->second.version;
+}
+
+std::set<std::string> ChangedServices(const ResourceCatalog* before, const ResourceCatalog& after) {
+  std::set<std::string> changed;
+  for (const std::string& service : after.Services()) {
+    if (before == nullptr || before->ServiceVersion(service) != after.ServiceVersion(service)) {
+      changed.insert(service);
+    }
+  }
+  if (before != nullptr) {
+    for (const std::string& service : before->Services()) {
+      if (!after.HasService(service)) changed.insert(service);
+    }
+  }
+  return changed;
+}
+
+SnapshotPtr MergeSnapshots(const std::vector<SnapshotPtr>& snapshots) {
+  std::vector<SnapshotPtr> present;
+  for (const SnapshotPtr& s : snapshots) {
+    if (s != nullptr) present.push_back(s);
+  }
+  if (present.empty()) return Snapshot::Empty();
+  if (present.size() == 1) return present.front();
+  std::vector<Instance> all;
+  // Snapshot::Create keeps the last of duplicate addresses: add the sources
+  // in reverse so the first source wins.
+  for (auto it = present.rbegin(); it != present.rend(); ++it) {
+    std::vector<Instance> instances = (*it)->All();
+    all.insert(all.end(), std::make_move_iterator(instances.begin()),
+               std::make_move_iterator(instances.end()));
+  }
+  return Snapshot::Create(std::move(all));
+}
+
+}  // namespace switchboard::xds

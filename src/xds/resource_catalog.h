@@ -1,0 +1,98 @@
+// The state of the world the ADS server serves: every resource of every
+// known service, packed and versioned, built once per change of the
+// instances and shared read-only by all streams.
+//
+// A service stays in the catalog after its last instance is gone (with an
+// empty endpoint set) as long as the caller keeps it in `retained`: clients
+// keep their channel wiring and resume the moment an instance returns,
+// rather than seeing the listener vanish.
+//
+// Example:
+//   auto catalog = ResourceCatalog::Build(*snapshot, policies, {});
+//   const ServedResource* l = catalog->Find(ResourceKind::kListener, "greeter", caps);
+//   std::set<std::string> changed = ChangedServices(previous.get(), *catalog);
+//
+// Immutable once built: share it as std::shared_ptr<const ResourceCatalog>
+// across threads without locks. Build() is pure (no I/O, no logging).
+#ifndef SWITCHBOARD_XDS_RESOURCE_CATALOG_H_
+#define SWITCHBOARD_XDS_RESOURCE_CATALOG_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "core/snapshot.h"
+#include "google/protobuf/any.pb.h"
+#include "xds/client_capabilities.h"
+#include "xds/resource_builder.h"
+#include "xds/service_policy.h"
+
+namespace switchboard::xds {
+
+// One resource, ready to put in a DiscoveryResponse.
+struct ServedResource {
+  std::string name;
+  std::string version;
+  google::protobuf::Any resource;
+};
+
+class ResourceCatalog {
+ public:
+  // Builds the resources of every service in `snapshot` and of every
+  // service in `retained` (those with no instance get an empty endpoint
+  // set). Instances whose address cannot go into EDS are left out and
+  // described in `problems` (when not null), one line each.
+  static std::shared_ptr<const ResourceCatalog> Build(const Snapshot& snapshot,
+                                                      const PolicyTable& policies,
+                                                      const std::set<std::string>& retained,
+                                                      std::vector<std::string>* problems = nullptr);
+  static std::shared_ptr<const ResourceCatalog> Empty();
+
+  // The resource `name` of `kind` as a client with `caps` gets it; null
+  // when there is no such resource.
+  const ServedResource* Find(ResourceKind kind, absl::string_view name,
+                             const ClientCapabilities& caps) const;
+  // Names of all resources of `kind`, sorted (wildcard subscriptions).
+  std::vector<std::string> Names(ResourceKind kind) const;
+  // The services served, sorted.
+  std::vector<std::string> Services() const;
+  bool HasService(absl::string_view service) const { return services_.count(service) > 0; }
+  // The combined versions of one service's resources (any one changes,
+  // this changes); empty when the service is not served.
+  std::string ServiceVersion(absl::string_view service) const;
+
+ private:
+  struct ServiceResources {
+    ServedResource listener;
+    ServedResource route_configuration;
+    // Indexed by LbPolicy: the cluster as the service wants it, and the
+    // tailored fallback when they differ.
+    std::map<LbPolicy, ServedResource> clusters;
+    LbPolicy wanted_lb_policy = LbPolicy::kRoundRobin;
+    ServedResource endpoints;
+    std::string version;
+  };
+
+  ResourceCatalog() = default;
+
+  std::map<std::string, ServiceResources, std::less<>> services_;
+};
+
+using CatalogPtr = std::shared_ptr<const ResourceCatalog>;
+
+// Services whose resources differ between `before` (null: none) and
+// `after`, including services that appeared or disappeared.
+std::set<std::string> ChangedServices(const ResourceCatalog* before, const ResourceCatalog& after);
+
+// The union of several sources' snapshots. When two sources know the same
+// (service, address), the earlier source in the list wins. Null entries
+// (sources not ready yet) are skipped.
+SnapshotPtr MergeSnapshots(const std::vector<SnapshotPtr>& snapshots);
+
+}  // namespace switchboard::xds
+
+#endif  // SWITCHBOARD_XDS_RESOURCE_CATALOG_H_

@@ -1,0 +1,106 @@
+#include "xds/resource_catalog.h"
+
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "gtest/gtest.h"
+
+namespace switchboard::xds {
+namespace {
+
+Instance Make(std::string service, std::string address, uint32_t weight = 1) {
+  Instance i;
+  i.service = std::move(service);
+  i.address = std::move(address);
+  i.metadata.weight = weight;
+  return i;
+}
+
+ClientCapabilities Modern() { return ClientCapabilities{}; }
+ClientCapabilities Grpc151() {
+  ClientCapabilities caps;
+  caps.ring_hash = false;
+  return caps;
+}
+
+TEST(ResourceCatalogTest, ServesAllFourResourcesOfEachService) {
+  auto snapshot = Snapshot::Create({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2")});
+  auto catalog = ResourceCatalog::Build(*snapshot, PolicyTable{}, {});
+  EXPECT_EQ(catalog->Services(), (std::vector<std::string>{"billing", "greeter"}));
+  for (ResourceKind kind : kAllResourceKinds) {
+    const ServedResource* r = catalog->Find(kind, ResourceName(kind, "greeter"), Modern());
+    ASSERT_NE(r, nullptr) << ShortName(kind);
+    EXPECT_EQ(r->name, ResourceName(kind, "greeter"));
+    EXPECT_EQ(r->resource.type_url(), TypeUrl(kind));
+    EXPECT_FALSE(r->version.empty());
+  }
+  EXPECT_EQ(catalog->Find(ResourceKind::kListener, "nope", Modern()), nullptr);
+  EXPECT_EQ(catalog->Find(ResourceKind::kCluster, "greeter", Modern()), nullptr);
+  EXPECT_EQ(catalog->Names(ResourceKind::kListener), (std::vector<std::string>{"billing", "greeter"}));
+}
+
+TEST(ResourceCatalogTest, RetainedServiceWithoutInstancesHasEmptyEndpoints) {
+  auto catalog = ResourceCatalog::Build(*Snapshot::Empty(), PolicyTable{}, {"greeter"});
+  const ServedResource* eds =
+      catalog->Find(ResourceKind::kClusterLoadAssignment, "greeter.endpoints", Modern());
+  ASSERT_NE(eds, nullptr);
+  envoy::config::endpoint::v3::ClusterLoadAssignment cla;
+  ASSERT_TRUE(eds->resource.UnpackTo(&cla));
+  EXPECT_EQ(cla.endpoints_size(), 0);
+}
+
+TEST(ResourceCatalogTest, ClusterIsTailoredToTheClient) {
+  PolicyTable policies;
+  policies.per_service["greeter"].lb_policy = LbPolicy::kRingHash;
+  auto catalog = ResourceCatalog::Build(*Snapshot::Create({Make("greeter", "127.0.0.1:1")}),
+                                        policies, {});
+  envoy::config::cluster::v3::Cluster modern, old;
+  ASSERT_TRUE(catalog->Find(ResourceKind::kCluster, "greeter.cluster", Modern())->resource.UnpackTo(&modern));
+  ASSERT_TRUE(catalog->Find(ResourceKind::kCluster, "greeter.cluster", Grpc151())->resource.UnpackTo(&old));
+  EXPECT_EQ(modern.lb_policy(), envoy::config::cluster::v3::Cluster::RING_HASH);
+  EXPECT_EQ(old.lb_policy(), envoy::config::cluster::v3::Cluster::ROUND_ROBIN);
+}
+
+TEST(ResourceCatalogTest, ReportsInstancesThatCannotGoIntoEds) {
+  std::vector<std::string> problems;
+  ResourceCatalog::Build(*Snapshot::Create({Make("greeter", "host.example:80")}), PolicyTable{},
+                         {}, &problems);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("host.example:80"), std::string::npos);
+  EXPECT_NE(problems[0].find("greeter"), std::string::npos);
+}
+
+TEST(ChangedServicesTest, OnlyServicesWhoseResourcesDiffer) {
+  auto a = ResourceCatalog::Build(
+      *Snapshot::Create({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2")}),
+      PolicyTable{}, {});
+  auto b = ResourceCatalog::Build(
+      *Snapshot::Create({Make("greeter", "127.0.0.1:1", 5), Make("billing", "127.0.0.1:2"),
+                         Make("search", "127.0.0.1:3")}),
+      PolicyTable{}, {});
+  EXPECT_EQ(ChangedServices(a.get(), *b), (std::set<std::string>{"greeter", "search"}));
+  EXPECT_EQ(ChangedServices(b.get(), *a), (std::set<std::string>{"greeter", "search"}));
+  EXPECT_EQ(ChangedServices(a.get(), *a), std::set<std::string>{});
+  EXPECT_EQ(ChangedServices(nullptr, *a), (std::set<std::string>{"billing", "greeter"}));
+}
+
+TEST(ChangedServicesTest, PolicyChangeCounts) {
+  auto snapshot = Snapshot::Create({Make("greeter", "127.0.0.1:1")});
+  PolicyTable policies;
+  auto a = ResourceCatalog::Build(*snapshot, policies, {});
+  policies.per_service["greeter"].timeout = absl::Seconds(1);
+  auto b = ResourceCatalog::Build(*snapshot, policies, {});
+  EXPECT_EQ(ChangedServices(a.get(), *b), std::set<std::string>{"greeter"});
+}
+
+TEST(MergeSnapshotsTest, UnionWithFirstSourceWinning) {
+  auto first = Snapshot::Create({Make("greeter", "127.0.0.1:1", 2)});
+  auto second = Snapshot::Create({Make("greeter", "127.0.0.1:1", 9), Make("greeter", "127.0.0.1:2")});
+  auto merged = MergeSnapshots({first, nullptr, second});
+  ASSERT_EQ(merged->Instances("greeter").size(), 2u);
+  EXPECT_EQ(merged->Instances("greeter")[0].metadata.weight, 2u);
+  EXPECT_TRUE(MergeSnapshots({nullptr})->empty());
+  EXPECT_EQ(MergeSnapshots({first}), first);
+}
+
+}  // namespace
+}  // namespace switchboard::xds

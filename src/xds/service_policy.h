@@ -1,0 +1,94 @@
+// How clients should call one service: the knobs of the xDS resources the
+// control plane builds for it (route timeout and retries, outlier detection,
+// circuit breaker, load-balancing policy).
+//
+// Example:
+//   PolicyTable policies;
+//   policies.defaults.timeout = absl::Seconds(2);
+//   policies.per_service["greeter"].retry = RetryPolicy{.num_retries = 3};
+//   const ServicePolicy& p = policies.For("greeter");
+//
+// Plain values: copy freely, no threading concerns.
+#ifndef SWITCHBOARD_XDS_SERVICE_POLICY_H_
+#define SWITCHBOARD_XDS_SERVICE_POLICY_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace switchboard::xds {
+
+enum class LbPolicy {
+  // Round robin over localities weighted by instance weight (see
+  // resource_builder.h for why instances are localities).
+  kRoundRobin,
+  // Consistent hashing on a request header; sent only to clients known to
+  // support it, others get kRoundRobin (see client_capabilities.h).
+  kRingHash,
+};
+
+absl::string_view LbPolicyName(LbPolicy policy);
+
+// Retry a call that fails with UNAVAILABLE.
+struct RetryPolicy {
+  uint32_t num_retries = 2;
+  absl::Duration base_interval = absl::Milliseconds(25);
+  absl::Duration max_interval = absl::Milliseconds(250);
+
+  friend bool operator==(const RetryPolicy&, const RetryPolicy&) = default;
+};
+
+// Ejects instances whose calls fail more than their peers' (failure
+// percentage algorithm, the one gRPC clients implement).
+struct OutlierDetectionPolicy {
+  absl::Duration interval = absl::Seconds(10);
+  absl::Duration base_ejection_time = absl::Seconds(30);
+  absl::Duration max_ejection_time = absl::Seconds(300);
+  uint32_t max_ejection_percent = 50;
+  // An instance is ejected when more than this percentage of its calls fail.
+  uint32_t failure_percentage_threshold = 85;
+  // ...and it served at least this many calls in the interval...
+  uint32_t failure_percentage_request_volume = 50;
+  // ...and the service has at least this many instances.
+  uint32_t failure_percentage_minimum_hosts = 3;
+
+  friend bool operator==(const OutlierDetectionPolicy&, const OutlierDetectionPolicy&) = default;
+};
+
+struct ServicePolicy {
+  // Upper bound on every call's deadline; none when unset.
+  std::optional<absl::Duration> timeout;
+  std::optional<RetryPolicy> retry = RetryPolicy{};
+  std::optional<OutlierDetectionPolicy> outlier_detection;
+  // Circuit breaker: concurrent calls a client may have outstanding to the
+  // service; beyond it calls fail at once. Unset: the client's default (1024).
+  std::optional<uint32_t> max_requests;
+  LbPolicy lb_policy = LbPolicy::kRoundRobin;
+  // kRingHash only: the request header whose value is hashed.
+  std::string hash_header = "x-switchboard-key";
+  // Put the RouteConfiguration inside the Listener instead of serving it
+  // through RDS. Saves one round trip; RDS is the default because it lets
+  // route changes reach clients without touching the listener.
+  bool inline_route_config = false;
+
+  friend bool operator==(const ServicePolicy&, const ServicePolicy&) = default;
+};
+
+// The policy of every service: defaults, overridden per service name.
+struct PolicyTable {
+  ServicePolicy defaults;
+  std::map<std::string, ServicePolicy, std::less<>> per_service;
+
+  const ServicePolicy& For(absl::string_view service) const {
+    auto it = per_service.find(service);
+    return it == per_service.end() ? defaults : it->second;
+  }
+};
+
+}  // namespace switchboard::xds
+
+#endif  // SWITCHBOARD_XDS_SERVICE_POLICY_H_
