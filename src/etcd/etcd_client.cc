@@ -14,20 +14,6 @@ namespace {
 
 constexpr char kComponent[] = "etcd";
 
-// The key just past every key that starts with `prefix`: etcd's range_end
-// for a prefix query ("\0" for the empty prefix means the whole keyspace).
-std::string PrefixEnd(absl::string_view prefix) {
-  std::string end(prefix);
-  for (int i = static_cast<int>(end.size()) - 1; i >= 0; --i) {
-    if (static_cast<unsigned char>(end[i]) < 0xff) {
-      end[i] = static_cast<char>(end[i] + 1);
-      end.resize(i + 1);
-      return end;
-    }
-  }
-  return std::string(1, '\0');
-}
-
 absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read etcd ", what, " file ", path));
@@ -48,6 +34,18 @@ bool IsAuthTokenFailure(const grpc::Status& status) {
 }
 
 }  // namespace
+
+std::string PrefixRangeEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  for (int i = static_cast<int>(end.size()) - 1; i >= 0; --i) {
+    if (static_cast<unsigned char>(end[i]) < 0xff) {
+      end[i] = static_cast<char>(end[i] + 1);
+      end.resize(i + 1);
+      return end;
+    }
+  }
+  return std::string(1, '\0');
+}
 
 absl::Status EtcdError(absl::string_view endpoint, absl::string_view what,
                        const grpc::Status& status) {
@@ -152,8 +150,9 @@ absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(EtcdClientOptions
     grpc::ChannelArguments args;
     int backoff_ms = static_cast<int>(absl::ToInt64Milliseconds(client->options_.max_reconnect_backoff));
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(100, backoff_ms));
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, std::min(100, backoff_ms));
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
+    // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is left alone: gRPC uses it as the
+    // connect timeout, and a short one aborts handshakes with a busy etcd.
     // Detects a member that stopped answering (frozen, partitioned) on long
     // streams. etcd refuses pings more often than every 5 s.
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
@@ -229,8 +228,18 @@ absl::Status EtcdClient::Unary(absl::string_view what, Call call) {
   for (size_t tries = 0; tries < members_.size(); ++tries) {
     Member& member = members_[index];
     auto context = NewContext(/*with_deadline=*/true);
+    // Waiting for the connection (up to the deadline) rather than failing
+    // at once: a channel that saw etcd go away otherwise keeps failing with
+    // the old error for a while after etcd is back.
+    context->set_wait_for_ready(true);
     last = call(member, context.get());
     if (last.ok()) return absl::OkStatus();
+    if (last.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+        member.channel->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
+      last = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          absl::StrCat("unreachable: no connection within ",
+                                       absl::FormatDuration(options_.request_timeout)));
+    }
     if (!options_.username.empty() && !reauthenticated && IsAuthTokenFailure(last)) {
       reauthenticated = true;
       if (Authenticate(member).ok()) {
@@ -265,7 +274,7 @@ absl::StatusOr<RangeResult> EtcdClient::Get(absl::string_view key) {
 absl::StatusOr<RangeResult> EtcdClient::GetPrefix(absl::string_view prefix, int64_t revision) {
   etcdserverpb::RangeRequest request;
   request.set_key(prefix.empty() ? std::string(1, '\0') : std::string(prefix));
-  request.set_range_end(PrefixEnd(prefix));
+  request.set_range_end(PrefixRangeEnd(prefix));
   request.set_revision(revision);
   etcdserverpb::RangeResponse response;
   absl::Status status =
@@ -310,7 +319,7 @@ absl::StatusOr<int64_t> EtcdClient::Delete(absl::string_view key) {
 absl::StatusOr<int64_t> EtcdClient::DeletePrefix(absl::string_view prefix) {
   etcdserverpb::DeleteRangeRequest request;
   request.set_key(prefix.empty() ? std::string(1, '\0') : std::string(prefix));
-  request.set_range_end(PrefixEnd(prefix));
+  request.set_range_end(PrefixRangeEnd(prefix));
   etcdserverpb::DeleteRangeResponse response;
   absl::Status status = Unary(absl::StrCat("Delete prefix '", prefix, "'"),
                               [&](Member& m, grpc::ClientContext* c) {

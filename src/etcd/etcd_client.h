@@ -165,6 +165,10 @@ class EtcdClient {
   std::string token_ ABSL_GUARDED_BY(token_mu_);
 };
 
+// The key just past every key that starts with `prefix`: etcd's range_end
+// for a prefix query ("\0", the whole keyspace, for the empty prefix).
+std::string PrefixRangeEnd(absl::string_view prefix);
+
 // "etcd 127.0.0.1:2379: <what>: <CODE>: <message>", with the absl code of
 // the gRPC status.
 absl::Status EtcdError(absl::string_view endpoint, absl::string_view what,

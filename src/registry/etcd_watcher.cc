@@ -1,0 +1,154 @@
+#include "registry/etcd_watcher.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/backoff.h"
+#include "common/log.h"
+#include "registry/naming_codec.h"
+
+namespace switchboard {
+namespace {
+constexpr char kComponent[] = "watcher";
+
+}  // namespace
+
+EtcdWatcher::EtcdWatcher(std::shared_ptr<EtcdClient> client, EtcdWatcherOptions options)
+    : client_(std::move(client)),
+      options_(std::move(options)),
+      watch_prefix_(options_.service.empty() ? options_.prefix
+                                             : ServiceKeyPrefix(options_.prefix, options_.service)) {}
+
+EtcdWatcher::~EtcdWatcher() { Stop(); }
+
+std::string EtcdWatcher::Describe() const {
+  return absl::StrCat("etcd://", absl::StrJoin(client_->options().endpoints, ","), "/",
+                      watch_prefix_);
+}
+
+void EtcdWatcher::Start(LookupObserver* observer) {
+  SetObserver(observer);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void EtcdWatcher::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (stream_ != nullptr) stream_->Cancel();
+    cv_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  SetObserver(nullptr);
+}
+
+bool EtcdWatcher::Stopping() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopping_;
+}
+
+void EtcdWatcher::Run() {
+  Backoff backoff({.initial = absl::Milliseconds(50), .max = options_.max_retry_delay});
+  while (true) {
+    int64_t lists_before = lists_.load();
+    absl::Status status = ListAndWatch();
+    if (Stopping()) return;
+    // A list that went through means etcd answered: start backing off anew.
+    if (lists_.load() != lists_before) backoff.Reset();
+    SB_LOG(kDebug, kComponent, Describe(), ": ", status.ToString());
+    if (backoff.attempts() == 0 || backoff.attempts() % 20 == 0) {
+      SB_LOG(kWarn, kComponent, Describe(), ": ", status.ToString(),
+             "; keeping the last ", Current()->size(), " instance(s) and retrying");
+    }
+    ReportError(status);
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(backoff.Next()), [this] { return stopping_; });
+    if (stopping_) return;
+  }
+}
+
+void EtcdWatcher::Apply(const std::string& key, const std::string& value, int64_t mod_revision) {
+  absl::StatusOr<Instance> instance = DecodeInstance(options_.prefix, key, value);
+  if (instance.ok()) {
+    records_[key] = std::move(*instance);
+    reported_skips_.erase(key);
+    return;
+  }
+  // A malformed record describes no instance: whatever the key held before
+  // is gone, and nothing else is touched.
+  records_.erase(key);
+  ++skipped_;
+  auto [it, inserted] = reported_skips_.try_emplace(key, mod_revision);
+  if (inserted || it->second != mod_revision) {
+    it->second = mod_revision;
+    SB_LOG(kWarn, kComponent, "skipping ", instance.status().message());
+  }
+}
+
+void EtcdWatcher::PublishRecords(int64_t revision) {
+  std::vector<Instance> instances;
+  instances.reserve(records_.size());
+  for (const auto& [key, instance] : records_) instances.push_back(instance);
+  Changeset changes = Publish(Snapshot::Create(std::move(instances), revision));
+  if (!changes.empty()) {
+    SB_LOG(kDebug, kComponent, Describe(), " at revision ", revision, ": ", changes.Summary());
+  }
+}
+
+absl::Status EtcdWatcher::ListAndWatch() {
+  absl::StatusOr<RangeResult> range = client_->GetPrefix(watch_prefix_);
+  if (!range.ok()) return range.status();
+  ++lists_;
+  records_.clear();
+  for (const KeyValue& kv : range->kvs) Apply(kv.key, kv.value, kv.mod_revision);
+  PublishRecords(range->revision);
+  if (options_.after_list_for_testing) options_.after_list_for_testing(range->revision);
+
+  etcdserverpb::WatchCreateRequest create;
+  create.set_key(watch_prefix_.empty() ? std::string(1, '\0') : watch_prefix_);
+  create.set_range_end(PrefixRangeEnd(watch_prefix_));
+  create.set_start_revision(range->revision + 1);
+  create.set_prev_kv(true);
+  create.set_progress_notify(true);
+  absl::StatusOr<std::unique_ptr<WatchStream>> stream = client_->Watch(create);
+  if (!stream.ok()) return stream.status();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return absl::CancelledError("stopping");
+    stream_ = stream->get();
+  }
+  struct ClearStream {
+    EtcdWatcher* self;
+    ~ClearStream() {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->stream_ = nullptr;
+    }
+  } clear{this};
+
+  while (true) {
+    absl::StatusOr<etcdserverpb::WatchResponse> response = (*stream)->Read();
+    if (!response.ok()) return response.status();
+    if (response->compact_revision() > 0) {
+      return absl::OutOfRangeError(absl::StrCat(
+          "watch from revision ", range->revision + 1, " fell behind compaction at revision ",
+          response->compact_revision(), "; listing again"));
+    }
+    if (response->canceled()) {
+      return absl::AbortedError(absl::StrCat("etcd cancelled the watch: ", response->cancel_reason()));
+    }
+    if (response->events_size() == 0) continue;  // created or progress notification
+    for (const mvccpb::Event& event : response->events()) {
+      if (event.type() == mvccpb::Event::PUT) {
+        Apply(event.kv().key(), event.kv().value(), event.kv().mod_revision());
+      } else {
+        records_.erase(event.kv().key());
+        reported_skips_.erase(event.kv().key());
+      }
+    }
+    PublishRecords(response->header().revision());
+  }
+}
+
+}  // namespace switchboard

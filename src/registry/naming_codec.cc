@@ -1,0 +1,166 @@
+#include "registry/naming_codec.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace switchboard {
+namespace {
+
+using json = nlohmann::json;
+
+absl::Status Bad(absl::string_view key, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("registry key '", key, "': ", why));
+}
+
+// "host:port" with a numeric port 1..65535; IPv6 hosts in brackets.
+bool ValidAddress(absl::string_view address) {
+  size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  absl::string_view host = address.substr(0, colon);
+  if (host.front() == '[' && host.back() != ']') return false;
+  if (host.find('/') != absl::string_view::npos) return false;
+  int port;
+  if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) return false;
+  return port > 0 && port <= 65535;
+}
+
+absl::Status DecodeMetadata(absl::string_view key, const json& m, InstanceMetadata* out) {
+  // grpc-go writes null; other Go programs may put any value there. Only an
+  // object is Switchboard's to read.
+  if (!m.is_object()) return absl::OkStatus();
+  if (auto it = m.find("weight"); it != m.end() && !it->is_null()) {
+    if (!it->is_number_integer() && !it->is_number_unsigned()) {
+      return Bad(key, absl::StrCat("Metadata.weight must be an integer, got ", it->dump()));
+    }
+    int64_t weight = it->get<int64_t>();
+    if (weight < 1 || weight > InstanceMetadata::kMaxWeight) {
+      return Bad(key, absl::StrCat("Metadata.weight must be 1..", InstanceMetadata::kMaxWeight,
+                                   ", got ", weight));
+    }
+    out->weight = static_cast<uint32_t>(weight);
+  }
+  for (auto [name, field] : {std::pair{"zone", &out->zone}, std::pair{"version", &out->version}}) {
+    if (auto it = m.find(name); it != m.end() && !it->is_null()) {
+      if (!it->is_string()) {
+        return Bad(key, absl::StrCat("Metadata.", name, " must be a string, got ", it->dump()));
+      }
+      *field = it->get<std::string>();
+    }
+  }
+  if (auto it = m.find("draining"); it != m.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      return Bad(key, absl::StrCat("Metadata.draining must be a boolean, got ", it->dump()));
+    }
+    out->draining = it->get<bool>();
+  }
+  if (auto it = m.find("labels"); it != m.end() && !it->is_null()) {
+    if (!it->is_object()) {
+      return Bad(key, absl::StrCat("Metadata.labels must be an object, got ", it->dump()));
+    }
+    for (const auto& [label, value] : it->items()) {
+      if (!value.is_string()) {
+        return Bad(key, absl::StrCat("Metadata.labels.", label, " must be a string, got ",
+                                     value.dump()));
+      }
+      out->labels[label] = value.get<std::string>();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string RegistryKey(absl::string_view prefix, const Instance& instance) {
+  return absl::StrCat(prefix, instance.service, "/", instance.address);
+}
+
+std::string ServiceKeyPrefix(absl::string_view prefix, absl::string_view service) {
+  return absl::StrCat(prefix, service, "/");
+}
+
+std::string EncodeInstanceValue(const Instance& instance) {
+  json metadata = json::object();
+  const InstanceMetadata& m = instance.metadata;
+  if (m.weight != 1) metadata["weight"] = m.weight;
+  if (!m.zone.empty()) metadata["zone"] = m.zone;
+  if (!m.version.empty()) metadata["version"] = m.version;
+  if (m.draining) metadata["draining"] = true;
+  if (!m.labels.empty()) metadata["labels"] = m.labels;
+  // Field order as grpc-go marshals its struct: Op, Addr, Metadata.
+  json value = json::object();
+  value["Op"] = 0;
+  value["Addr"] = instance.address;
+  value["Metadata"] = metadata.empty() ? json(nullptr) : metadata;
+  // nlohmann orders object keys alphabetically; "Addr" < "Metadata" < "Op"
+  // is fine for any JSON reader, Go's included.
+  return value.dump();
+}
+
+absl::Status ValidateInstance(const Instance& instance) {
+  if (instance.service.empty()) return absl::InvalidArgumentError("empty service name");
+  if (absl::StrContains(instance.service, "//") || instance.service.front() == '/' ||
+      instance.service.back() == '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad service name '", instance.service, "': no leading, trailing or double '/'"));
+  }
+  if (!ValidAddress(instance.address)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bad address '", instance.address, "' for service ", instance.service,
+        ": want host:port with a port 1..65535 ([v6]:port for IPv6)"));
+  }
+  if (instance.metadata.weight < 1 || instance.metadata.weight > InstanceMetadata::kMaxWeight) {
+    return absl::InvalidArgumentError(absl::StrCat("bad weight ", instance.metadata.weight,
+                                                   " for ", instance.address, ": want 1..",
+                                                   InstanceMetadata::kMaxWeight));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Instance> DecodeInstance(absl::string_view prefix, absl::string_view key,
+                                        absl::string_view value) {
+  if (!absl::StartsWith(key, prefix)) return Bad(key, absl::StrCat("not under prefix '", prefix, "'"));
+  absl::string_view rest = key.substr(prefix.size());
+  if (value.size() > kMaxInstanceValueBytes) {
+    return Bad(key, absl::StrCat("value too large (", value.size(), " bytes, limit ",
+                                 kMaxInstanceValueBytes, ")"));
+  }
+  json doc = json::parse(value.begin(), value.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return Bad(key, "value is not JSON");
+  if (!doc.is_object()) return Bad(key, absl::StrCat("value must be a JSON object, got ", doc.type_name()));
+  auto op = doc.find("Op");
+  if (op != doc.end() && !op->is_null()) {
+    if (!op->is_number_integer() && !op->is_number_unsigned()) {
+      return Bad(key, absl::StrCat("Op must be an integer, got ", op->dump()));
+    }
+    // Op 1 is grpc-go's old "delete" update; only an add describes an instance.
+    if (op->get<int64_t>() != 0) return Bad(key, absl::StrCat("Op ", op->dump(), " is not an add (0)"));
+  }
+  auto addr = doc.find("Addr");
+  if (addr == doc.end()) return Bad(key, "value has no Addr");
+  if (!addr->is_string()) return Bad(key, absl::StrCat("Addr must be a string, got ", addr->dump()));
+  Instance instance;
+  instance.address = addr->get<std::string>();
+  if (!ValidAddress(instance.address)) {
+    return Bad(key, absl::StrCat("Addr '", instance.address, "' is not host:port"));
+  }
+  // The service is what stands before "/<Addr>"; grpc-go writes the same
+  // address in the key, but only the value is authoritative.
+  std::string suffix = absl::StrCat("/", instance.address);
+  if (absl::EndsWith(rest, suffix)) {
+    instance.service = std::string(rest.substr(0, rest.size() - suffix.size()));
+  } else {
+    size_t slash = rest.rfind('/');
+    if (slash == absl::string_view::npos) return Bad(key, "key has no '/<address>' part");
+    instance.service = std::string(rest.substr(0, slash));
+  }
+  if (instance.service.empty()) return Bad(key, "key has no service part");
+  if (auto m = doc.find("Metadata"); m != doc.end()) {
+    if (absl::Status s = DecodeMetadata(key, *m, &instance.metadata); !s.ok()) return s;
+  }
+  return instance;
+}
+
+}  // namespace switchboard

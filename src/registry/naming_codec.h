@@ -1,0 +1,53 @@
+// The etcd naming format that grpc-go's etcd resolver reads and writes, so
+// that Go services and Switchboard see each other:
+//
+//   key:   <prefix><service>/<host:port>
+//   value: {"Op":0,"Addr":"<host:port>","Metadata":{...}}
+//
+// Switchboard's metadata object holds {"weight":3,"zone":"a","version":"1.2",
+// "draining":true,"labels":{"k":"v"}}, each field optional. Values written by
+// grpc-go's endpoints manager ("Metadata":null, or metadata of another
+// shape) decode to default metadata.
+//
+// Pure functions, no I/O: decoding never throws; a bad record yields a
+// Status that names the key and says what is wrong with it.
+//
+// Example:
+//   std::string key = RegistryKey("", instance);  // "greeter/10.0.0.1:50051"
+//   std::string value = EncodeInstanceValue(instance);
+//   absl::StatusOr<Instance> back = DecodeInstance("", key, value);
+#ifndef SWITCHBOARD_REGISTRY_NAMING_CODEC_H_
+#define SWITCHBOARD_REGISTRY_NAMING_CODEC_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/instance.h"
+
+namespace switchboard {
+
+// Values larger than this are refused: no instance record needs more, and a
+// huge value is garbage or an attack.
+inline constexpr size_t kMaxInstanceValueBytes = 64 * 1024;
+
+// "<prefix><service>/<address>".
+std::string RegistryKey(absl::string_view prefix, const Instance& instance);
+// "<prefix><service>/": the prefix under which a service's instances live.
+std::string ServiceKeyPrefix(absl::string_view prefix, absl::string_view service);
+
+std::string EncodeInstanceValue(const Instance& instance);
+
+// Decodes one key/value read under `prefix`. InvalidArgument (naming the
+// key) when the key has no service or address part, the value is not the
+// naming format, or a metadata field has the wrong type or range.
+absl::StatusOr<Instance> DecodeInstance(absl::string_view prefix, absl::string_view key,
+                                        absl::string_view value);
+
+// Checks a service name and an address before they are registered.
+absl::Status ValidateInstance(const Instance& instance);
+
+}  // namespace switchboard
+
+#endif  // SWITCHBOARD_REGISTRY_NAMING_CODEC_H_

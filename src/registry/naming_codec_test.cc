@@ -1,0 +1,81 @@
+#include "registry/naming_codec.h"
+
+#include <gtest/gtest.h>
+
+namespace switchboard {
+namespace {
+
+TEST(NamingCodecTest, RoundTripsFullMetadata) {
+  Instance in{"greeter", "10.0.0.1:50051",
+              {.weight = 3, .zone = "z1", .version = "1.2", .draining = true,
+               .labels = {{"team", "core"}}}};
+  std::string key = RegistryKey("sb/", in);
+  EXPECT_EQ(key, "sb/greeter/10.0.0.1:50051");
+  auto out = DecodeInstance("sb/", key, EncodeInstanceValue(in));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(*out, in);
+}
+
+TEST(NamingCodecTest, DefaultMetadataEncodesAsNullLikeGrpcGo) {
+  Instance in{"greeter", "127.0.0.1:1", {}};
+  EXPECT_EQ(EncodeInstanceValue(in), R"({"Addr":"127.0.0.1:1","Metadata":null,"Op":0})");
+}
+
+TEST(NamingCodecTest, DecodesGrpcGoEndpointsManagerValues) {
+  auto out = DecodeInstance("", "foo/bar/my-service/1.2.3.4:80",
+                            R"({"Op":0,"Addr":"1.2.3.4:80","Metadata":null})");
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->service, "foo/bar/my-service");
+  EXPECT_EQ(out->address, "1.2.3.4:80");
+  EXPECT_EQ(out->metadata, InstanceMetadata{});
+  // Metadata of a foreign shape is not ours to read: defaults.
+  auto other = DecodeInstance("", "s/1.2.3.4:80", R"({"Addr":"1.2.3.4:80","Metadata":"v1"})");
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->metadata.weight, 1u);
+}
+
+TEST(NamingCodecTest, IPv6Address) {
+  auto out = DecodeInstance("", "s/[::1]:80", R"({"Addr":"[::1]:80"})");
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->service, "s");
+}
+
+void ExpectBad(absl::string_view key, absl::string_view value, absl::string_view why) {
+  auto out = DecodeInstance("p/", key, value);
+  ASSERT_FALSE(out.ok()) << key << " " << value;
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find(key), std::string::npos) << out.status();
+  EXPECT_NE(out.status().message().find(why), std::string::npos) << out.status();
+}
+
+TEST(NamingCodecTest, GarbageIsRejectedWithTheKeyAndTheReason) {
+  ExpectBad("p/s/h:1", "not json", "not JSON");
+  ExpectBad("p/s/h:1", "[1,2]", "JSON object");
+  ExpectBad("p/s/h:1", R"({"Op":0})", "no Addr");
+  ExpectBad("p/s/h:1", R"({"Addr":42})", "Addr must be a string");
+  ExpectBad("p/s/h:1", R"({"Addr":"nope"})", "not host:port");
+  ExpectBad("p/s/h:1", R"({"Addr":"h:1","Op":1})", "not an add");
+  ExpectBad("p/s/h:1", R"({"Addr":"h:1","Op":"0"})", "Op must be an integer");
+  ExpectBad("p/s/h:1", R"({"Addr":"h:1","Metadata":{"weight":"3"}})", "weight must be an integer");
+  ExpectBad("p/s/h:1", R"({"Addr":"h:1","Metadata":{"weight":0}})", "weight must be 1..");
+  ExpectBad("p/s/h:1", R"({"Addr":"h:1","Metadata":{"zone":7}})", "zone must be a string");
+  ExpectBad("p/s/h:1", R"({"Addr":"h:1","Metadata":{"draining":"yes"}})", "draining must be a boolean");
+  ExpectBad("p/s/h:1", R"({"Addr":"h:1","Metadata":{"labels":{"a":1}}})", "labels.a must be a string");
+  ExpectBad("p//h:1", R"({"Addr":"h:1"})", "no service part");
+  ExpectBad("p/h:1", R"({"Addr":"h:1"})", "no '/<address>' part");
+  ExpectBad("p/noaddress", R"({"Addr":"h:1"})", "no '/<address>' part");
+  ExpectBad("p/s/h:1", std::string(kMaxInstanceValueBytes + 1, ' '), "too large");
+}
+
+TEST(NamingCodecTest, ValidateInstance) {
+  EXPECT_TRUE(ValidateInstance({"greeter", "127.0.0.1:5", {}}).ok());
+  EXPECT_TRUE(ValidateInstance({"a/b", "[::1]:5", {}}).ok());
+  EXPECT_FALSE(ValidateInstance({"", "127.0.0.1:5", {}}).ok());
+  EXPECT_FALSE(ValidateInstance({"greeter/", "127.0.0.1:5", {}}).ok());
+  EXPECT_FALSE(ValidateInstance({"greeter", "127.0.0.1", {}}).ok());
+  EXPECT_FALSE(ValidateInstance({"greeter", "127.0.0.1:70000", {}}).ok());
+  EXPECT_FALSE(ValidateInstance({"greeter", "h:1", {.weight = 0}}).ok());
+}
+
+}  // namespace
+}  // namespace switchboard

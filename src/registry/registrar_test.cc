@@ -1,0 +1,181 @@
+// The registrar against a real etcd: registration, lease loss, etcd outages.
+#include "registry/registrar.h"
+
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include "harness/etcd_process.h"
+#include "registry/naming_codec.h"
+
+namespace switchboard {
+namespace {
+
+using testing::ChildProcess;
+using testing::EtcdProcess;
+using testing::WaitFor;
+
+constexpr char kKey[] = "greeter/127.0.0.1:50051";
+const Instance kInstance{"greeter", "127.0.0.1:50051", {.weight = 2, .zone = "z1"}};
+
+class RegistrarTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto etcd = EtcdProcess::Start();
+    ASSERT_TRUE(etcd.ok()) << etcd.status();
+    etcd_ = std::move(*etcd);
+    client_ = NewClient();
+  }
+
+  std::shared_ptr<EtcdClient> NewClient() {
+    auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()},
+                                      .request_timeout = absl::Milliseconds(500)});
+    EXPECT_TRUE(client.ok()) << client.status();
+    return std::move(*client);
+  }
+
+  // The key's value, or "" when absent (or etcd unreachable).
+  std::string Value(const std::string& key) {
+    auto range = client_->Get(key);
+    if (!range.ok() || range->kvs.empty()) return "";
+    return range->kvs[0].value;
+  }
+  bool Present(const std::string& key) { return !Value(key).empty(); }
+
+  std::unique_ptr<EtcdProcess> etcd_;
+  std::shared_ptr<EtcdClient> client_;
+};
+
+TEST_F(RegistrarTest, RegistersInTheNamingFormat) {
+  Registrar registrar(NewClient(), {.ttl = absl::Seconds(2)});
+  ASSERT_TRUE(registrar.Start({kInstance}).ok());
+  ASSERT_TRUE(registrar.WaitRegistered(absl::Seconds(5))) << registrar.state().last_error;
+  EXPECT_EQ(Value(kKey),
+            R"({"Addr":"127.0.0.1:50051","Metadata":{"weight":2,"zone":"z1"},"Op":0})");
+  auto range = client_->Get(kKey);
+  EXPECT_EQ(range->kvs[0].lease, registrar.state().lease_id);
+  EXPECT_EQ(registrar.state().phase, RegistrationPhase::kRegistered);
+  // The lease outlives its TTL while keep-alives flow.
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_TRUE(Present(kKey));
+  EXPECT_EQ(registrar.state().registrations, 1);
+}
+
+TEST_F(RegistrarTest, RejectsBadInstances) {
+  Registrar registrar(NewClient(), {});
+  absl::Status status = registrar.Start({{"greeter", "no-port", {}}});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("no-port"), std::string::npos);
+}
+
+TEST_F(RegistrarTest, DeregisterRemovesTheKeyAtOnce) {
+  Registrar registrar(NewClient(), {.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(registrar.Start({kInstance}).ok());
+  ASSERT_TRUE(registrar.WaitRegistered(absl::Seconds(5)));
+  int64_t lease = registrar.state().lease_id;
+  ASSERT_TRUE(registrar.Deregister().ok());
+  EXPECT_FALSE(Present(kKey));
+  EXPECT_LT(*client_->LeaseTimeToLive(lease), absl::ZeroDuration());
+  EXPECT_EQ(registrar.state().phase, RegistrationPhase::kStopped);
+}
+
+TEST_F(RegistrarTest, DroppedClientLetsTheKeyExpireAfterTheTtl) {
+  auto registrar = std::make_unique<Registrar>(NewClient(), RegistrarOptions{.ttl = absl::Seconds(2)});
+  ASSERT_TRUE(registrar->Start({kInstance}).ok());
+  ASSERT_TRUE(registrar->WaitRegistered(absl::Seconds(5)));
+  absl::Time dropped = absl::Now();
+  registrar.reset();  // no Deregister: like a crash
+  EXPECT_TRUE(Present(kKey));
+  ASSERT_TRUE(WaitFor([&] { return !Present(kKey); }, absl::Seconds(6)));
+  absl::Duration gone_after = absl::Now() - dropped;
+  std::printf("key gone %.2f s after the owner went away (TTL 2 s)\n", absl::ToDoubleSeconds(gone_after));
+  EXPECT_GE(gone_after, absl::Seconds(1));
+}
+
+TEST_F(RegistrarTest, FrozenOwnerLetsTheKeyExpireAfterTheTtl) {
+  auto owner = ChildProcess::Start({testing::BuiltBinary("tests/harness/registrar_child"),
+                                    etcd_->endpoint(), "greeter", "127.0.0.1:50051", "2000"});
+  ASSERT_TRUE(owner.ok()) << owner.status();
+  ASSERT_TRUE(WaitFor([&] { return Present(kKey); }, absl::Seconds(10)));
+  (*owner)->Signal(SIGSTOP);
+  absl::Time frozen = absl::Now();
+  ASSERT_TRUE(WaitFor([&] { return !Present(kKey); }, absl::Seconds(6)));
+  std::printf("key gone %.2f s after the owner froze (TTL 2 s)\n",
+              absl::ToDoubleSeconds(absl::Now() - frozen));
+  // Thawed, the owner notices its lease is gone and registers again.
+  (*owner)->Signal(SIGCONT);
+  EXPECT_TRUE(WaitFor([&] { return Present(kKey); }, absl::Seconds(5)));
+}
+
+TEST_F(RegistrarTest, ComesBackWithinASecondAfterEtcdIsKilledAndWiped) {
+  Registrar registrar(NewClient(), {.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(registrar.Start({kInstance}).ok());
+  ASSERT_TRUE(registrar.WaitRegistered(absl::Seconds(5)));
+  int64_t old_lease = registrar.state().lease_id;
+
+  etcd_->Kill();
+  ASSERT_TRUE(WaitFor([&] { return registrar.state().phase == RegistrationPhase::kRetrying; },
+                      absl::Seconds(5)));
+  EXPECT_FALSE(registrar.state().last_error.ok());
+  ASSERT_TRUE(etcd_->Restart(/*wipe_data=*/true).ok());
+  absl::Time reachable = absl::Now();
+  ASSERT_TRUE(WaitFor([&] { return Present(kKey); }, absl::Seconds(1)))
+      << "not registered within 1 s of etcd being reachable; state: "
+      << PhaseName(registrar.state().phase) << " " << registrar.state().last_error;
+  std::printf("registered again %.0f ms after etcd was reachable\n",
+              absl::ToDoubleMilliseconds(absl::Now() - reachable));
+  EXPECT_TRUE(WaitFor([&] { return registrar.state().phase == RegistrationPhase::kRegistered; },
+                      absl::Seconds(1)));
+  EXPECT_NE(registrar.state().lease_id, old_lease);
+  EXPECT_EQ(registrar.state().registrations, 2);
+}
+
+TEST_F(RegistrarTest, SurvivesEtcdDownForThirtySeconds) {
+  Registrar registrar(NewClient(), {.ttl = absl::Seconds(5)});
+  ASSERT_TRUE(registrar.Start({kInstance}).ok());
+  ASSERT_TRUE(registrar.WaitRegistered(absl::Seconds(5)));
+  etcd_->Stop();
+  // The outage itself lasts 30 s; the registrar must keep trying throughout.
+  absl::Time until = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < until) {
+    absl::SleepFor(absl::Seconds(1));
+    if (absl::Now() - (until - absl::Seconds(30)) > absl::Seconds(2)) {
+      ASSERT_EQ(registrar.state().phase, RegistrationPhase::kRetrying);
+    }
+  }
+  EXPECT_NE(registrar.state().last_error.message().find(etcd_->endpoint()), std::string::npos)
+      << registrar.state().last_error;
+  ASSERT_TRUE(etcd_->Restart(/*wipe_data=*/false).ok());
+  absl::Time reachable = absl::Now();
+  // The data was kept, but the lease expired during the outage.
+  ASSERT_TRUE(WaitFor([&] {
+    return Present(kKey) && registrar.state().phase == RegistrationPhase::kRegistered;
+  }, absl::Seconds(3)));
+  std::printf("registered again %.0f ms after a 30 s outage\n",
+              absl::ToDoubleMilliseconds(absl::Now() - reachable));
+  EXPECT_TRUE(WaitFor([&] { return Present(kKey); }, absl::Seconds(6)));
+}
+
+TEST_F(RegistrarTest, RestoresAKeyDeletedByHandAfterAReconnect) {
+  Registrar registrar(NewClient(), {.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(registrar.Start({kInstance}).ok());
+  ASSERT_TRUE(registrar.WaitRegistered(absl::Seconds(5)));
+  ASSERT_TRUE(client_->Delete(kKey).ok());
+  etcd_->Kill();
+  ASSERT_TRUE(etcd_->Restart(/*wipe_data=*/false).ok());
+  ASSERT_TRUE(WaitFor([&] { return Present(kKey); }, absl::Seconds(5)));
+  EXPECT_EQ(registrar.state().registrations, 1);  // same lease, keys rewritten
+}
+
+TEST_F(RegistrarTest, DrainingIsWrittenToTheValue) {
+  Registrar registrar(NewClient(), {.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(registrar.Start({kInstance}).ok());
+  ASSERT_TRUE(registrar.WaitRegistered(absl::Seconds(5)));
+  ASSERT_TRUE(registrar.SetDraining(true).ok());
+  auto decoded = DecodeInstance("", kKey, Value(kKey));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_TRUE(decoded->metadata.draining);
+}
+
+}  // namespace
+}  // namespace switchboard
