@@ -7,9 +7,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -18,60 +15,25 @@
 #include "harness/child_process.h"
 #include "lookup/dns/dns_source.h"
 #include "lookup/source_registry.h"
+#include "lookup/testing/dnsmasq_process.h"
 
 namespace switchboard {
 namespace {
 
-using ::switchboard::testing::ChildProcess;
 using ::switchboard::testing::PickFreePort;
-using ::switchboard::testing::TempDir;
 using ::switchboard::testing::WaitFor;
-using ::switchboard::testing::WaitForPort;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr absl::Duration kWait = absl::Seconds(10);
 
-// A dnsmasq answering for *.sb.test only (NXDOMAIN for unknown names in it),
-// from <dir>/hosts.d (re-read by dnsmasq when files there change) and
-// the SRV records given at start.
-class Dnsmasq {
+// A dnsmasq whose start is checked by the test.
+class Dnsmasq : public switchboard::testing::DnsmasqProcess {
  public:
-  Dnsmasq() : port_(PickFreePort()) { std::filesystem::create_directories(HostsDir()); }
-
   void Start(const std::vector<std::string>& srv_records = {}) {
-    std::vector<std::string> argv = {"/usr/sbin/dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
-                                     absl::StrCat("--port=", port_), "--listen-address=127.0.0.1",
-                                     "--bind-interfaces", absl::StrCat("--hostsdir=", HostsDir()),
-                                     "--local=/sb.test/", "--conf-file=/dev/null", "--pid-file=",
-                                     "--cache-size=0", "--user=", "--group="};
-    for (const std::string& srv : srv_records) argv.push_back(absl::StrCat("--srv-host=", srv));
-    absl::StatusOr<std::unique_ptr<ChildProcess>> child =
-        ChildProcess::Start(argv, {.log_path = dir_.File("dnsmasq.log"), .env = {}, .cwd = ""});
-    ASSERT_TRUE(child.ok()) << child.status();
-    process_ = *std::move(child);
-    ASSERT_TRUE(WaitForPort(port_, kWait)) << "dnsmasq did not listen on " << port_;
+    absl::Status started = DnsmasqProcess::Start(srv_records);
+    ASSERT_TRUE(started.ok()) << started;
   }
-  void Stop() { process_.reset(); }
-
-  // Replaces the hosts file atomically; dnsmasq picks it up by itself.
-  void WriteHosts(const std::string& lines) {
-    std::string temp = dir_.File("hosts.tmp");
-    std::ofstream(temp) << lines;
-    std::filesystem::rename(temp, HostsDir() + "/hosts");
-  }
-
-  int port() const { return port_; }
-  std::string Uri(absl::string_view scheme, absl::string_view name_and_query) const {
-    return absl::StrCat(scheme, "://127.0.0.1:", port_, "/", name_and_query);
-  }
-
- private:
-  std::string HostsDir() const { return dir_.File("hosts.d"); }
-
-  TempDir dir_;
-  int port_;
-  std::unique_ptr<ChildProcess> process_;
 };
 
 std::unique_ptr<LookupSource> Make(const std::string& uri) {
