@@ -1,0 +1,153 @@
+#include "server/discoverable_server.h"
+
+#include <unistd.h>
+
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/server_interceptor.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace switchboard {
+namespace {
+constexpr char kComponent[] = "server";
+}  // namespace
+
+// Counts calls as they arrive and end, so that draining knows when clients
+// have moved away.
+struct DiscoverableServer::CallStats {
+  std::atomic<int64_t> started{0};
+  std::atomic<int64_t> finished{0};
+  std::atomic<int64_t> last_call_nanos{0};
+};
+
+namespace {
+
+class CallCounter : public grpc::experimental::Interceptor {
+ public:
+  explicit CallCounter(std::shared_ptr<DiscoverableServer::CallStats> stats)
+      : stats_(std::move(stats)) {
+    stats_->started.fetch_add(1, std::memory_order_relaxed);
+    stats_->last_call_nanos.store(absl::GetCurrentTimeNanos(), std::memory_order_relaxed);
+  }
+  ~CallCounter() override { stats_->finished.fetch_add(1, std::memory_order_relaxed); }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    methods->Proceed();
+  }
+
+ private:
+  std::shared_ptr<DiscoverableServer::CallStats> stats_;
+};
+
+class CallCounterFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit CallCounterFactory(std::shared_ptr<DiscoverableServer::CallStats> stats)
+      : stats_(std::move(stats)) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    // Health checks are the load balancer's, not the clients' traffic.
+    if (absl::string_view(info->method()).find("grpc.health.v1.Health") !=
+        absl::string_view::npos) {
+      return nullptr;
+    }
+    return new CallCounter(stats_);
+  }
+
+ private:
+  std::shared_ptr<DiscoverableServer::CallStats> stats_;
+};
+
+std::string LocalHostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DiscoverableServer>> DiscoverableServer::Start(
+    grpc::ServerBuilder& builder, DiscoverableServerOptions options) {
+  size_t colon = options.listen_address.rfind(':');
+  if (options.service.empty()) return absl::InvalidArgumentError("no service name to register");
+  if (colon == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad listen address '", options.listen_address, "': want host:port"));
+  }
+  std::string listen_host = options.listen_address.substr(0, colon);
+  absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(options.etcd);
+  if (!client.ok()) return client.status();
+
+  std::unique_ptr<DiscoverableServer> self(new DiscoverableServer());
+  self->stats_ = std::make_shared<CallStats>();
+  grpc::EnableDefaultHealthCheckService(true);
+  builder.AddListeningPort(options.listen_address,
+                           options.credentials ? options.credentials
+                                               : grpc::InsecureServerCredentials(),
+                           &self->port_);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<CallCounterFactory>(self->stats_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  self->server_ = builder.BuildAndStart();
+  if (self->server_ == nullptr || self->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address));
+  }
+
+  if (!options.advertise_address.empty()) {
+    self->address_ = options.advertise_address;
+  } else {
+    std::string host = listen_host;
+    if (host.empty() || host == "0.0.0.0" || host == "[::]") host = LocalHostName();
+    self->address_ = absl::StrCat(host, ":", self->port_);
+  }
+  self->server_->GetHealthCheckService()->SetServingStatus(true);
+
+  self->registrar_ = std::make_unique<Registrar>(std::move(*client), options.registrar);
+  absl::Status status =
+      self->registrar_->Start({Instance{options.service, self->address_, options.metadata}});
+  if (!status.ok()) {
+    self->server_->Shutdown();
+    return status;
+  }
+  if (options.wait_registered && !self->registrar_->WaitRegistered(options.etcd.request_timeout)) {
+    SB_LOG(kWarn, kComponent, options.service, " at ", self->address_,
+           " serves, but is not registered yet: ", self->registrar_->state().last_error.ToString());
+  }
+  self->options_ = std::move(options);
+  return self;
+}
+
+DiscoverableServer::~DiscoverableServer() { Shutdown().IgnoreError(); }
+
+int64_t DiscoverableServer::calls_started() const { return stats_->started.load(); }
+
+int64_t DiscoverableServer::calls_in_flight() const {
+  return stats_->started.load() - stats_->finished.load();
+}
+
+absl::Status DiscoverableServer::Shutdown() {
+  if (shut_down_) return absl::OkStatus();
+  shut_down_ = true;
+  absl::Time start = absl::Now();
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  // Draining first tells balancers to stop picking this instance before its
+  // record disappears; either is enough to move clients away.
+  absl::Status drained = registrar_->SetDraining(true);
+  if (!drained.ok()) SB_LOG(kWarn, kComponent, "cannot mark draining: ", drained.ToString());
+  absl::Status deregistered = registrar_->Deregister();
+  // Wait until no call has arrived for a quiet period: the clients saw the
+  // change. Bounded, since a client that ignores discovery never moves.
+  absl::Time deadline = start + options_.drain_timeout;
+  while (absl::Now() < deadline) {
+    absl::Time last = absl::FromUnixNanos(stats_->last_call_nanos.load());
+    if (absl::Now() - std::max(last, start) >= options_.drain_quiet_period) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_grace));
+  SB_LOG(kInfo, kComponent, options_.service, " at ", address_, " drained in ",
+         absl::FormatDuration(absl::Trunc(absl::Now() - start, absl::Milliseconds(1))), " after ",
+         stats_->started.load(), " call(s)");
+  return deregistered;
+}
+
+}  // namespace switchboard
