@@ -73,6 +73,9 @@ DiscoveryResponse AdsStreamState::Respond(ResourceKind kind, TypeState& state,
     const ServedResource* resource = catalog.Find(kind, name, capabilities_);
     if (resource == nullptr) {
       if (state.reported_missing.insert(name).second) missing.push_back(name);
+      if (kind == ResourceKind::kListener) {
+        response.add_resources()->PackFrom(BuildUnknownServiceListener(name));
+      }
       continue;
     }
     state.reported_missing.erase(name);
@@ -82,7 +85,9 @@ DiscoveryResponse AdsStreamState::Respond(ResourceKind kind, TypeState& state,
     Emit(step, Severity::kWarn,
          absl::StrCat(Describe(), " asked for ", ShortName(kind), " \"",
                       absl::StrJoin(missing, "\", \""), "\": no such service",
-                      AbsenceMeansDeleted(kind) ? " (answered as does-not-exist)" : ""));
+                      kind == ResourceKind::kListener
+                          ? " (answered with a listener that fails its calls)"
+                          : AbsenceMeansDeleted(kind) ? " (answered as does-not-exist)" : ""));
   }
   response.set_version_info(VersionFor(kind, state, catalog));
   response.set_nonce(absl::StrCat(next_nonce_++));

@@ -10,9 +10,10 @@
 //   - A request with error_detail is a NACK: reported, nothing resent; the
 //     client keeps the last version it accepted until a new one comes.
 //   - A request whose names differ from the current subscription is
-//     answered at once with the subscribed resources that exist. For LDS
-//     and CDS, leaving a name out of the answer tells the client it does
-//     not exist, so a client asking for an unknown service fails fast.
+//     answered at once with the subscribed resources that exist. A listener
+//     nobody knows is answered with a stand-in that fails calls fast naming
+//     the service (BuildUnknownServiceListener); an unknown cluster is left
+//     out, which SotW clients read as "does not exist".
 //   - A catalog change is sent only to streams subscribed to a changed
 //     resource, and only when the version for that type actually differs.
 //   - Requests that arrive before the first catalog are answered when it

@@ -126,7 +126,11 @@ TEST_F(AdsStreamStateTest, UnknownListenerIsAnsweredWithoutItAndReportedOnce) {
   auto step = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"nope"})),
                                catalog_.get(), now_);
   ASSERT_EQ(step.responses.size(), 1u);
-  EXPECT_EQ(step.responses[0].resources_size(), 0);  // client: does not exist
+  // A stand-in listener routing nowhere: the client fails calls at once.
+  ASSERT_EQ(step.responses[0].resources_size(), 1);
+  Listener stand_in;
+  ASSERT_TRUE(step.responses[0].resources(0).UnpackTo(&stand_in));
+  EXPECT_EQ(stand_in.name(), "nope");
   EXPECT_TRUE(HasEvent(step, Severity::kWarn, "\"nope\""));
   EXPECT_TRUE(HasEvent(step, Severity::kWarn, "client-1"));
   // Subscribing to one more name re-answers, without repeating the report.
@@ -135,8 +139,17 @@ TEST_F(AdsStreamStateTest, UnknownListenerIsAnsweredWithoutItAndReportedOnce) {
               step.responses[0].nonce()),
       catalog_.get(), now_);
   ASSERT_EQ(again.responses.size(), 1u);
-  EXPECT_EQ(again.responses[0].resources_size(), 1);
+  EXPECT_EQ(again.responses[0].resources_size(), 2);
   EXPECT_FALSE(HasEvent(again, Severity::kWarn, "nope"));
+}
+
+TEST_F(AdsStreamStateTest, UnknownClusterIsLeftOut) {
+  AdsStreamState stream("peer-1");
+  auto step = stream.OnRequest(WithNode(Request(ResourceKind::kCluster, {"nope.cluster"})),
+                               catalog_.get(), now_);
+  ASSERT_EQ(step.responses.size(), 1u);
+  EXPECT_EQ(step.responses[0].resources_size(), 0);  // SotW: does not exist
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn, "does-not-exist"));
 }
 
 TEST_F(AdsStreamStateTest, UnknownTypeIsReportedOnceAndIgnored) {
@@ -203,7 +216,7 @@ TEST_F(AdsStreamStateTest, RequestsBeforeTheFirstCatalogAreAnsweredWhenItComes) 
   // "nope" is in no changed set, yet it must be answered (does-not-exist).
   auto first = stream.OnCatalogChange(*catalog_, {"greeter", "billing"}, now_);
   ASSERT_EQ(first.responses.size(), 1u);
-  EXPECT_EQ(first.responses[0].resources_size(), 0);
+  EXPECT_EQ(first.responses[0].resources_size(), 1);  // the stand-in
 }
 
 TEST_F(AdsStreamStateTest, RingHashIsTailoredForGrpc151) {

@@ -193,6 +193,20 @@ Listener BuildListener(absl::string_view service, const ServicePolicy& policy) {
   return listener;
 }
 
+Listener BuildUnknownServiceListener(absl::string_view name) {
+  HttpConnectionManager manager;
+  manager.set_stat_prefix(std::string(name));
+  manager.mutable_route_config()->set_name(
+      ResourceName(ResourceKind::kRouteConfiguration, name));
+  auto* router = manager.add_http_filters();
+  router->set_name("envoy.filters.http.router");
+  router->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::router::v3::Router());
+  Listener listener;
+  listener.set_name(std::string(name));
+  listener.mutable_api_listener()->mutable_api_listener()->PackFrom(manager);
+  return listener;
+}
+
 Cluster BuildCluster(absl::string_view service, const ServicePolicy& policy, LbPolicy lb_policy) {
   Cluster cluster;
   cluster.set_name(ResourceName(ResourceKind::kCluster, service));

@@ -90,6 +90,14 @@ Listener BuildListener(absl::string_view service, const ServicePolicy& policy);
 RouteConfiguration BuildRouteConfiguration(absl::string_view service, const ServicePolicy& policy);
 Cluster BuildCluster(absl::string_view service, const ServicePolicy& policy, LbPolicy lb_policy);
 
+// The listener sent for a name no source knows. gRPC clients of this
+// generation wait 15 s before treating a never-seen listener as missing;
+// this one arrives at once and routes nowhere (no virtual host), so calls
+// fail fast with UNAVAILABLE "could not find VirtualHost for <name> ...",
+// naming the service. When the service appears, the real listener replaces
+// it and the channel recovers by itself.
+Listener BuildUnknownServiceListener(absl::string_view name);
+
 // `instances` are the service's (any order). Instances whose address is not
 // an IP literal are left out and their addresses appended to `skipped`
 // (when not null).

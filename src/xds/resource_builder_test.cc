@@ -87,6 +87,15 @@ TEST(BuildListenerTest, InlineRouteConfiguration) {
             ResourceName(ResourceKind::kCluster, "greeter"));
 }
 
+TEST(BuildListenerTest, UnknownServiceListenerRoutesNowhere) {
+  Listener listener = BuildUnknownServiceListener("nope");
+  EXPECT_EQ(listener.name(), "nope");
+  HttpConnectionManager manager = ManagerOf(listener);
+  ASSERT_TRUE(manager.has_route_config());
+  EXPECT_EQ(manager.route_config().virtual_hosts_size(), 0);
+  ASSERT_EQ(manager.http_filters_size(), 1);
+}
+
 TEST(BuildRouteConfigurationTest, VirtualHostTimeoutAndRetries) {
   ServicePolicy policy;
   policy.timeout = absl::Milliseconds(1500);
