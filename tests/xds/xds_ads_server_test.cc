@@ -1,0 +1,281 @@
+// The ADS server against raw xDS clients on real sockets: clients that NACK,
+// ask for unknown types or names, or never ACK are reported clearly while a
+// real gRPC channel in the same process keeps being served; and a thousand
+// concurrent streams all get their pushes.
+#include <cstdlib>
+#include <deque>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "harness/child_process.h"
+#include "xds/bootstrap.h"
+#include "xds/control_plane.h"
+#include "xds/testing/xds_testing.h"
+
+namespace switchboard::xds {
+namespace {
+
+using envoy::service::discovery::v3::AggregatedDiscoveryService;
+using switchboard::examples::Greeter;
+using switchboard::testing::WaitFor;
+using testing::CallOnce;
+using testing::GreeterInstance;
+using testing::InProcessGreeter;
+using testing::ManualSource;
+using testing::StderrCapture;
+
+DiscoveryRequest Request(ResourceKind kind, std::vector<std::string> names,
+                         const std::string& node_id = "") {
+  DiscoveryRequest request;
+  request.set_type_url(std::string(TypeUrl(kind)));
+  for (auto& name : names) request.add_resource_names(name);
+  if (!node_id.empty()) {
+    request.mutable_node()->set_id(node_id);
+    request.mutable_node()->set_user_agent_name("raw-test-client");
+  }
+  return request;
+}
+
+// A hand-driven ADS stream: the test writes requests and waits for
+// responses, which a reader thread collects.
+class RawAdsStream {
+ public:
+  explicit RawAdsStream(const std::string& address)
+      : stub_(AggregatedDiscoveryService::NewStub(
+            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+        stream_(stub_->StreamAggregatedResources(&context_)) {
+    reader_ = std::thread([this] {
+      DiscoveryResponse response;
+      while (stream_->Read(&response)) {
+        std::lock_guard<std::mutex> lock(mu_);
+        responses_.push_back(response);
+      }
+    });
+  }
+  ~RawAdsStream() {
+    context_.TryCancel();
+    reader_.join();
+  }
+  bool Send(const DiscoveryRequest& request) { return stream_->Write(request); }
+  // The next response not yet taken, waiting up to `timeout`.
+  std::optional<DiscoveryResponse> Next(absl::Duration timeout = absl::Seconds(5)) {
+    std::optional<DiscoveryResponse> out;
+    WaitFor(
+        [&] {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (responses_.empty()) return false;
+          out = responses_.front();
+          responses_.pop_front();
+          return true;
+        },
+        timeout);
+    return out;
+  }
+
+ private:
+  std::unique_ptr<AggregatedDiscoveryService::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<DiscoveryRequest, DiscoveryResponse>> stream_;
+  std::thread reader_;
+  std::mutex mu_;
+  std::deque<DiscoveryResponse> responses_;
+};
+
+class XdsAdsServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    capture_ = std::make_unique<StderrCapture>();
+    auto greeter = InProcessGreeter::Start();
+    ASSERT_TRUE(greeter.ok());
+    greeters_.push_back(std::move(*greeter));
+    auto source = std::make_unique<ManualSource>(
+        std::vector<Instance>{GreeterInstance("greeter", *greeters_[0])});
+    source_ = source.get();
+    auto plane = XdsControlPlane::Start(testing::MakeSources(std::move(source)),
+                                        {.listen_address = "127.0.0.1:0",
+                                         .ack_timeout = absl::Milliseconds(500)});
+    ASSERT_TRUE(plane.ok()) << plane.status();
+    plane_ = std::move(*plane);
+    ASSERT_TRUE(plane_->WaitUntilServing(absl::Seconds(5)));
+  }
+  void TearDown() override {
+    plane_.reset();
+    capture_.reset();
+  }
+
+  std::unique_ptr<StderrCapture> capture_;
+  std::vector<std::unique_ptr<InProcessGreeter>> greeters_;
+  ManualSource* source_ = nullptr;
+  std::unique_ptr<XdsControlPlane> plane_;
+};
+
+TEST_F(XdsAdsServerTest, BadClientsAreReportedAndOthersKeepBeingServed) {
+  // A well-behaved real client, served throughout.
+  auto bootstrap = MakeBootstrapJson({.server_address = plane_->address(), .node_id = "good-client"});
+  setenv("GRPC_XDS_BOOTSTRAP_CONFIG", bootstrap->c_str(), 1);
+  setenv("GRPC_CLIENT_CHANNEL_BACKUP_POLL_INTERVAL_MS", "100", 1);
+  auto good = Greeter::NewStub(grpc::CreateChannel("xds:///greeter", grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(CallOnce(good.get()).ok());
+
+  // NACK: reported with the node id and the client's error.
+  RawAdsStream nacker(plane_->address());
+  ASSERT_TRUE(nacker.Send(Request(ResourceKind::kListener, {"greeter"}, "nacking-client")));
+  auto listener = nacker.Next();
+  ASSERT_TRUE(listener.has_value());
+  DiscoveryRequest nack = Request(ResourceKind::kListener, {"greeter"});
+  nack.set_response_nonce(listener->nonce());
+  nack.mutable_error_detail()->set_code(3);
+  nack.mutable_error_detail()->set_message("listener greeter rejected: test says no");
+  ASSERT_TRUE(nacker.Send(nack));
+  EXPECT_TRUE(capture_->WaitFor("nacking-client", absl::Seconds(5)));
+  EXPECT_TRUE(capture_->WaitFor("rejected (NACK) LDS version " + listener->version_info() +
+                                    ": listener greeter rejected: test says no",
+                                absl::Seconds(5)))
+      << capture_->Text();
+
+  // Unknown type: reported, ignored, the stream lives on.
+  DiscoveryRequest odd = Request(ResourceKind::kListener, {"x"});
+  odd.set_type_url("type.googleapis.com/example.v1.Unknown");
+  ASSERT_TRUE(nacker.Send(odd));
+  EXPECT_TRUE(capture_->WaitFor("\"type.googleapis.com/example.v1.Unknown\", which this server does not serve",
+                                absl::Seconds(5)))
+      << capture_->Text();
+
+  // Unknown name: answered at once, reported.
+  RawAdsStream lost(plane_->address());
+  ASSERT_TRUE(lost.Send(Request(ResourceKind::kListener, {"ghost"}, "lost-client")));
+  auto ghost = lost.Next();
+  ASSERT_TRUE(ghost.has_value());
+  EXPECT_EQ(ghost->resources_size(), 1);
+  EXPECT_TRUE(capture_->WaitFor("asked for LDS \"ghost\": no such service", absl::Seconds(5)));
+
+  // A stream that never ACKs: reported as stuck.
+  RawAdsStream silent(plane_->address());
+  ASSERT_TRUE(silent.Send(Request(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"}, "silent-client")));
+  ASSERT_TRUE(silent.Next().has_value());
+  EXPECT_TRUE(capture_->WaitFor("\"silent-client\"", absl::Seconds(5)));
+  EXPECT_TRUE(capture_->WaitFor("has not acknowledged EDS", absl::Seconds(5))) << capture_->Text();
+
+  // Meanwhile the good client gets a change in well under a second.
+  auto second = InProcessGreeter::Start();
+  ASSERT_TRUE(second.ok());
+  absl::Time changed = absl::Now();
+  source_->Set({GreeterInstance("greeter", *greeters_[0]), GreeterInstance("greeter", **second)});
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto by = CallOnce(good.get());
+        return by.ok() && *by == (*second)->address();
+      },
+      absl::Seconds(1), absl::Milliseconds(1)));
+  std::printf("  good client served by the new instance %s after the change\n",
+              absl::FormatDuration(absl::Now() - changed).c_str());
+  // The stuck stream got the push as well (it is not the server's problem
+  // that it does not answer).
+  EXPECT_TRUE(silent.Next().has_value());
+  EXPECT_GE(plane_->Stats().nacks_received, 1u);
+}
+
+// One callback-API ADS client stream subscribed to greeter's endpoints,
+// ACKing every response.
+class EdsWatcher : public grpc::ClientBidiReactor<DiscoveryRequest, DiscoveryResponse> {
+ public:
+  EdsWatcher(AggregatedDiscoveryService::Stub* stub, int id, std::atomic<int>* first,
+             std::atomic<int>* second, std::atomic<int>* done)
+      : first_(first), second_(second), done_(done) {
+    request_ = Request(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"},
+                       absl::StrCat("watcher-", id));
+    stub->async()->StreamAggregatedResources(&context_, this);
+    writing_ = true;
+    StartWrite(&request_);
+    StartRead(&response_);
+    StartCall();
+  }
+  void Cancel() { context_.TryCancel(); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    int n = ++responses_;
+    if (n == 1) (*first_)++;
+    if (n == 2) (*second_)++;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ack_ = Request(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"});
+      ack_.set_version_info(response_.version_info());
+      ack_.set_response_nonce(response_.nonce());
+      if (writing_) {
+        ack_pending_ = true;
+      } else {
+        writing_ = true;
+        StartWrite(&ack_);
+      }
+    }
+    StartRead(&response_);
+  }
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    writing_ = false;
+    if (ok && ack_pending_) {
+      ack_pending_ = false;
+      writing_ = true;
+      StartWrite(&ack_);
+    }
+  }
+  void OnDone(const grpc::Status&) override { (*done_)++; }
+
+ private:
+  grpc::ClientContext context_;
+  DiscoveryRequest request_;
+  DiscoveryResponse response_;
+  std::atomic<int> responses_{0};
+  std::mutex mu_;
+  DiscoveryRequest ack_;
+  bool writing_ = false;
+  bool ack_pending_ = false;
+  std::atomic<int>* first_;
+  std::atomic<int>* second_;
+  std::atomic<int>* done_;
+};
+
+TEST_F(XdsAdsServerTest, AThousandStreamsAllGetTheirPushes) {
+  constexpr int kStreams = 1000;
+  constexpr int kConnections = 10;
+  SetLogLevel(LogLevel::kWarn);  // a thousand "new stream" lines add nothing
+  std::vector<std::unique_ptr<AggregatedDiscoveryService::Stub>> stubs;
+  for (int c = 0; c < kConnections; ++c) {
+    grpc::ChannelArguments args;
+    args.SetInt("switchboard.test.connection", c);  // distinct args: own connection
+    stubs.push_back(AggregatedDiscoveryService::NewStub(grpc::CreateCustomChannel(
+        plane_->address(), grpc::InsecureChannelCredentials(), args)));
+  }
+  std::atomic<int> first{0}, second{0}, done{0};
+  std::vector<std::unique_ptr<EdsWatcher>> watchers;
+  absl::Time start = absl::Now();
+  for (int i = 0; i < kStreams; ++i) {
+    watchers.push_back(std::make_unique<EdsWatcher>(stubs[i % kConnections].get(), i, &first,
+                                                    &second, &done));
+  }
+  EXPECT_TRUE(WaitFor([&] { return first.load() == kStreams; }, absl::Seconds(30)))
+      << first.load() << " of " << kStreams << " streams answered";
+  std::printf("  %d streams opened and answered in %s; server counts %zu streams\n", kStreams,
+              absl::FormatDuration(absl::Now() - start).c_str(), plane_->Stats().streams);
+  EXPECT_EQ(plane_->Stats().streams, static_cast<size_t>(kStreams));
+
+  absl::Time changed = absl::Now();
+  source_->Set({GreeterInstance("greeter", *greeters_[0], 5)});
+  EXPECT_TRUE(WaitFor([&] { return second.load() == kStreams; }, absl::Seconds(30)))
+      << second.load() << " of " << kStreams << " streams got the push";
+  std::printf("  one change pushed to all %d streams in %s\n", kStreams,
+              absl::FormatDuration(absl::Now() - changed).c_str());
+
+  for (auto& watcher : watchers) watcher->Cancel();
+  EXPECT_TRUE(WaitFor([&] { return done.load() == kStreams; }, absl::Seconds(30)));
+  EXPECT_TRUE(WaitFor([&] { return plane_->Stats().streams == 0; }, absl::Seconds(10)));
+  SetLogLevel(LogLevel::kInfo);
+}
+
+}  // namespace
+}  // namespace switchboard::xds
