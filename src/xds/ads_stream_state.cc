@@ -149,7 +149,9 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
       Emit(step, Severity::kWarn,
            absl::StrCat(Describe(), " rejected (NACK) ", ShortName(*kind), " version ",
                         status.sent_version, ": ", request.error_detail().message(),
-                        "; it keeps using version \"", request.version_info(), "\""));
+                        request.version_info().empty()
+                            ? "; it has no earlier version to fall back on"
+                            : absl::StrCat("; it keeps using version ", request.version_info())));
     } else {
       status.acked_version = request.version_info();
       Emit(step, Severity::kDebug,

@@ -16,9 +16,10 @@ absl::StatusOr<std::string> MakeBootstrapJson(const BootstrapOptions& options) {
   if (options.node_id.empty()) {
     return absl::InvalidArgumentError("bootstrap: the node id is empty");
   }
-  nlohmann::json node = {{"id", options.node_id}};
+  // grpc-js-xds rejects a node without "locality", even an empty one.
+  nlohmann::json node = {{"id", options.node_id}, {"locality", nlohmann::json::object()}};
   if (!options.node_cluster.empty()) node["cluster"] = options.node_cluster;
-  if (!options.node_zone.empty()) node["locality"] = {{"zone", options.node_zone}};
+  if (!options.node_zone.empty()) node["locality"]["zone"] = options.node_zone;
   nlohmann::json bootstrap = {
       {"xds_servers",
        nlohmann::json::array({{{"server_uri", options.server_address},

@@ -7,7 +7,7 @@
 //                                         .node_id = "checkout-7f9c"});
 //   // {"xds_servers":[{"server_uri":"127.0.0.1:18000",
 //   //   "channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
-//   //  "node":{"id":"checkout-7f9c", ...}}
+//   //  "node":{"id":"checkout-7f9c","locality":{}}}
 //
 // MakeBootstrapJson is pure; DefaultNodeId reads the host name and pid.
 #ifndef SWITCHBOARD_XDS_BOOTSTRAP_H_

@@ -22,6 +22,12 @@ TEST(BootstrapTest, HasWhatGrpcClientsNeed) {
   EXPECT_FALSE(json["node"].contains("cluster"));
 }
 
+TEST(BootstrapTest, NodeAlwaysHasALocality) {
+  // grpc-js-xds refuses a bootstrap whose node has no locality.
+  auto json = nlohmann::json::parse(*MakeBootstrapJson({.server_address = "a:1", .node_id = "n"}));
+  EXPECT_TRUE(json["node"]["locality"].is_object());
+}
+
 TEST(BootstrapTest, ErrorsNameTheMissingField) {
   auto no_server = MakeBootstrapJson({.node_id = "n1"});
   EXPECT_FALSE(no_server.ok());

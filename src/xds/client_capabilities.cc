@@ -23,7 +23,9 @@ int CoreMajorVersion(const envoy::config::core::v3::Node& node) {
 
 ClientCapabilities CapabilitiesOf(const envoy::config::core::v3::Node& node) {
   ClientCapabilities caps;
-  caps.description = absl::StrCat(node.user_agent_name(), " ", node.user_agent_version());
+  caps.description = node.user_agent_version().empty()
+                         ? node.user_agent_name()
+                         : absl::StrCat(node.user_agent_name(), " ", node.user_agent_version());
   int core = CoreMajorVersion(node);
   if (core >= 0 && core <= kLastCoreWithRingHashCrash) caps.ring_hash = false;
   return caps;

@@ -1,0 +1,89 @@
+// Cross-language: a Node.js client (@grpc/grpc-js-xds) balances through the
+// same control plane as the C++ clients. The control plane and three
+// greeters run in this process; node runs as a child with GRPC_XDS_BOOTSTRAP
+// pointing at a bootstrap file written by MakeBootstrapJson().
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "harness/child_process.h"
+#include "nlohmann/json.hpp"
+#include "xds/bootstrap.h"
+#include "xds/control_plane.h"
+#include "xds/testing/xds_testing.h"
+
+namespace switchboard::xds {
+namespace {
+
+using switchboard::testing::ChildProcess;
+using switchboard::testing::TempDir;
+using testing::GreeterInstance;
+using testing::InProcessGreeter;
+using testing::ManualSource;
+
+std::string SourceDir() {
+  const char* dir = std::getenv("SWITCHBOARD_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(XdsNodeClientTest, NodeClientBalancesThroughTheSameControlPlane) {
+  std::vector<std::unique_ptr<InProcessGreeter>> servers;
+  std::vector<Instance> instances;
+  for (int i = 0; i < 3; ++i) {
+    auto server = InProcessGreeter::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    instances.push_back(GreeterInstance("greeter", **server));
+    servers.push_back(std::move(*server));
+  }
+  auto plane = XdsControlPlane::Start(
+      testing::MakeSources(std::make_unique<ManualSource>(instances)),
+      {.listen_address = "127.0.0.1:0"});
+  ASSERT_TRUE(plane.ok()) << plane.status();
+
+  TempDir dir;
+  auto bootstrap = MakeBootstrapJson({.server_address = (*plane)->address(), .node_id = "node-client"});
+  ASSERT_TRUE(bootstrap.ok());
+  std::ofstream(dir.File("bootstrap.json")) << *bootstrap;
+
+  constexpr int kCalls = 900;
+  std::string out = dir.File("node.out");
+  absl::Time start = absl::Now();
+  auto node = ChildProcess::Start(
+      {"/usr/bin/node", SourceDir() + "/tests/xds/node_greeter_client.js",
+       SourceDir() + "/examples/greeter/greeter.proto", "greeter", std::to_string(kCalls)},
+      {.log_path = out,
+       .env = {"GRPC_XDS_BOOTSTRAP=" + dir.File("bootstrap.json"),
+               "NODE_PATH=" + SourceDir() + "/third_party/npm/node_modules"}});
+  ASSERT_TRUE(node.ok()) << node.status();
+  ASSERT_TRUE((*node)->WaitExit(absl::Seconds(60))) << ReadFile(out);
+  EXPECT_EQ((*node)->exit_status(), 0) << ReadFile(out);
+  std::printf("  node client: %d calls in %s\n", kCalls,
+              absl::FormatDuration(absl::Now() - start).c_str());
+
+  // The result is the last line of the output (grpc-js may log above it).
+  std::string text = ReadFile(out);
+  std::string last_line = text.substr(text.rfind("\n{") + 1);
+  auto result = nlohmann::json::parse(last_line, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(result.is_discarded()) << text;
+  EXPECT_EQ(result["failed"], 0) << result["last_error"];
+  EXPECT_EQ(result["ok"], kCalls);
+  for (const auto& server : servers) {
+    int served = result["served_by"].value(server->address(), 0);
+    double share = static_cast<double>(served) / kCalls;
+    std::printf("  %s served %.1f%% of the node client's calls\n", server->address().c_str(),
+                share * 100);
+    EXPECT_NEAR(share, 1.0 / 3, 0.05) << server->address();
+  }
+  EXPECT_GE((*plane)->Stats().responses_sent, 4u);
+}
+
+}  // namespace
+}  // namespace switchboard::xds
