@@ -38,6 +38,12 @@ class ControlPlaneEnvironment : public ::testing::Environment {
     socket_path_ = absl::StrCat("/tmp/sb-xds-balancing-", getpid(), ".sock");
     PolicyTable policies;
     policies.per_service["greeter-ring"].lb_policy = LbPolicy::kRingHash;
+    // Every knob at once: the client must accept it (no NACK, see below).
+    ServicePolicy& full = policies.per_service["greeter"];
+    full.timeout = absl::Seconds(2);
+    full.retry = RetryPolicy{.num_retries = 3};
+    full.outlier_detection = OutlierDetectionPolicy{};
+    full.max_requests = 100;
     auto source = std::make_unique<ManualSource>();
     source_ = source.get();
     auto plane = XdsControlPlane::Start(testing::MakeSources(std::move(source)),
@@ -116,6 +122,8 @@ void ExpectShare(const CallTally& tally, const std::string& address, double expe
 }
 
 TEST(XdsBalancingTest, ThreeInstancesShareCallsEvenly) {
+  // "greeter" carries a timeout, retries, outlier detection and a circuit
+  // breaker (see the environment); the client takes them all.
   auto servers = StartGreeters(3);
   ASSERT_EQ(servers.size(), 3u);
   env->SetInstances("greeter", {GreeterInstance("greeter", *servers[0]),
@@ -132,6 +140,7 @@ TEST(XdsBalancingTest, ThreeInstancesShareCallsEvenly) {
   CallTally tally = CallGreeter(stub.get(), 3000);
   EXPECT_EQ(tally.failed, 0) << tally.last_error;
   for (const auto& server : servers) ExpectShare(tally, server->address(), 1.0 / 3);
+  EXPECT_EQ(env->plane().Stats().nacks_received, 0u);
 }
 
 TEST(XdsBalancingTest, AddedInstanceServesWithinOneSecondAndRemovedOneStops) {
@@ -252,6 +261,12 @@ TEST(XdsBalancingTest, UnknownServiceFailsFastNamingIt) {
   ASSERT_TRUE(server.ok()) << server.status();
   env->SetInstances("no-such-service", {GreeterInstance("no-such-service", **server)});
   EXPECT_TRUE(WaitFor([&] { return CallOnce(stub.get(), absl::Seconds(1)).ok(); }, absl::Seconds(5)));
+}
+
+// Last: nothing this binary's client was sent was rejected.
+TEST(XdsBalancingTest, ClientAcceptedEverything) {
+  EXPECT_EQ(env->plane().Stats().nacks_received, 0u);
+  EXPECT_GT(env->plane().Stats().responses_sent, 0u);
 }
 
 }  // namespace
