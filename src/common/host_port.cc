@@ -1,4 +1,4 @@
-#include "lookup/host_port.h"
+#include "common/host_port.h"
 
 #include <arpa/inet.h>
 

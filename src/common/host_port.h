@@ -6,8 +6,8 @@
 //   hp->host == "::1"; hp->port == 5353; hp->ToString() == "[::1]:5353"
 //
 // Pure functions, thread-safe.
-#ifndef SWITCHBOARD_LOOKUP_HOST_PORT_H_
-#define SWITCHBOARD_LOOKUP_HOST_PORT_H_
+#ifndef SWITCHBOARD_COMMON_HOST_PORT_H_
+#define SWITCHBOARD_COMMON_HOST_PORT_H_
 
 #include <cstdint>
 #include <optional>
@@ -45,4 +45,4 @@ bool IsValidDnsName(absl::string_view name);
 
 }  // namespace switchboard
 
-#endif  // SWITCHBOARD_LOOKUP_HOST_PORT_H_
+#endif  // SWITCHBOARD_COMMON_HOST_PORT_H_

@@ -31,7 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "lookup/host_port.h"
+#include "common/host_port.h"
 
 namespace switchboard {
 

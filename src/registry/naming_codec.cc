@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/host_port.h"
 
 namespace switchboard {
 namespace {
@@ -15,17 +16,8 @@ absl::Status Bad(absl::string_view key, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("registry key '", key, "': ", why));
 }
 
-// "host:port" with a numeric port 1..65535; IPv6 hosts in brackets.
-bool ValidAddress(absl::string_view address) {
-  size_t colon = address.rfind(':');
-  if (colon == absl::string_view::npos || colon == 0) return false;
-  absl::string_view host = address.substr(0, colon);
-  if (host.front() == '[' && host.back() != ']') return false;
-  if (host.find('/') != absl::string_view::npos) return false;
-  int port;
-  if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) return false;
-  return port > 0 && port <= 65535;
-}
+// "host:port" with a port 1..65535; IPv6 hosts in brackets.
+bool ValidAddress(absl::string_view address) { return ParseHostPort(address).ok(); }
 
 absl::Status DecodeMetadata(absl::string_view key, const json& m, InstanceMetadata* out) {
   // grpc-go writes null; other Go programs may put any value there. Only an

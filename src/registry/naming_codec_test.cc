@@ -54,6 +54,8 @@ TEST(NamingCodecTest, GarbageIsRejectedWithTheKeyAndTheReason) {
   ExpectBad("p/s/h:1", R"({"Op":0})", "no Addr");
   ExpectBad("p/s/h:1", R"({"Addr":42})", "Addr must be a string");
   ExpectBad("p/s/h:1", R"({"Addr":"nope"})", "not host:port");
+  ExpectBad("p/s/h:1", R"({"Addr":"h:0"})", "not host:port");
+  ExpectBad("p/s/h:1", R"({"Addr":"bad host:1"})", "not host:port");
   ExpectBad("p/s/h:1", R"({"Addr":"h:1","Op":1})", "not an add");
   ExpectBad("p/s/h:1", R"({"Addr":"h:1","Op":"0"})", "Op must be an integer");
   ExpectBad("p/s/h:1", R"({"Addr":"h:1","Metadata":{"weight":"3"}})", "weight must be an integer");

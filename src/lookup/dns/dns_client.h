@@ -25,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "lookup/dns/dns_records.h"
-#include "lookup/host_port.h"
+#include "common/host_port.h"
 #include "lookup/periodic_source.h"
 
 namespace switchboard {

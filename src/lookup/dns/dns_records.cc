@@ -6,7 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
-#include "lookup/host_port.h"
+#include "common/host_port.h"
 
 namespace switchboard {
 

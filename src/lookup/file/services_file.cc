@@ -7,7 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "lookup/host_port.h"
+#include "common/host_port.h"
 
 namespace switchboard {
 namespace {
