@@ -1,5 +1,7 @@
 #include "server/discoverable_server.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <unistd.h>
 
 #include <grpcpp/health_check_service_interface.h>
@@ -58,10 +60,25 @@ class CallCounterFactory : public grpc::experimental::ServerInterceptorFactoryIn
   std::shared_ptr<DiscoverableServer::CallStats> stats_;
 };
 
-std::string LocalHostName() {
+// An address other machines can reach this one at, for a server listening
+// on a wildcard host: the host name's first IPv4 address (gRPC clients need
+// IP literals in endpoints), else loopback.
+std::string ReachableLocalAddress() {
   char name[256] = {};
-  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "localhost";
-  return name;
+  if (gethostname(name, sizeof(name) - 1) == 0 && name[0] != '\0') {
+    addrinfo hints{};
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* result = nullptr;
+    if (getaddrinfo(name, nullptr, &hints, &result) == 0 && result != nullptr) {
+      char ip[INET_ADDRSTRLEN] = {};
+      auto* in = reinterpret_cast<sockaddr_in*>(result->ai_addr);
+      inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+      freeaddrinfo(result);
+      return ip;
+    }
+  }
+  return "127.0.0.1";
 }
 
 }  // namespace
@@ -97,7 +114,7 @@ absl::StatusOr<std::unique_ptr<DiscoverableServer>> DiscoverableServer::Start(
     self->address_ = options.advertise_address;
   } else {
     std::string host = listen_host;
-    if (host.empty() || host == "0.0.0.0" || host == "[::]") host = LocalHostName();
+    if (host.empty() || host == "0.0.0.0" || host == "[::]") host = ReachableLocalAddress();
     self->address_ = absl::StrCat(host, ":", self->port_);
   }
   self->server_->GetHealthCheckService()->SetServingStatus(true);

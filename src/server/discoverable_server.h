@@ -40,8 +40,8 @@ struct DiscoverableServerOptions {
   std::string service;
   // Where to listen; port 0 picks a free one.
   std::string listen_address = "127.0.0.1:0";
-  // The host:port registered for clients; default: the listen host (the
-  // machine's host name for a wildcard host) with the bound port.
+  // The host:port registered for clients; default: the listen host (for a
+  // wildcard host, this machine's IPv4 address) with the bound port.
   std::string advertise_address;
   InstanceMetadata metadata;
   EtcdClientOptions etcd;

@@ -1,0 +1,288 @@
+// Servers register in a real etcd; a C++ client balances over them through
+// embedded discovery with nothing but `xds:///<service>` as its target.
+//
+// One process, one embedded control plane (gRPC's xDS client is a
+// process-wide singleton), one service name per test.
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "client/embedded_discovery.h"
+#include "etcd/etcd_client.h"
+#include "greeter.grpc.pb.h"
+#include "harness/etcd_process.h"
+#include "registry/naming_codec.h"
+
+namespace switchboard {
+namespace {
+
+using examples::Greeter;
+using examples::HelloReply;
+using examples::HelloRequest;
+using testing::ChildProcess;
+using testing::EtcdProcess;
+using testing::WaitFor;
+
+// A greeter_server child process and the address it registered.
+struct GreeterProcess {
+  std::unique_ptr<ChildProcess> process;
+  std::string address;
+  std::string log_path;
+};
+
+// Calls one service from several threads until stopped, counting replies
+// per serving address and failures.
+class Load {
+ public:
+  Load(std::shared_ptr<grpc::Channel> channel, int threads) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this, channel] {
+        auto stub = Greeter::NewStub(channel);
+        while (!stop_.load()) {
+          grpc::ClientContext context;
+          context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+          HelloRequest request;
+          HelloReply reply;
+          grpc::Status status = stub->SayHello(&context, request, &reply);
+          std::lock_guard<std::mutex> lock(mu_);
+          if (status.ok()) {
+            ++served_by_[reply.served_by()];
+            last_served_[reply.served_by()] = absl::Now();
+          } else {
+            ++failed_;
+            last_error_ = status.error_message();
+          }
+        }
+      });
+    }
+  }
+  ~Load() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+  int served(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return served_by_[address];
+  }
+  absl::Time last_served(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_served_[address];
+  }
+  int failed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return failed_;
+  }
+  std::string last_error() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_error_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::map<std::string, int> served_by_;
+  std::map<std::string, absl::Time> last_served_;
+  int failed_ = 0;
+  std::string last_error_;
+};
+
+class RegistryToChannelTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto etcd = EtcdProcess::Start();
+    ASSERT_TRUE(etcd.ok()) << etcd.status();
+    etcd_ = etcd->release();
+    auto discovery = StartEmbeddedDiscovery({absl::StrCat("etcd://", etcd_->endpoint(), "/")});
+    ASSERT_TRUE(discovery.ok()) << discovery.status();
+    discovery_ = discovery->release();
+    auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()}});
+    ASSERT_TRUE(client.ok());
+    client_ = client->release();
+  }
+  static void TearDownTestSuite() {
+    delete discovery_;
+    delete client_;
+    delete etcd_;
+  }
+
+  GreeterProcess StartGreeter(const std::string& service, int weight = 1) {
+    GreeterProcess greeter;
+    greeter.log_path = dir_.File(absl::StrCat("greeter-", next_log_++, ".log"));
+    auto process = ChildProcess::Start(
+        {testing::BuiltBinary("examples/greeter/greeter_server"), "--service=" + service,
+         "--etcd=" + etcd_->endpoint(), "--ttl=2s", "--drain_timeout=2s",
+         absl::StrCat("--weight=", weight)},
+        {.log_path = greeter.log_path});
+    EXPECT_TRUE(process.ok()) << process.status();
+    if (!process.ok()) return greeter;
+    greeter.process = std::move(*process);
+    // "serving <service> at <address>" once it listens.
+    WaitFor([&] {
+      std::ifstream in(greeter.log_path);
+      std::string line;
+      while (std::getline(in, line)) {
+        std::string marker = absl::StrCat("serving ", service, " at ");
+        if (line.rfind(marker, 0) == 0) {
+          greeter.address = line.substr(marker.size());
+          return true;
+        }
+      }
+      return false;
+    }, absl::Seconds(10));
+    EXPECT_FALSE(greeter.address.empty()) << "greeter_server did not start; log: " << Log(greeter);
+    return greeter;
+  }
+
+  bool Registered(const std::string& service, const std::string& address) {
+    auto range = client_->Get(absl::StrCat(service, "/", address));
+    return range.ok() && !range->kvs.empty();
+  }
+
+  static std::string Log(const GreeterProcess& greeter) {
+    std::ifstream in(greeter.log_path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  static std::shared_ptr<grpc::Channel> Channel(const std::string& service) {
+    return grpc::CreateChannel("xds:///" + service, grpc::InsecureChannelCredentials());
+  }
+
+  // `calls` sequential calls: replies per serving address, and failures.
+  static std::map<std::string, int> Tally(grpc::Channel* channel, int calls, int* failed) {
+    auto stub = Greeter::NewStub(std::shared_ptr<grpc::Channel>(channel, [](auto*) {}));
+    std::map<std::string, int> served_by;
+    for (int i = 0; i < calls; ++i) {
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+      HelloRequest request;
+      HelloReply reply;
+      if (stub->SayHello(&context, request, &reply).ok()) {
+        ++served_by[reply.served_by()];
+      } else {
+        ++*failed;
+      }
+    }
+    return served_by;
+  }
+
+  static EtcdProcess* etcd_;
+  static EmbeddedDiscovery* discovery_;
+  static EtcdClient* client_;
+  testing::TempDir dir_;
+  int next_log_ = 0;
+};
+
+EtcdProcess* RegistryToChannelTest::etcd_ = nullptr;
+EmbeddedDiscovery* RegistryToChannelTest::discovery_ = nullptr;
+EtcdClient* RegistryToChannelTest::client_ = nullptr;
+
+TEST_F(RegistryToChannelTest, ThreeRegisteredServersShareCallsEvenly) {
+  std::vector<GreeterProcess> greeters;
+  for (int i = 0; i < 3; ++i) greeters.push_back(StartGreeter("split"));
+  auto channel = Channel("split");
+  // Wait until the client has learnt all three.
+  std::set<std::string> seen;
+  ASSERT_TRUE(WaitFor([&] {
+    int failed = 0;
+    for (const auto& [address, n] : Tally(channel.get(), 10, &failed)) seen.insert(address);
+    return seen.size() == 3;
+  }, absl::Seconds(10)));
+  int failed = 0;
+  std::map<std::string, int> served = Tally(channel.get(), 3000, &failed);
+  EXPECT_EQ(failed, 0);
+  for (const GreeterProcess& g : greeters) {
+    double share = served[g.address] / 3000.0;
+    std::printf("%s served %.1f%%\n", g.address.c_str(), 100 * share);
+    EXPECT_NEAR(share, 1.0 / 3, 0.05) << g.address;
+  }
+}
+
+TEST_F(RegistryToChannelTest, WeightsOneToThreeSplitTwentyFiveToSeventyFive) {
+  GreeterProcess light = StartGreeter("weighted", 1);
+  GreeterProcess heavy = StartGreeter("weighted", 3);
+  auto channel = Channel("weighted");
+  ASSERT_TRUE(WaitFor([&] {
+    int failed = 0;
+    auto served = Tally(channel.get(), 20, &failed);
+    return served.size() == 2;
+  }, absl::Seconds(10)));
+  int failed = 0;
+  std::map<std::string, int> served = Tally(channel.get(), 4000, &failed);
+  EXPECT_EQ(failed, 0);
+  double light_share = served[light.address] / 4000.0;
+  std::printf("weight 1: %.1f%%, weight 3: %.1f%%\n", 100 * light_share,
+              100 * served[heavy.address] / 4000.0);
+  EXPECT_NEAR(light_share, 0.25, 0.05);
+}
+
+TEST_F(RegistryToChannelTest, JoiningServerServesWithinASecondAndDrainedOneStops) {
+  GreeterProcess first = StartGreeter("join");
+  GreeterProcess second = StartGreeter("join");
+  auto channel = Channel("join");
+  ASSERT_TRUE(WaitFor([&] {
+    int failed = 0;
+    return Tally(channel.get(), 10, &failed).size() == 2;
+  }, absl::Seconds(10)));
+  Load load(channel, 4);
+
+  GreeterProcess third = StartGreeter("join");
+  ASSERT_TRUE(WaitFor([&] { return Registered("join", third.address); }, absl::Seconds(5)));
+  absl::Time registered = absl::Now();
+  ASSERT_TRUE(WaitFor([&] { return load.served(third.address) > 0; }, absl::Seconds(1)))
+      << "the new server got no call within 1 s of its registration";
+  std::printf("new server's first call %.1f ms after its key appeared (polled)\n",
+              absl::ToDoubleMilliseconds(absl::Now() - registered));
+
+  // Graceful stop: drain, deregister, then exit; no call fails.
+  second.process->Signal(SIGTERM);
+  ASSERT_TRUE(second.process->WaitExit(absl::Seconds(10))) << Log(second);
+  EXPECT_FALSE(Registered("join", second.address));
+  int served_at_exit = load.served(second.address);
+  absl::SleepFor(absl::Seconds(1));  // the span being checked, not a wait
+  EXPECT_EQ(load.served(second.address), served_at_exit);
+  load.Stop();
+  EXPECT_EQ(load.failed(), 0) << load.last_error();
+  EXPECT_GT(load.served(first.address), 0);
+}
+
+TEST_F(RegistryToChannelTest, KilledServerLeavesTheRotation) {
+  std::vector<GreeterProcess> greeters;
+  for (int i = 0; i < 3; ++i) greeters.push_back(StartGreeter("crash"));
+  auto channel = Channel("crash");
+  ASSERT_TRUE(WaitFor([&] {
+    int failed = 0;
+    return Tally(channel.get(), 10, &failed).size() == 3;
+  }, absl::Seconds(10)));
+  Load load(channel, 4);
+  ASSERT_TRUE(WaitFor([&] { return load.served(greeters[2].address) > 100; }, absl::Seconds(5)));
+  greeters[2].process->Kill();
+  absl::Time killed = absl::Now();
+  // Its lease (2 s TTL) expires and the others carry every call.
+  ASSERT_TRUE(WaitFor([&] { return !Registered("crash", greeters[2].address); }, absl::Seconds(5)));
+  int before0 = load.served(greeters[0].address), before1 = load.served(greeters[1].address);
+  int failed_before = load.failed();
+  ASSERT_TRUE(WaitFor([&] {
+    return load.served(greeters[0].address) > before0 + 200 && load.served(greeters[1].address) > before1 + 200;
+  }, absl::Seconds(5)));
+  EXPECT_EQ(load.failed(), failed_before) << load.last_error();
+  std::printf("failed calls after SIGKILL: %d (last: %s); lease gone after %.1f s\n", load.failed(),
+              load.last_error().c_str(), absl::ToDoubleSeconds(absl::Now() - killed));
+  load.Stop();
+}
+
+}  // namespace
+}  // namespace switchboard
