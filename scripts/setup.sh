@@ -11,10 +11,10 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libc-ares-dev nlohmann-json3-dev
   # the registry and the official etcd API protos (plus what they import)
-  etcd-server golang-etcd-server-dev golang-github-gogo-protobuf-dev
+  etcd-server etcd-client golang-etcd-server-dev golang-github-gogo-protobuf-dev
   golang-github-grpc-ecosystem-grpc-gateway-dev
   # tests and benchmarks
-  googletest libgtest-dev libgmock-dev libbenchmark-dev dnsmasq-base procps iproute2
+  googletest libgtest-dev libgmock-dev libbenchmark-dev dnsmasq-base procps iproute2 openssl
   # npm: the xDS protos ship inside @grpc/grpc-js-xds; the Node client test uses it too
   nodejs npm
 )

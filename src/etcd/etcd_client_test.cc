@@ -1,6 +1,8 @@
 // The etcd client against a real etcd.
 #include "etcd/etcd_client.h"
 
+#include <sys/wait.h>
+
 #include <gtest/gtest.h>
 
 #include "harness/etcd_process.h"
@@ -119,6 +121,91 @@ TEST(EtcdEndpointsTest, ParsesListsAndRejectsGarbage) {
   EXPECT_NE(bad.status().message().find("127.0.0.1"), std::string::npos);
   EXPECT_FALSE(ParseEtcdEndpoints("").ok());
   EXPECT_FALSE(ParseEtcdEndpoints("h:port").ok());
+}
+
+}  // namespace
+}  // namespace switchboard
+
+namespace switchboard {
+namespace {
+
+// Runs etcdctl against `endpoint`; true when it exits 0.
+bool Etcdctl(const std::string& endpoint, std::vector<std::string> args,
+             const std::string& user = "") {
+  std::vector<std::string> argv = {"etcdctl", "--endpoints=" + endpoint};
+  if (!user.empty()) argv.push_back("--user=" + user);
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto process = testing::ChildProcess::Start(argv, {.env = {"ETCDCTL_API=3"}});
+  if (!process.ok() || !(*process)->WaitExit(absl::Seconds(10))) return false;
+  return WIFEXITED((*process)->exit_status()) && WEXITSTATUS((*process)->exit_status()) == 0;
+}
+
+TEST(EtcdAuthTest, AuthenticatesWithUserAndPasswordAndNamesTheUserWhenRefused) {
+  auto etcd = testing::EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  std::string endpoint = (*etcd)->endpoint();
+  ASSERT_TRUE(Etcdctl(endpoint, {"user", "add", "root:s3cret", "--interactive=false"}));
+  ASSERT_TRUE(Etcdctl(endpoint, {"auth", "enable"}));
+
+  auto anonymous = EtcdClient::Create({.endpoints = {endpoint}});
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_FALSE((*anonymous)->Put("k", "v").ok());
+
+  auto client = EtcdClient::Create(
+      {.endpoints = {endpoint}, .username = "root", .password = "s3cret"});
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE((*client)->Put("k", "v").ok());
+  auto lease = (*client)->LeaseGrant(absl::Seconds(5));
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  etcdserverpb::WatchCreateRequest create;
+  create.set_key("k");
+  auto watch = (*client)->Watch(create);
+  ASSERT_TRUE(watch.ok());
+  auto created = (*watch)->Read();
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(created->created());
+
+  auto wrong = EtcdClient::Create({.endpoints = {endpoint}, .username = "root", .password = "nope"});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("Authenticate as root"), std::string::npos)
+      << wrong.status();
+}
+
+}  // namespace
+}  // namespace switchboard
+
+namespace switchboard {
+namespace {
+
+TEST(EtcdTlsTest, TalksTlsWithClientCertificatesAndRefusesWithout) {
+  testing::TempDir dir;
+  ASSERT_TRUE(testing::MakeTestCertificates(dir.path()).ok());
+  auto etcd = testing::EtcdProcess::StartWithTls({.cert_file = dir.File("server.pem"),
+                                                  .key_file = dir.File("server-key.pem"),
+                                                  .trusted_ca_file = dir.File("ca.pem")});
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()},
+                                    .ca_file = dir.File("ca.pem"),
+                                    .cert_file = dir.File("client.pem"),
+                                    .key_file = dir.File("client-key.pem")});
+  ASSERT_TRUE(client.ok()) << client.status();
+  auto put = (*client)->Put("k", "v");
+  ASSERT_TRUE(put.ok()) << put.status();
+
+  // No client certificate: refused, and the error names the endpoint.
+  auto anonymous = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()},
+                                       .request_timeout = absl::Milliseconds(500),
+                                       .ca_file = dir.File("ca.pem")});
+  ASSERT_TRUE(anonymous.ok());
+  auto refused = (*anonymous)->Put("k", "v");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find((*etcd)->endpoint()), std::string::npos);
+
+  // A missing file is named.
+  auto missing = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()},
+                                     .ca_file = dir.File("nope.pem")});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("nope.pem"), std::string::npos);
 }
 
 }  // namespace

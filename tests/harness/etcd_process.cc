@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace switchboard::testing {
 
@@ -42,7 +44,18 @@ bool EtcdHealthy(int port) {
 }
 
 absl::StatusOr<std::unique_ptr<EtcdProcess>> EtcdProcess::Start(absl::Duration ready_timeout) {
+  return StartImpl(std::unique_ptr<EtcdProcess>(new EtcdProcess()), ready_timeout);
+}
+
+absl::StatusOr<std::unique_ptr<EtcdProcess>> EtcdProcess::StartWithTls(
+    EtcdTls tls, absl::Duration ready_timeout) {
   std::unique_ptr<EtcdProcess> etcd(new EtcdProcess());
+  etcd->tls_ = std::move(tls);
+  return StartImpl(std::move(etcd), ready_timeout);
+}
+
+absl::StatusOr<std::unique_ptr<EtcdProcess>> EtcdProcess::StartImpl(
+    std::unique_ptr<EtcdProcess> etcd, absl::Duration ready_timeout) {
   if (etcd->dir_.path().empty()) return absl::InternalError("cannot create a temp dir for etcd");
   etcd->data_dir_ = etcd->dir_.File("data");
   // A port may be taken between picking and binding: try a few pairs.
@@ -66,7 +79,8 @@ EtcdProcess::~EtcdProcess() {
 std::string EtcdProcess::endpoint() const { return absl::StrCat("127.0.0.1:", client_port_); }
 
 absl::Status EtcdProcess::Launch(absl::Duration ready_timeout) {
-  std::string client = absl::StrCat("http://127.0.0.1:", client_port_);
+  bool tls = !tls_.cert_file.empty();
+  std::string client = absl::StrCat(tls ? "https" : "http", "://127.0.0.1:", client_port_);
   std::string peer = absl::StrCat("http://127.0.0.1:", peer_port_);
   std::vector<std::string> argv = {
       "etcd",
@@ -84,16 +98,74 @@ absl::Status EtcdProcess::Launch(absl::Duration ready_timeout) {
       "--logger", "zap",
       "--log-level", "warn",
   };
+  if (tls) {
+    argv.insert(argv.end(), {"--cert-file", tls_.cert_file, "--key-file", tls_.key_file});
+    if (!tls_.trusted_ca_file.empty()) {
+      argv.insert(argv.end(), {"--client-cert-auth", "--trusted-ca-file", tls_.trusted_ca_file});
+    }
+  }
   auto process = ChildProcess::Start(argv, {.log_path = dir_.File("etcd.log")});
   if (!process.ok()) return process.status();
   process_ = std::move(*process);
-  int port = client_port_;
   ChildProcess* child = process_.get();
-  bool ready = WaitFor([&] { return !child->Running() || EtcdHealthy(port); }, ready_timeout,
+  bool ready = WaitFor([&] { return !child->Running() || Healthy(); }, ready_timeout,
                        absl::Milliseconds(10));
   if (!ready || !child->Running()) {
     return absl::UnavailableError(
         absl::StrCat("etcd on ", endpoint(), " did not become healthy; log:\n", Log()));
+  }
+  return absl::OkStatus();
+}
+
+bool EtcdProcess::Healthy() {
+  if (tls_.cert_file.empty()) return EtcdHealthy(client_port_);
+  // Over TLS, ask etcdctl (it speaks the client protocol with certificates).
+  if (!WaitForPort(client_port_, absl::ZeroDuration())) return false;
+  std::vector<std::string> argv = {"etcdctl", absl::StrCat("--endpoints=https://", endpoint()),
+                                   "--cacert=" + tls_.trusted_ca_file,
+                                   "--command-timeout=1s", "endpoint", "health"};
+  if (!tls_.trusted_ca_file.empty()) {
+    std::string dir = tls_.trusted_ca_file.substr(0, tls_.trusted_ca_file.rfind('/'));
+    argv.push_back("--cert=" + dir + "/client.pem");
+    argv.push_back("--key=" + dir + "/client-key.pem");
+  }
+  auto process = ChildProcess::Start(argv, {.log_path = "/dev/null", .env = {"ETCDCTL_API=3"}});
+  if (!process.ok() || !(*process)->WaitExit(absl::Seconds(5))) return false;
+  int status = (*process)->exit_status();
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+namespace {
+absl::Status RunQuietly(std::vector<std::string> argv, const std::string& log) {
+  auto process = ChildProcess::Start(argv, {.log_path = log});
+  if (!process.ok()) return process.status();
+  if (!(*process)->WaitExit(absl::Seconds(30))) return absl::DeadlineExceededError(argv[0]);
+  int status = (*process)->exit_status();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(absl::StrJoin(argv, " "), " failed; see ", log));
+}
+}  // namespace
+
+absl::Status MakeTestCertificates(const std::string& dir) {
+  std::string log = dir + "/openssl.log";
+  auto path = [&](const char* name) { return absl::StrCat(dir, "/", name); };
+  std::ofstream(path("san.cnf")) << "subjectAltName=IP:127.0.0.1\n";
+  std::vector<std::vector<std::string>> steps = {
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+       "-subj", "/CN=switchboard-test-ca", "-keyout", path("ca-key.pem"), "-out", path("ca.pem")},
+  };
+  for (const char* who : {"server", "client"}) {
+    std::string key = absl::StrCat(dir, "/", who, "-key.pem");
+    std::string csr = absl::StrCat(dir, "/", who, ".csr");
+    std::string pem = absl::StrCat(dir, "/", who, ".pem");
+    steps.push_back({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj",
+                     absl::StrCat("/CN=", who), "-keyout", key, "-out", csr});
+    steps.push_back({"openssl", "x509", "-req", "-in", csr, "-CA", path("ca.pem"), "-CAkey",
+                     path("ca-key.pem"), "-CAcreateserial", "-days", "2", "-extfile",
+                     path("san.cnf"), "-out", pem});
+  }
+  for (auto& step : steps) {
+    if (absl::Status s = RunQuietly(step, log); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

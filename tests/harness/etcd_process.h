@@ -24,11 +24,22 @@
 
 namespace switchboard::testing {
 
+// Client TLS for the etcd under test: PEM files. With a CA, clients must
+// present a certificate it signed.
+struct EtcdTls {
+  std::string cert_file;
+  std::string key_file;
+  std::string trusted_ca_file;
+};
+
 class EtcdProcess {
  public:
-  // Starts etcd and waits until it serves (leader elected, /health true).
+  // Starts etcd and waits until it serves (leader elected, healthy).
   static absl::StatusOr<std::unique_ptr<EtcdProcess>> Start(
       absl::Duration ready_timeout = absl::Seconds(20));
+  // The same, serving clients over TLS.
+  static absl::StatusOr<std::unique_ptr<EtcdProcess>> StartWithTls(
+      EtcdTls tls, absl::Duration ready_timeout = absl::Seconds(20));
   ~EtcdProcess();
 
   // "127.0.0.1:PORT", the client endpoint.
@@ -53,17 +64,26 @@ class EtcdProcess {
 
  private:
   EtcdProcess() = default;
+  static absl::StatusOr<std::unique_ptr<EtcdProcess>> StartImpl(
+      std::unique_ptr<EtcdProcess> etcd, absl::Duration ready_timeout);
   absl::Status Launch(absl::Duration ready_timeout);
+  bool Healthy();
 
   TempDir dir_;
   std::string data_dir_;
   int client_port_ = 0;
   int peer_port_ = 0;
+  EtcdTls tls_;
   std::unique_ptr<ChildProcess> process_;
 };
 
 // True once etcd's /health on 127.0.0.1:port answers {"health":"true"}.
 bool EtcdHealthy(int port);
+
+// Writes a CA, and a server certificate (for 127.0.0.1) and a client
+// certificate signed by it, into `dir` with openssl: ca.pem, server.pem,
+// server-key.pem, client.pem, client-key.pem.
+absl::Status MakeTestCertificates(const std::string& dir);
 
 }  // namespace switchboard::testing
 
