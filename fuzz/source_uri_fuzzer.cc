@@ -1,0 +1,14 @@
+// Source URIs come from flags and config files: parsing must never crash,
+// and a refusal must say what was wrong.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "lookup/source_uri.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string input(reinterpret_cast<const char*>(data), size);
+  absl::StatusOr<switchboard::SourceUri> uri = switchboard::ParseSourceUri(input);
+  if (!uri.ok() && uri.status().message().empty()) std::abort();
+  return 0;
+}
