@@ -1,0 +1,293 @@
+// `switchboard ls`, `switchboard watch` and `switchboard register`: the
+// registry seen and written from the command line.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cli/commands.h"
+#include "cli/health_probe.h"
+#include "cli/instance_format.h"
+#include "common/log.h"
+#include "etcd/etcd_client.h"
+#include "registry/etcd_watcher.h"
+#include "registry/naming_codec.h"
+#include "registry/registrar.h"
+
+namespace switchboard::cli {
+namespace {
+
+std::vector<FlagSpec> With(std::vector<FlagSpec> flags, const std::vector<FlagSpec>& more) {
+  flags.insert(flags.end(), more.begin(), more.end());
+  return flags;
+}
+
+absl::StatusOr<std::shared_ptr<EtcdClient>> ConnectEtcd(const std::string& endpoints) {
+  absl::StatusOr<EtcdClientOptions> options = ParseEtcdEndpoints(endpoints);
+  if (!options.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--etcd=", endpoints, ": ",
+                                                   options.status().message()));
+  }
+  absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(*options);
+  if (!client.ok()) return client.status();
+  return std::shared_ptr<EtcdClient>(std::move(*client));
+}
+
+std::string EtcdHint(const std::string& endpoints) {
+  return absl::StrCat(" (is etcd running at ", endpoints,
+                      "? start one with `switchboard up`, or pass --etcd)");
+}
+
+}  // namespace
+
+const Command kLsCommand = {
+    .name = "ls",
+    .summary = "List the instances registered in etcd.",
+    .usage = "switchboard ls [SERVICE] [--json] [--etcd HOST:PORT]",
+    .description = "With SERVICE, only that service's instances.\n",
+    .flags = With({{.name = "json", .help = "print JSON instead of a table", .boolean = true}},
+                  EtcdFlags()),
+};
+
+int RunLs(const Args& args) {
+  const Command& cmd = kLsCommand;
+  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
+  if (!flags.ok()) return UsageError(cmd, flags.status());
+  if (flags->help()) return PrintHelp(cmd);
+  if (flags->positionals().size() > 1) return UsageError(cmd, "at most one SERVICE");
+  const std::string prefix = flags->Get("prefix");
+  const std::string service = flags->positionals().empty() ? "" : flags->positionals()[0];
+  const std::string endpoints = EtcdEndpointsFrom(*flags);
+  auto client = ConnectEtcd(endpoints);
+  if (!client.ok()) return UsageError(cmd, client.status());
+
+  const std::string key_prefix = service.empty() ? prefix : ServiceKeyPrefix(prefix, service);
+  absl::StatusOr<RangeResult> range = (*client)->GetPrefix(key_prefix);
+  if (!range.ok()) {
+    return RuntimeError(cmd, absl::UnavailableError(
+                                 absl::StrCat(range.status().message(), EtcdHint(endpoints))));
+  }
+  std::vector<Instance> instances;
+  for (const KeyValue& kv : range->kvs) {
+    absl::StatusOr<Instance> instance = DecodeInstance(prefix, kv.key, kv.value);
+    if (!instance.ok()) {
+      std::fprintf(stderr, "switchboard ls: skipping %s\n",
+                   std::string(instance.status().message()).c_str());
+      continue;
+    }
+    instances.push_back(std::move(*instance));
+  }
+  std::sort(instances.begin(), instances.end(), [](const Instance& a, const Instance& b) {
+    return std::tie(a.service, a.address) < std::tie(b.service, b.address);
+  });
+  if (flags->IsSet("json")) {
+    std::printf("%s\n", InstancesJson(instances).c_str());
+  } else {
+    std::fputs(FormatInstanceTable(instances).c_str(), stdout);
+  }
+  return kExitOk;
+}
+
+const Command kWatchCommand = {
+    .name = "watch",
+    .summary = "Print registry changes as they happen.",
+    .usage = "switchboard watch [SERVICE] [--json] [--etcd HOST:PORT]",
+    .description =
+        "Prints the instances registered now ('+' lines), then one line per instance\n"
+        "added (+), updated (~) or removed (-), until Ctrl-C. With --json, one JSON\n"
+        "object per line. Without SERVICE, every service.\n",
+    .flags = With({{.name = "json", .help = "one JSON object per line", .boolean = true}},
+                  EtcdFlags()),
+};
+
+namespace {
+
+class ChangePrinter : public LookupObserver {
+ public:
+  explicit ChangePrinter(bool json) : json_(json) {}
+  void OnUpdate(SnapshotPtr snapshot, const Changeset& changes) override {
+    for (const std::string& line : FormatChangeset(changes, absl::Now(), json_)) {
+      std::printf("%s\n", line.c_str());
+    }
+    std::fflush(stdout);
+    if (failing_) std::fprintf(stderr, "switchboard watch: etcd reachable again\n");
+    failing_ = false;
+  }
+  void OnError(const absl::Status& error) override {
+    if (!failing_) {
+      std::fprintf(stderr, "switchboard watch: %s; retrying\n",
+                   std::string(error.message()).c_str());
+    }
+    failing_ = true;
+  }
+
+ private:
+  const bool json_;
+  bool failing_ = false;  // owned by the watcher's thread
+};
+
+}  // namespace
+
+int RunWatch(const Args& args) {
+  const Command& cmd = kWatchCommand;
+  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
+  if (!flags.ok()) return UsageError(cmd, flags.status());
+  if (flags->help()) return PrintHelp(cmd);
+  if (flags->positionals().size() > 1) return UsageError(cmd, "at most one SERVICE");
+  const std::string endpoints = EtcdEndpointsFrom(*flags);
+  auto client = ConnectEtcd(endpoints);
+  if (!client.ok()) return UsageError(cmd, client.status());
+  BlockTerminationSignals();
+  // The watcher logs its retries; the printer says it once, plainly.
+  SetLogLevel(LogLevel::kError);
+  EtcdWatcher watcher(*client, {.prefix = flags->Get("prefix"),
+                                .service = flags->positionals().empty() ? "" : flags->positionals()[0]});
+  ChangePrinter printer(flags->IsSet("json"));
+  watcher.Start(&printer);
+  WaitForTerminationSignal(absl::InfiniteDuration());
+  watcher.Stop();
+  return kExitOk;
+}
+
+const Command kRegisterCommand = {
+    .name = "register",
+    .summary = "Keep a server registered while it is healthy (a sidecar for any language).",
+    .usage = "switchboard register --service S --addr HOST:PORT [flags]",
+    .description =
+        "Registers the instance in etcd under a lease while its health check passes,\n"
+        "withdraws it when the check fails, registers it again when the check passes\n"
+        "again or etcd comes back, and deregisters it on Ctrl-C / SIGTERM.\n"
+        "Health checks: grpc (grpc.health.v1 Check, service \"\"), tcp (connect), none.\n"
+        "\nExample:\n"
+        "  switchboard register --service greeter --addr 127.0.0.1:50051 --meta canary=true\n",
+    .flags = With(
+        {{.name = "service", .value_name = "S", .help = "service name (required)"},
+         {.name = "addr", .value_name = "HOST:PORT", .help = "address clients call (required)"},
+         {.name = "meta", .value_name = "K=V", .help = "a label", .repeatable = true},
+         {.name = "weight", .value_name = "N", .help = "relative share of traffic, 1..10000",
+          .default_text = "1"},
+         {.name = "zone", .value_name = "Z", .help = "locality"},
+         {.name = "version", .value_name = "V", .help = "software version"},
+         {.name = "ttl", .value_name = "DURATION", .help = "lease TTL", .default_text = "10s"},
+         {.name = "health", .value_name = "grpc|tcp|none", .help = "health check",
+          .default_text = "grpc"},
+         {.name = "health-interval", .value_name = "DURATION", .help = "time between checks",
+          .default_text = "1s"}},
+        EtcdFlags()),
+};
+
+namespace {
+
+// Parses register's flags into the instance, or says which flag is wrong.
+absl::StatusOr<Instance> InstanceFromFlags(const ParsedFlags& flags) {
+  Instance instance;
+  instance.service = flags.Get("service");
+  instance.address = flags.Get("addr");
+  if (instance.service.empty()) return absl::InvalidArgumentError("--service is required");
+  if (instance.address.empty()) return absl::InvalidArgumentError("--addr is required");
+  if (absl::Status s = CheckHostPortFlag("addr", instance.address); !s.ok()) return s;
+  if (flags.IsSet("weight")) {
+    absl::StatusOr<int64_t> weight =
+        ParseIntFlag("weight", flags.Get("weight"), 1, InstanceMetadata::kMaxWeight);
+    if (!weight.ok()) return weight.status();
+    instance.metadata.weight = static_cast<uint32_t>(*weight);
+  }
+  instance.metadata.zone = flags.Get("zone");
+  instance.metadata.version = flags.Get("version");
+  for (const std::string& meta : flags.GetAll("meta")) {
+    auto kv = ParseKeyValueFlag("meta", meta);
+    if (!kv.ok()) return kv.status();
+    instance.metadata.labels[kv->first] = kv->second;
+  }
+  if (absl::Status s = ValidateInstance(instance); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--service/--addr: ", s.message()));
+  }
+  return instance;
+}
+
+}  // namespace
+
+int RunRegister(const Args& args) {
+  const Command& cmd = kRegisterCommand;
+  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
+  if (!flags.ok()) return UsageError(cmd, flags.status());
+  if (flags->help()) return PrintHelp(cmd);
+  if (!flags->positionals().empty()) {
+    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
+  }
+  absl::StatusOr<Instance> instance = InstanceFromFlags(*flags);
+  if (!instance.ok()) return UsageError(cmd, instance.status());
+  absl::StatusOr<absl::Duration> ttl = ParseDurationFlag("ttl", flags->Get("ttl", "10s"));
+  if (!ttl.ok()) return UsageError(cmd, ttl.status());
+  absl::StatusOr<absl::Duration> interval =
+      ParseDurationFlag("health-interval", flags->Get("health-interval", "1s"));
+  if (!interval.ok()) return UsageError(cmd, interval.status());
+  absl::StatusOr<HealthCheckKind> kind = ParseHealthCheckKind(flags->Get("health", "grpc"));
+  if (!kind.ok()) return UsageError(cmd, kind.status());
+  const std::string endpoints = EtcdEndpointsFrom(*flags);
+  auto client = ConnectEtcd(endpoints);
+  if (!client.ok()) return UsageError(cmd, client.status());
+
+  BlockTerminationSignals();
+  const std::string who = absl::StrCat(instance->service, " ", instance->address);
+  const RegistrarOptions registrar_options = {.prefix = flags->Get("prefix"), .ttl = *ttl};
+  HealthProbe probe(*kind, instance->address);
+  std::unique_ptr<Registrar> registrar;
+  RegistrationPhase reported = RegistrationPhase::kIdle;
+  bool said_waiting = false;
+  auto say = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  int exit_code = kExitOk;
+  while (true) {
+    absl::Status health = probe.Check(std::min(*interval, absl::Seconds(1)));
+    if (health.ok() && registrar == nullptr) {
+      registrar = std::make_unique<Registrar>(*client, registrar_options);
+      if (absl::Status s = registrar->Start({*instance}); !s.ok()) {
+        exit_code = RuntimeError(cmd, s);
+        break;
+      }
+      reported = RegistrationPhase::kIdle;
+    } else if (!health.ok() && registrar != nullptr) {
+      say(absl::StrCat("unhealthy: ", health.message(), "; withdrawing ", who));
+      if (absl::Status s = registrar->Deregister(); !s.ok()) {
+        say(absl::StrCat("could not delete the registration (it expires within ",
+                         absl::FormatDuration(*ttl), "): ", s.message()));
+      }
+      registrar.reset();
+    } else if (!health.ok() && !said_waiting) {
+      say(absl::StrCat("waiting for ", instance->address, " to pass its ",
+                       flags->Get("health", "grpc"), " health check: ", health.message()));
+      said_waiting = true;
+    }
+    if (registrar != nullptr) {
+      RegistrationState state = registrar->state();
+      if (state.phase != reported) {
+        if (state.phase == RegistrationPhase::kRegistered) {
+          say(absl::StrCat("registered ", who, " in etcd ", endpoints, " (lease ttl ",
+                           absl::FormatDuration(*ttl), ")"));
+          said_waiting = false;
+        } else if (state.phase == RegistrationPhase::kRetrying) {
+          say(absl::StrCat("etcd unreachable, retrying: ", state.last_error.message()));
+        }
+        reported = state.phase;
+      }
+    }
+    if (WaitForTerminationSignal(*interval) != 0) break;
+  }
+  if (registrar != nullptr) {
+    if (absl::Status s = registrar->Deregister(); s.ok()) {
+      say(absl::StrCat("deregistered ", who));
+    } else {
+      say(absl::StrCat("could not delete the registration (it expires within ",
+                       absl::FormatDuration(*ttl), "): ", s.message()));
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace switchboard::cli

@@ -1,0 +1,259 @@
+// `switchboard up`, `switchboard xds` and `switchboard bootstrap`: the
+// registry and the control plane as processes on a developer's machine.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "cli/commands.h"
+#include "cli/up_state.h"
+#include "fleet/local_etcd.h"
+#include "lookup/source_registry.h"
+#include "xds/bootstrap.h"
+#include "xds/control_plane.h"
+
+namespace switchboard::cli {
+namespace {
+
+absl::Status RegisterSources() {
+  if (LookupSourceRegistry::Global().Has("etcd")) return absl::OkStatus();
+  absl::Status s = RegisterBuiltinLookupSources();
+  LookupSourceRegistry::Global().Freeze();
+  return s;
+}
+
+// "etcd://a:2379,b:2379/prefix" from "a:2379,b:2379" and "prefix".
+std::string EtcdSourceUri(const std::string& endpoints, const std::string& prefix) {
+  std::vector<std::string> hosts;
+  for (absl::string_view e : absl::StrSplit(endpoints, ',', absl::SkipEmpty())) {
+    absl::ConsumePrefix(&e, "http://");
+    hosts.emplace_back(e);
+  }
+  return absl::StrCat("etcd://", absl::StrJoin(hosts, ","), "/", prefix);
+}
+
+absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
+    const std::vector<std::string>& uris, const std::string& listen) {
+  if (absl::Status s = RegisterSources(); !s.ok()) return s;
+  std::vector<std::unique_ptr<LookupSource>> sources;
+  for (const std::string& uri : uris) {
+    absl::StatusOr<std::unique_ptr<LookupSource>> source = MakeLookupSource(uri);
+    if (!source.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--source: ", source.status().message()));
+    }
+    sources.push_back(std::move(*source));
+  }
+  return xds::XdsControlPlane::Start(std::move(sources), {.listen_address = listen});
+}
+
+}  // namespace
+
+const Command kUpCommand = {
+    .name = "up",
+    .summary = "Run a local registry (etcd) and the xDS control plane, until Ctrl-C.",
+    .usage = "switchboard up [--data-dir DIR] [--etcd-listen HOST:PORT] [--xds-listen HOST:PORT]",
+    .description =
+        "Starts a single-node etcd (Debian's etcd-server) under the data dir and keeps it\n"
+        "running (restarted with backoff if it dies), and serves xDS from what is\n"
+        "registered in it. With --etcd, uses an existing etcd cluster instead.\n"
+        "Other subcommands find it through <data-dir>/up.json. Only one `up` runs per\n"
+        "data dir.\n",
+    .flags = {
+        {.name = "data-dir", .value_name = "DIR", .help = "etcd data, logs, up.json",
+         .default_text = "$XDG_STATE_HOME/switchboard or ~/.local/state/switchboard"},
+        {.name = "etcd-listen", .value_name = "HOST:PORT",
+         .help = "client address of the managed etcd (peers on PORT+1)",
+         .default_text = "127.0.0.1:2379"},
+        {.name = "xds-listen", .value_name = "HOST:PORT", .help = "where xDS is served",
+         .default_text = "127.0.0.1:18000"},
+        {.name = "etcd", .value_name = "HOST:PORT[,HOST:PORT]",
+         .help = "use this etcd cluster instead of starting one"},
+        {.name = "prefix", .value_name = "P", .help = "registry key prefix"},
+        {.name = "etcd-binary", .value_name = "PATH", .help = "the etcd executable",
+         .default_text = "etcd"},
+    },
+};
+
+int RunUp(const Args& args) {
+  const Command& cmd = kUpCommand;
+  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
+  if (!flags.ok()) return UsageError(cmd, flags.status());
+  if (flags->help()) return PrintHelp(cmd);
+  if (!flags->positionals().empty()) {
+    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
+  }
+  const std::string data_dir = flags->Get("data-dir", DefaultDataDir());
+  const std::string etcd_listen = flags->Get("etcd-listen", "127.0.0.1:2379");
+  const std::string xds_listen = flags->Get("xds-listen", "127.0.0.1:18000");
+  if (absl::Status s = CheckHostPortFlag("etcd-listen", etcd_listen); !s.ok()) {
+    return UsageError(cmd, s);
+  }
+  if (absl::Status s = CheckHostPortFlag("xds-listen", xds_listen, true); !s.ok()) {
+    return UsageError(cmd, s);
+  }
+  const bool managed = !flags->IsSet("etcd");
+  if (!managed && flags->IsSet("etcd-listen")) {
+    return UsageError(cmd, "--etcd-listen and --etcd exclude each other: either switchboard "
+                           "runs etcd, or it uses yours");
+  }
+
+  absl::StatusOr<UpLock> lock = UpLock::Acquire(data_dir);
+  if (!lock.ok()) return RuntimeError(cmd, lock.status());
+  BlockTerminationSignals();
+
+  std::unique_ptr<fleet::EtcdSupervisor> supervisor;
+  std::string endpoints = flags->Get("etcd");
+  if (managed) {
+    const size_t colon = etcd_listen.rfind(':');
+    int port = 0;
+    (void)absl::SimpleAtoi(etcd_listen.substr(colon + 1), &port);
+    supervisor = std::make_unique<fleet::EtcdSupervisor>(
+        fleet::LocalEtcdOptions{.data_dir = data_dir + "/etcd",
+                                .host = etcd_listen.substr(0, colon),
+                                .client_port = port,
+                                .peer_port = port + 1,
+                                .binary = flags->Get("etcd-binary", "etcd")},
+        [](const std::string& message) {
+          std::fprintf(stderr, "switchboard up: %s\n", message.c_str());
+        });
+    if (absl::Status s = supervisor->Start(); !s.ok()) return RuntimeError(cmd, s);
+    endpoints = supervisor->endpoint();
+  }
+
+  const std::string prefix = flags->Get("prefix");
+  auto plane = StartControlPlane({EtcdSourceUri(endpoints, prefix)}, xds_listen);
+  if (!plane.ok()) {
+    if (supervisor) supervisor->Stop();
+    return RuntimeError(cmd, plane.status());
+  }
+  const std::string xds_address = (*plane)->address();
+  UpState state{.pid = getpid(), .etcd = endpoints, .xds = xds_address,
+                .managed_etcd = managed, .data_dir = data_dir};
+  if (absl::Status s = WriteUpState(data_dir, state); !s.ok()) {
+    (*plane)->Stop();
+    if (supervisor) supervisor->Stop();
+    return RuntimeError(cmd, s);
+  }
+
+  std::printf(
+      "switchboard up (pid %d), data in %s\n"
+      "  etcd  %s%s\n"
+      "  xDS   %s\n"
+      "\n"
+      "Register servers:\n"
+      "  greeter_server --etcd=%s                          # C++: DiscoverableServer\n"
+      "  switchboard register --service greeter --addr HOST:PORT   # any language\n"
+      "Point gRPC clients (C++, Go, Java, Python, Node) at it and dial xds:///<service>:\n"
+      "  export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap)\n"
+      "See what is registered:\n"
+      "  switchboard ls        switchboard watch greeter\n"
+      "Ctrl-C stops.\n",
+      static_cast<int>(getpid()), data_dir.c_str(), endpoints.c_str(),
+      managed ? " (managed)" : " (external)", xds_address.c_str(), endpoints.c_str());
+  std::fflush(stdout);
+
+  int signal = WaitForTerminationSignal(absl::InfiniteDuration());
+  std::printf("switchboard up: %s received, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fflush(stdout);
+  RemoveUpState(data_dir);
+  (*plane)->Stop();
+  if (supervisor) supervisor->Stop();
+  return kExitOk;
+}
+
+const Command kXdsCommand = {
+    .name = "xds",
+    .summary = "Serve xDS to gRPC clients from one or more lookup sources.",
+    .usage = "switchboard xds [--listen HOST:PORT] [--source URI]...",
+    .description = absl::StrCat(
+        "Without --source, serves what is registered in the etcd of the running\n"
+        "`switchboard up` (or --etcd). Source forms:\n", SourceUriForms(), "\n"),
+    .flags = {
+        {.name = "listen", .value_name = "HOST:PORT", .help = "where xDS is served",
+         .default_text = "127.0.0.1:18000"},
+        {.name = "source", .value_name = "URI", .help = "a lookup source", .repeatable = true},
+        {.name = "etcd", .value_name = "HOST:PORT[,HOST:PORT]",
+         .help = "etcd endpoints of the default source",
+         .default_text = "the running `switchboard up`'s, else 127.0.0.1:2379"},
+        {.name = "prefix", .value_name = "P", .help = "registry key prefix of the default source"},
+        {.name = "data-dir", .value_name = "DIR", .help = "where `switchboard up` keeps its state"},
+    },
+};
+
+int RunXds(const Args& args) {
+  const Command& cmd = kXdsCommand;
+  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
+  if (!flags.ok()) return UsageError(cmd, flags.status());
+  if (flags->help()) return PrintHelp(cmd);
+  if (!flags->positionals().empty()) {
+    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
+  }
+  const std::string listen = flags->Get("listen", "127.0.0.1:18000");
+  if (!absl::StartsWith(listen, "unix:")) {
+    if (absl::Status s = CheckHostPortFlag("listen", listen, true); !s.ok()) {
+      return UsageError(cmd, s);
+    }
+  }
+  std::vector<std::string> uris = flags->GetAll("source");
+  if (uris.empty()) uris.push_back(EtcdSourceUri(EtcdEndpointsFrom(*flags), flags->Get("prefix")));
+  for (const std::string& uri : uris) {
+    if (absl::StatusOr<SourceUri> parsed = ParseSourceUri(uri); !parsed.ok()) {
+      return UsageError(cmd, absl::StrCat("--source: ", parsed.status().message()));
+    }
+  }
+  BlockTerminationSignals();
+  auto plane = StartControlPlane(uris, listen);
+  if (!plane.ok()) return RuntimeError(cmd, plane.status());
+  std::printf("serving xDS on %s from %s\n", (*plane)->address().c_str(),
+              absl::StrJoin(uris, ", ").c_str());
+  std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
+              (*plane)->address().c_str());
+  std::fflush(stdout);
+  WaitForTerminationSignal(absl::InfiniteDuration());
+  (*plane)->Stop();
+  return kExitOk;
+}
+
+const Command kBootstrapCommand = {
+    .name = "bootstrap",
+    .summary = "Print the xDS bootstrap JSON that points gRPC clients at Switchboard.",
+    .usage = "switchboard bootstrap [--xds HOST:PORT] [--node-id ID]",
+    .description =
+        "Use it as: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap)\n"
+        "then dial xds:///<service> from any gRPC client with xDS support.\n",
+    .flags = {
+        {.name = "xds", .value_name = "HOST:PORT", .help = "the xDS server",
+         .default_text = "the running `switchboard up`'s, else 127.0.0.1:18000"},
+        {.name = "node-id", .value_name = "ID", .help = "the client's node id",
+         .default_text = "switchboard-client-<host>-<pid>"},
+        {.name = "data-dir", .value_name = "DIR", .help = "where `switchboard up` keeps its state"},
+    },
+};
+
+int RunBootstrap(const Args& args) {
+  const Command& cmd = kBootstrapCommand;
+  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
+  if (!flags.ok()) return UsageError(cmd, flags.status());
+  if (flags->help()) return PrintHelp(cmd);
+  if (!flags->positionals().empty()) {
+    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
+  }
+  std::string xds = flags->Get("xds");
+  if (xds.empty()) {
+    std::optional<UpState> up = FindRunningUp(flags->Get("data-dir", DefaultDataDir()));
+    xds = up.has_value() ? up->xds : "127.0.0.1:18000";
+  }
+  absl::StatusOr<std::string> json = xds::MakeBootstrapJson(
+      {.server_address = xds, .node_id = flags->Get("node-id", xds::DefaultNodeId())});
+  if (!json.ok()) return UsageError(cmd, json.status());
+  std::printf("%s\n", json->c_str());
+  return kExitOk;
+}
+
+}  // namespace switchboard::cli
