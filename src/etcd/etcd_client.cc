@@ -78,6 +78,29 @@ absl::StatusOr<EtcdClientOptions> ParseEtcdEndpoints(absl::string_view endpoints
 
 // ---- streams ----
 
+bool StreamCanceller::Attach(CancellableStream* stream) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cancelled_) return false;
+  stream_ = stream;
+  return true;
+}
+
+void StreamCanceller::Detach() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stream_ = nullptr;
+}
+
+void StreamCanceller::Cancel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancelled_ = true;
+  if (stream_ != nullptr) stream_->Cancel();
+}
+
+void StreamCanceller::Reset() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancelled_ = false;
+}
+
 template <typename Request, typename Response>
 absl::Status EtcdStream<Request, Response>::Write(const Request& request) {
   if (!stream_->Write(request)) {

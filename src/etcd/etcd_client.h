@@ -71,21 +71,58 @@ struct RangeResult {
   int64_t revision = 0;
 };
 
+// What another thread may do to a stream: cancel it.
+class CancellableStream {
+ public:
+  virtual ~CancellableStream() = default;
+  // Thread-safe; unblocks a pending Read().
+  virtual void Cancel() = 0;
+};
+
+// Lets a controlling thread cancel the stream a worker thread is blocked on,
+// without racing the worker opening or closing it.
+//
+// Example (worker thread):
+//   if (!canceller.Attach(stream.get())) return;  // cancelled already
+//   auto detach = absl::MakeCleanup([&] { canceller.Detach(); });
+//   while (stream->Read().ok()) ...
+// Controlling thread: canceller.Cancel();
+//
+// Threading: thread-safe.
+class StreamCanceller {
+ public:
+  // False once Cancel() was called: the worker should give up.
+  bool Attach(CancellableStream* stream);
+  void Detach();
+  // Cancels the attached stream, and any later Attach().
+  void Cancel();
+  // Lets streams be attached again (a restarted worker).
+  void Reset();
+
+ private:
+  std::mutex mu_;
+  CancellableStream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 // One bidirectional gRPC stream to etcd. Read() blocks; Cancel() from any
 // thread unblocks it. Write() and Read() are each used by one thread.
 template <typename Request, typename Response>
-class EtcdStream {
+class EtcdStream : public CancellableStream {
  public:
   EtcdStream(std::unique_ptr<grpc::ClientContext> context,
              std::unique_ptr<grpc::ClientReaderWriter<Request, Response>> stream,
              std::string endpoint, std::string what)
       : context_(std::move(context)), stream_(std::move(stream)),
         endpoint_(std::move(endpoint)), what_(std::move(what)) {}
-  ~EtcdStream() { Cancel(); Finish(); }
+  ~EtcdStream() override {
+    Cancel();
+    Finish();
+  }
 
   absl::Status Write(const Request& request);
   absl::StatusOr<Response> Read();
-  void Cancel() { context_->TryCancel(); }
+  void Cancel() override { context_->TryCancel(); }
   const std::string& endpoint() const { return endpoint_; }
 
  private:

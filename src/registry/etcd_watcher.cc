@@ -1,5 +1,6 @@
 #include "registry/etcd_watcher.h"
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/backoff.h"
@@ -30,6 +31,7 @@ void EtcdWatcher::Start(LookupObserver* observer) {
   std::lock_guard<std::mutex> lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
+  canceller_.Reset();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -37,9 +39,9 @@ void EtcdWatcher::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    if (stream_ != nullptr) stream_->Cancel();
     cv_.notify_all();
   }
+  canceller_.Cancel();
   if (thread_.joinable()) thread_.join();
   SetObserver(nullptr);
 }
@@ -114,18 +116,8 @@ absl::Status EtcdWatcher::ListAndWatch() {
   create.set_progress_notify(true);
   absl::StatusOr<std::unique_ptr<WatchStream>> stream = client_->Watch(create);
   if (!stream.ok()) return stream.status();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return absl::CancelledError("stopping");
-    stream_ = stream->get();
-  }
-  struct ClearStream {
-    EtcdWatcher* self;
-    ~ClearStream() {
-      std::lock_guard<std::mutex> lock(self->mu_);
-      self->stream_ = nullptr;
-    }
-  } clear{this};
+  if (!canceller_.Attach(stream->get())) return absl::CancelledError("stopping");
+  auto detach = absl::MakeCleanup([this] { canceller_.Detach(); });
 
   while (true) {
     absl::StatusOr<etcdserverpb::WatchResponse> response = (*stream)->Read();

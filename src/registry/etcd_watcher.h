@@ -80,7 +80,7 @@ class EtcdWatcher : public PublishingSource {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  WatchStream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  StreamCanceller canceller_;
   std::thread thread_;
 
   // Owned by the watcher's thread.

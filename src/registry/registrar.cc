@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "common/backoff.h"
 #include "common/log.h"
@@ -158,18 +159,8 @@ absl::Status Registrar::RegisterAndKeepAlive() {
 
   absl::StatusOr<std::unique_ptr<LeaseKeepAliveStream>> stream = client_->LeaseKeepAlive();
   if (!stream.ok()) return stream.status();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return absl::CancelledError("stopping");
-    stream_ = stream->get();
-  }
-  struct ClearStream {
-    Registrar* self;
-    ~ClearStream() {
-      std::lock_guard<std::mutex> lock(self->mu_);
-      self->stream_ = nullptr;
-    }
-  } clear{this};
+  if (!canceller_.Attach(stream->get())) return absl::CancelledError("stopping");
+  auto detach = absl::MakeCleanup([this] { canceller_.Detach(); });
 
   const absl::Duration interval = std::max(absl::Milliseconds(100), options_.ttl / 3);
   etcdserverpb::LeaseKeepAliveRequest request;
@@ -215,9 +206,9 @@ void Registrar::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    if (stream_ != nullptr) stream_->Cancel();
     cv_.notify_all();
   }
+  canceller_.Cancel();
   if (thread_.joinable()) thread_.join();
   std::lock_guard<std::mutex> lock(mu_);
   state_.phase = RegistrationPhase::kStopped;

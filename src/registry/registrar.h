@@ -115,7 +115,7 @@ class Registrar {
   absl::Status last_write_error_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   RegistrationState state_ ABSL_GUARDED_BY(mu_);
-  LeaseKeepAliveStream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  StreamCanceller canceller_;
   std::thread thread_;
 
   // Owned by the registrar's thread.
