@@ -28,6 +28,16 @@ bool IsMemberFailure(const grpc::Status& status) {
          status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
 }
 
+RangeResult ToRangeResult(const etcdserverpb::RangeResponse& response) {
+  RangeResult result;
+  result.revision = response.header().revision();
+  result.kvs.reserve(response.kvs_size());
+  for (const auto& kv : response.kvs()) {
+    result.kvs.push_back({kv.key(), kv.value(), kv.create_revision(), kv.mod_revision(), kv.lease()});
+  }
+  return result;
+}
+
 bool IsAuthTokenFailure(const grpc::Status& status) {
   return status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
          absl::StrContains(status.error_message(), "invalid auth token");
@@ -286,12 +296,7 @@ absl::StatusOr<RangeResult> EtcdClient::Get(absl::string_view key) {
     return m.kv->Range(c, request, &response);
   });
   if (!status.ok()) return status;
-  RangeResult result;
-  result.revision = response.header().revision();
-  for (const auto& kv : response.kvs()) {
-    result.kvs.push_back({kv.key(), kv.value(), kv.create_revision(), kv.mod_revision(), kv.lease()});
-  }
-  return result;
+  return ToRangeResult(response);
 }
 
 absl::StatusOr<RangeResult> EtcdClient::GetPrefix(absl::string_view prefix, int64_t revision) {
@@ -305,13 +310,7 @@ absl::StatusOr<RangeResult> EtcdClient::GetPrefix(absl::string_view prefix, int6
         return m.kv->Range(c, request, &response);
       });
   if (!status.ok()) return status;
-  RangeResult result;
-  result.revision = response.header().revision();
-  result.kvs.reserve(response.kvs_size());
-  for (const auto& kv : response.kvs()) {
-    result.kvs.push_back({kv.key(), kv.value(), kv.create_revision(), kv.mod_revision(), kv.lease()});
-  }
-  return result;
+  return ToRangeResult(response);
 }
 
 absl::StatusOr<int64_t> EtcdClient::Put(absl::string_view key, absl::string_view value,
