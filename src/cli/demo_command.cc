@@ -22,7 +22,7 @@ namespace switchboard::cli {
 const Command kDemoCommand = {
     .name = "demo",
     .summary = "Watch Switchboard balance and heal a live greeter fleet (about a minute).",
-    .usage = "switchboard demo [--greeter-server PATH] [--threads N]",
+    .usage = "switchboard demo [--greeter-server PATH] [--threads N] [--pace DURATION]",
     .description =
         "Starts a private etcd and xDS control plane on free loopback ports, three greeter\n"
         "servers and a client under load, then walks through six scenarios: even split,\n"
@@ -34,6 +34,8 @@ const Command kDemoCommand = {
          .default_text = "$SWITCHBOARD_GREETER_SERVER, else found next to this build"},
         {.name = "threads", .value_name = "N", .help = "client threads calling in a closed loop",
          .default_text = "4"},
+        {.name = "pace", .value_name = "DURATION", .help = "pause after each scenario",
+         .default_text = "3s"},
         {.name = "keep", .help = "keep the work dir (logs) at the end", .boolean = true},
     },
 };
@@ -57,6 +59,8 @@ int RunDemo(const Args& args) {
   }
   absl::StatusOr<int64_t> threads = ParseIntFlag("threads", flags->Get("threads", "4"), 1, 64);
   if (!threads.ok()) return UsageError(cmd, threads.status());
+  absl::StatusOr<absl::Duration> pace = ParseDurationFlag("pace", flags->Get("pace", "3s"));
+  if (!pace.ok()) return UsageError(cmd, pace.status());
   absl::StatusOr<std::string> server = fleet::LocateGreeterServer(flags->Get("greeter-server"));
   if (!server.ok()) return RuntimeError(cmd, server.status());
 
@@ -125,6 +129,8 @@ int RunDemo(const Args& args) {
     board.Say(absl::StrCat("▶ ", title));
     verdicts.push_back(run());
     board.Say(absl::StrCat("  ", fleet::FormatVerdict(verdicts.back())));
+    // Time to watch the bars settle before the next scenario.
+    absl::SleepFor(*pace);
   }
   done = true;
   display.join();

@@ -244,18 +244,21 @@ ScenarioVerdict RegistryChangesAfterOutage(ScenarioStage& stage, const Narrator&
                absl::Now() - tally.LastReplyFrom(removed) >= kRecent;
       },
       absl::Seconds(15));
-  const absl::Duration removed_after = absl::Now() - removed_at - kRecent;
+  // Its last reply tells when the client stopped calling it.
+  const absl::Duration removed_after =
+      std::max(absl::ZeroDuration(), tally.LastReplyFrom(removed) - removed_at);
   bool still_running = stage.fleet().Running(kRemoved);
-  narrate(removed_stopped ? absl::StrCat(removed, " stopped getting calls after ",
-                                         Secs(removed_after))
+  narrate(removed_stopped ? absl::StrCat(removed, " got its last call ", Secs(removed_after),
+                                         " after the deletion")
                           : absl::StrCat(removed, " still gets calls"));
   return Finish(
       v, restored && newcomer_served && removed_stopped && still_running,
       absl::StrCat("etcd healthy after ", Secs(etcd_back),
                    "; new server got calls after ",
                    newcomer_served ? Secs(newcomer_after) : "NEVER",
-                   "; removed server stopped getting calls after ",
-                   removed_stopped ? Secs(removed_after) : "NEVER",
+                   "; removed server got its last call ",
+                   removed_stopped ? absl::StrCat(Secs(removed_after), " after the deletion")
+                                   : "NEVER (still called 15s later)",
                    deleted.ok() ? "" : absl::StrCat(" (delete failed: ", deleted.status().message(), ")"),
                    still_running ? " while still running" : " (but its process died)",
                    "; no process restarted"));

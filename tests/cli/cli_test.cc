@@ -1,0 +1,311 @@
+// The `switchboard` command on real processes: exit codes and messages of
+// bad command lines, `up` with a second `up` refused, register / ls / watch
+// / bootstrap against it, and `register --health tcp` following a port.
+#include <arpa/inet.h>
+#include <signal.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "etcd/etcd_client.h"
+#include "harness/child_process.h"
+#include "harness/etcd_process.h"
+
+namespace switchboard::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Switchboard() { return BuiltBinary("src/cli/switchboard"); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `switchboard args...` to completion (at most `timeout`).
+RunResult RunSwitchboard(const TempDir& dir, std::vector<std::string> args,
+                   absl::Duration timeout = absl::Seconds(20)) {
+  static int counter = 0;
+  const std::string log = dir.File(absl::StrCat("run-", ++counter, ".log"));
+  args.insert(args.begin(), Switchboard());
+  auto child = ChildProcess::Start(args, {.log_path = log});
+  if (!child.ok()) return {.exit_code = -1, .output = std::string(child.status().message())};
+  RunResult run;
+  if (!(*child)->WaitExit(timeout)) {
+    (*child)->Kill();
+    run.output = "(timed out) ";
+  } else if (WIFEXITED((*child)->exit_status())) {
+    run.exit_code = WEXITSTATUS((*child)->exit_status());
+  }
+  run.output += ReadFile(log);
+  return run;
+}
+
+// A TCP listener on 127.0.0.1 that the test opens and closes. It accepts
+// (and drops) connections, as a server would, so that probes never fill its
+// backlog; CLOEXEC, so that child processes do not keep it open.
+class Listener {
+ public:
+  explicit Listener(int port) : port_(port) { Open(); }
+  ~Listener() { Close(); }
+  void Open() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port_);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0) << strerror(errno);
+    listen(fd_, 16);
+    stop_ = false;
+    acceptor_ = std::thread([this] {
+      while (!stop_) {
+        int conn = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (conn >= 0) {
+          close(conn);
+        } else {
+          absl::SleepFor(absl::Milliseconds(5));
+        }
+      }
+    });
+  }
+  void Close() {
+    if (fd_ < 0) return;
+    stop_ = true;
+    acceptor_.join();
+    close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int port_;
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread acceptor_;
+};
+
+TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
+  TempDir dir;
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"frobnicate"}, "unknown command \"frobnicate\""},
+      {{"ls", "--bogus"}, "unknown flag --bogus"},
+      {{"ls", "--json=maybe"}, "--json"},
+      {{"register", "--addr", "127.0.0.1:1"}, "--service is required"},
+      {{"register", "--service", "greeter", "--addr", "nohost"}, "--addr=nohost"},
+      {{"register", "--service", "greeter", "--addr", "127.0.0.1:1", "--ttl", "10"}, "--ttl=10"},
+      {{"register", "--service", "greeter", "--addr", "127.0.0.1:1", "--weight=0"}, "--weight=0"},
+      {{"register", "--service", "greeter", "--addr", "127.0.0.1:1", "--meta", "novalue"},
+       "--meta novalue"},
+      {{"register", "--service", "greeter", "--addr", "127.0.0.1:1", "--health=http"},
+       "--health=http"},
+      {{"up", "--xds-listen", "nowhere"}, "--xds-listen=nowhere"},
+      {{"xds", "--source", "gopher://x"}, "--source"},
+      {{"bootstrap", "--node-id"}, "--node-id needs a value"},
+  };
+  for (const Case& c : cases) {
+    RunResult run = RunSwitchboard(dir, c.args);
+    EXPECT_EQ(run.exit_code, 2) << absl::StrJoin(c.args, " ") << "\n" << run.output;
+    EXPECT_THAT(run.output, HasSubstr(c.says)) << absl::StrJoin(c.args, " ");
+  }
+}
+
+TEST(CliUsageTest, HelpExitsZeroAndDocumentsExitCodes) {
+  TempDir dir;
+  RunResult top = RunSwitchboard(dir, {"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  EXPECT_THAT(top.output, HasSubstr("2  usage error"));
+  for (const char* command : {"up", "register", "ls", "watch", "xds", "bootstrap", "demo"}) {
+    RunResult run = RunSwitchboard(dir, {command, "--help"});
+    EXPECT_EQ(run.exit_code, 0) << command;
+    EXPECT_THAT(run.output, HasSubstr(absl::StrCat("Usage: switchboard ", command)));
+  }
+}
+
+TEST(CliUsageTest, BootstrapPrintsJsonForTheGivenServer) {
+  TempDir dir;
+  RunResult run = RunSwitchboard(dir, {"bootstrap", "--xds=127.0.0.1:19999", "--node-id", "n1",
+                                 "--data-dir", dir.path()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  nlohmann::json j = nlohmann::json::parse(run.output);
+  EXPECT_EQ(j["xds_servers"][0]["server_uri"], "127.0.0.1:19999");
+  EXPECT_EQ(j["node"]["id"], "n1");
+}
+
+class CliUpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = dir_.File("state");
+    etcd_port_ = PickFreePort();
+    xds_port_ = PickFreePort();
+    // etcd's peer port is the client port + 1: make sure both are free.
+    while (etcd_port_ + 1 == xds_port_ || !WaitForPortClosed(etcd_port_ + 1, absl::Milliseconds(1))) {
+      etcd_port_ = PickFreePort();
+    }
+  }
+  std::vector<std::string> DataDir() { return {"--data-dir", data_dir_}; }
+  std::string Etcd() { return absl::StrCat("127.0.0.1:", etcd_port_); }
+
+  TempDir dir_;
+  std::string data_dir_;
+  int etcd_port_ = 0;
+  int xds_port_ = 0;
+};
+
+TEST_F(CliUpTest, UpServesAndOthersFindIt) {
+  auto up = ChildProcess::Start(
+      {Switchboard(), "up", "--data-dir", data_dir_, "--etcd-listen", Etcd(), "--xds-listen",
+       absl::StrCat("127.0.0.1:", xds_port_)},
+      {.log_path = dir_.File("up.log")});
+  ASSERT_TRUE(up.ok()) << up.status();
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(data_dir_ + "/up.json"); },
+                      absl::Seconds(30)))
+      << ReadFile(dir_.File("up.log"));
+  EXPECT_TRUE(WaitForPort(xds_port_, absl::Seconds(5)));
+  EXPECT_TRUE(EtcdHealthy(etcd_port_));
+  EXPECT_THAT(ReadFile(dir_.File("up.log")), HasSubstr("GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap)"));
+
+  // A second `up` on the same data dir is refused, naming the first.
+  RunResult second = RunSwitchboard(dir_, {"up", "--data-dir", data_dir_, "--etcd-listen",
+                                     absl::StrCat("127.0.0.1:", PickFreePort()), "--xds-listen",
+                                     "127.0.0.1:0"});
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("already running"));
+  EXPECT_THAT(second.output, HasSubstr(absl::StrCat("pid ", (*up)->pid())));
+
+  // bootstrap points at the running up's xDS address.
+  RunResult bootstrap = RunSwitchboard(dir_, {"bootstrap", "--data-dir", data_dir_});
+  ASSERT_EQ(bootstrap.exit_code, 0) << bootstrap.output;
+  EXPECT_THAT(bootstrap.output, HasSubstr(absl::StrCat("127.0.0.1:", xds_port_)));
+
+  // watch, then register: the watcher prints the addition.
+  auto watch = ChildProcess::Start({Switchboard(), "watch", "greeter", "--json", "--data-dir", data_dir_},
+                                   {.log_path = dir_.File("watch.log")});
+  ASSERT_TRUE(watch.ok());
+  auto registered = ChildProcess::Start(
+      {Switchboard(), "register", "--service=greeter", "--addr=127.0.0.1:50999", "--health=none",
+       "--ttl=2s", "--meta", "canary=true", "--weight", "3", "--data-dir", data_dir_},
+      {.log_path = dir_.File("register.log")});
+  ASSERT_TRUE(registered.ok());
+  RunResult ls;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        ls = RunSwitchboard(dir_, {"ls", "greeter", "--json", "--data-dir", data_dir_});
+        return ls.exit_code == 0 && ls.output.find("50999") != std::string::npos;
+      },
+      absl::Seconds(15), absl::Milliseconds(100)))
+      << ls.output << ReadFile(dir_.File("register.log"));
+  nlohmann::json listed = nlohmann::json::parse(ls.output);
+  ASSERT_EQ(listed["instances"].size(), 1u);
+  EXPECT_EQ(listed["instances"][0]["address"], "127.0.0.1:50999");
+  EXPECT_EQ(listed["instances"][0]["weight"], 3);
+  EXPECT_EQ(listed["instances"][0]["labels"]["canary"], "true");
+  RunResult table = RunSwitchboard(dir_, {"ls", "--data-dir", data_dir_});
+  EXPECT_THAT(table.output, HasSubstr("greeter  127.0.0.1:50999  3"));
+  EXPECT_TRUE(WaitFor([&] { return ReadFile(dir_.File("watch.log")).find("\"added\"") != std::string::npos; },
+                      absl::Seconds(10)))
+      << ReadFile(dir_.File("watch.log"));
+
+  // SIGTERM to the sidecar deregisters at once (no waiting for the TTL).
+  (*registered)->Signal(SIGTERM);
+  ASSERT_TRUE((*registered)->WaitExit(absl::Seconds(10)));
+  EXPECT_EQ(WEXITSTATUS((*registered)->exit_status()), 0);
+  RunResult after = RunSwitchboard(dir_, {"ls", "greeter", "--json", "--data-dir", data_dir_});
+  EXPECT_EQ(nlohmann::json::parse(after.output)["instances"].size(), 0u) << after.output;
+  EXPECT_TRUE(WaitFor([&] { return ReadFile(dir_.File("watch.log")).find("\"removed\"") != std::string::npos; },
+                      absl::Seconds(10)))
+      << ReadFile(dir_.File("watch.log"));
+  (*watch)->Stop();
+
+  // Ctrl-C stops up cleanly: etcd gone, state file removed.
+  (*up)->Signal(SIGINT);
+  ASSERT_TRUE((*up)->WaitExit(absl::Seconds(15))) << ReadFile(dir_.File("up.log"));
+  EXPECT_EQ(WEXITSTATUS((*up)->exit_status()), 0) << ReadFile(dir_.File("up.log"));
+  EXPECT_FALSE(std::filesystem::exists(data_dir_ + "/up.json"));
+  EXPECT_TRUE(WaitForPortClosed(etcd_port_, absl::Seconds(5)));
+  EXPECT_TRUE(WaitForPortClosed(xds_port_, absl::Seconds(5)));
+}
+
+TEST_F(CliUpTest, UpRestartsEtcdWhenItDies) {
+  auto up = ChildProcess::Start(
+      {Switchboard(), "up", "--data-dir", data_dir_, "--etcd-listen", Etcd(), "--xds-listen",
+       absl::StrCat("127.0.0.1:", xds_port_)},
+      {.log_path = dir_.File("up.log")});
+  ASSERT_TRUE(up.ok());
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(data_dir_ + "/up.json"); },
+                      absl::Seconds(30)));
+  // Find etcd among up's children and kill -9 it.
+  std::string pid = ReadFile(absl::StrCat("/proc/", (*up)->pid(), "/task/", (*up)->pid(), "/children"));
+  ASSERT_FALSE(pid.empty());
+  kill(std::stoi(pid), SIGKILL);
+  EXPECT_TRUE(WaitFor([&] { return !EtcdHealthy(etcd_port_); }, absl::Seconds(5)));
+  EXPECT_TRUE(WaitFor([&] { return EtcdHealthy(etcd_port_); }, absl::Seconds(20)))
+      << ReadFile(dir_.File("up.log"));
+  EXPECT_THAT(ReadFile(dir_.File("up.log")), HasSubstr("etcd restarted"));
+  (*up)->Stop();
+}
+
+TEST(CliRegisterTest, TcpHealthWithdrawsWhenThePortClosesAndReturns) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
+  ASSERT_TRUE(client.ok());
+  const int port = PickFreePort();
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  const std::string key = absl::StrCat("greeter/", address);
+  auto registered = [&] {
+    auto got = (*client)->Get(key);
+    return got.ok() && !got->kvs.empty();
+  };
+  Listener listener(port);
+  auto sidecar = ChildProcess::Start(
+      {Switchboard(), "register", "--service", "greeter", "--addr", address, "--health", "tcp",
+       "--health-interval", "200ms", "--ttl", "2s", "--etcd", (*etcd)->endpoint()},
+      {.log_path = dir.File("register.log")});
+  ASSERT_TRUE(sidecar.ok());
+  ASSERT_TRUE(WaitFor(registered, absl::Seconds(10))) << ReadFile(dir.File("register.log"));
+
+  listener.Close();
+  absl::Time closed = absl::Now();
+  ASSERT_TRUE(WaitFor([&] { return !registered(); }, absl::Seconds(5)))
+      << ReadFile(dir.File("register.log"));
+  // Withdrawn by the sidecar, well before the 2 s TTL could expire it.
+  EXPECT_LT(absl::Now() - closed, absl::Milliseconds(1500)) << ReadFile(dir.File("register.log"));
+  EXPECT_THAT(ReadFile(dir.File("register.log")), HasSubstr("withdrawing"));
+
+  listener.Open();
+  ASSERT_TRUE(WaitFor(registered, absl::Seconds(5))) << ReadFile(dir.File("register.log"));
+  (*sidecar)->Signal(SIGTERM);
+  ASSERT_TRUE((*sidecar)->WaitExit(absl::Seconds(10)));
+  EXPECT_FALSE(registered());
+}
+
+}  // namespace
+}  // namespace switchboard::testing
