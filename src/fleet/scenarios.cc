@@ -16,7 +16,11 @@ constexpr SplitRule kEvenRule{.tolerance = 0.05, .min_calls = 3000};
 // A server "gets calls" when it replied within this window.
 constexpr absl::Duration kRecent = absl::Milliseconds(500);
 
-std::string Secs(absl::Duration d) { return absl::StrFormat("%.2fs", absl::ToDoubleSeconds(d)); }
+// "1.25s", or "4ms" below a second, where the milliseconds matter.
+std::string Secs(absl::Duration d) {
+  if (d < absl::Seconds(1)) return absl::StrFormat("%dms", absl::ToInt64Milliseconds(d));
+  return absl::StrFormat("%.2fs", absl::ToDoubleSeconds(d));
+}
 
 bool WaitUntil(const std::function<bool()>& condition, absl::Duration timeout,
                absl::Duration poll = absl::Milliseconds(10)) {
