@@ -141,21 +141,28 @@ int RunUp(const Args& args) {
     return RuntimeError(cmd, s);
   }
 
+  // Commands to copy: with --data-dir when it is not the default, so that
+  // they find this `up`.
+  const std::string dir_flag =
+      data_dir == DefaultDataDir() ? "" : absl::StrCat(" --data-dir ", data_dir);
   std::printf(
       "switchboard up (pid %d), data in %s\n"
       "  etcd  %s%s\n"
       "  xDS   %s\n"
       "\n"
-      "Register servers:\n"
-      "  greeter_server --etcd=%s                          # C++: DiscoverableServer\n"
-      "  switchboard register --service greeter --addr HOST:PORT   # any language\n"
+      "Register servers, from any language:\n"
+      "  switchboard register --service greeter --addr HOST:PORT%s\n"
+      "or from C++ (DiscoverableServer), e.g.:\n"
+      "  greeter_server --etcd=%s\n"
       "Point gRPC clients (C++, Go, Java, Python, Node) at it and dial xds:///<service>:\n"
-      "  export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap)\n"
+      "  export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap%s)\n"
       "See what is registered:\n"
-      "  switchboard ls        switchboard watch greeter\n"
+      "  switchboard ls%s\n"
+      "  switchboard watch greeter%s\n"
       "Ctrl-C stops.\n",
       static_cast<int>(getpid()), data_dir.c_str(), endpoints.c_str(),
-      managed ? " (managed)" : " (external)", xds_address.c_str(), endpoints.c_str());
+      managed ? " (managed)" : " (external)", xds_address.c_str(), dir_flag.c_str(),
+      endpoints.c_str(), dir_flag.c_str(), dir_flag.c_str(), dir_flag.c_str());
   std::fflush(stdout);
 
   int signal = WaitForTerminationSignal(absl::InfiniteDuration());

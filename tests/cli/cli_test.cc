@@ -22,6 +22,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "etcd/etcd_client.h"
+#include "fleet/closed_loop_caller.h"
+#include "fleet/scenario_stage.h"
 #include "harness/child_process.h"
 #include "harness/etcd_process.h"
 
@@ -29,6 +31,12 @@ namespace switchboard::testing {
 namespace {
 
 using ::testing::HasSubstr;
+
+// gRPC reads this when it initialises, before any test runs.
+const bool kXdsClientPrepared = [] {
+  fleet::PrepareXdsClientProcess();
+  return true;
+}();
 
 std::string Switchboard() { return BuiltBinary("src/cli/switchboard"); }
 
@@ -189,7 +197,8 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
       << ReadFile(dir_.File("up.log"));
   EXPECT_TRUE(WaitForPort(xds_port_, absl::Seconds(5)));
   EXPECT_TRUE(EtcdHealthy(etcd_port_));
-  EXPECT_THAT(ReadFile(dir_.File("up.log")), HasSubstr("GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap)"));
+  EXPECT_THAT(ReadFile(dir_.File("up.log")),
+              HasSubstr(absl::StrCat("GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --data-dir ", data_dir_, ")")));
 
   // A second `up` on the same data dir is refused, naming the first.
   RunResult second = RunSwitchboard(dir_, {"up", "--data-dir", data_dir_, "--etcd-listen",
@@ -305,6 +314,42 @@ TEST(CliRegisterTest, TcpHealthWithdrawsWhenThePortClosesAndReturns) {
   (*sidecar)->Signal(SIGTERM);
   ASSERT_TRUE((*sidecar)->WaitExit(absl::Seconds(10)));
   EXPECT_FALSE(registered());
+}
+
+TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
+  TempDir dir;
+  const int server_port = PickFreePort();
+  const std::string server_address = absl::StrCat("127.0.0.1:", server_port);
+  // No etcd: the server serves anyway and keeps trying to register.
+  auto server = ChildProcess::Start({BuiltBinary("examples/greeter/greeter_server"),
+                                     absl::StrCat("--listen=", server_address), "--etcd=127.0.0.1:1"},
+                                    {.log_path = dir.File("greeter.log")});
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE(WaitForPort(server_port, absl::Seconds(10))) << ReadFile(dir.File("greeter.log"));
+  {
+    std::ofstream out(dir.File("services.json"));
+    out << R"({"services":{"greeter":[")" << server_address << R"("]}})";
+  }
+  const int xds_port = PickFreePort();
+  const std::string xds_address = absl::StrCat("127.0.0.1:", xds_port);
+  auto xds = ChildProcess::Start({Switchboard(), "xds", "--listen", xds_address, "--source",
+                                  absl::StrCat("file://", dir.File("services.json"))},
+                                 {.log_path = dir.File("xds.log")});
+  ASSERT_TRUE(xds.ok());
+  ASSERT_TRUE(WaitForPort(xds_port, absl::Seconds(10))) << ReadFile(dir.File("xds.log"));
+  EXPECT_THAT(ReadFile(dir.File("xds.log")), HasSubstr(absl::StrCat("serving xDS on ", xds_address)));
+
+  RunResult bootstrap = RunSwitchboard(dir, {"bootstrap", "--xds", xds_address, "--node-id=cli-test"});
+  ASSERT_EQ(bootstrap.exit_code, 0) << bootstrap.output;
+  setenv("GRPC_XDS_BOOTSTRAP_CONFIG", bootstrap.output.c_str(), 1);
+  auto channel = grpc::CreateChannel("xds:///greeter", grpc::InsecureChannelCredentials());
+  fleet::GreeterCallOutcome outcome =
+      fleet::CallGreeterOnce(*channel, absl::Seconds(10), /*wait_for_ready=*/true);
+  EXPECT_EQ(outcome.code, grpc::StatusCode::OK) << outcome.message << ReadFile(dir.File("xds.log"));
+  EXPECT_EQ(outcome.served_by, server_address);
+  (*xds)->Signal(SIGTERM);
+  ASSERT_TRUE((*xds)->WaitExit(absl::Seconds(10)));
+  EXPECT_EQ(WEXITSTATUS((*xds)->exit_status()), 0);
 }
 
 }  // namespace
