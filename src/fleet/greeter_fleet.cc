@@ -85,6 +85,11 @@ void GreeterFleet::Stop(int index) {
   if (server.process) server.process->Terminate(options_.drain_timeout + absl::Seconds(5));
 }
 
+void GreeterFleet::BeginStop(int index) {
+  Server& server = servers_.at(index);
+  if (server.process) server.process->Signal(SIGTERM);
+}
+
 void GreeterFleet::StopAll() {
   for (Server& server : servers_) {
     if (server.process) server.process->Signal(SIGTERM);

@@ -54,6 +54,8 @@ class GreeterFleet {
   void Kill(int index);
   // SIGTERM: the server drains, deregisters and exits. Blocks until it did.
   void Stop(int index);
+  // SIGTERM without waiting: the server goes on serving while it drains.
+  void BeginStop(int index);
   // SIGTERM to every running server at once, then waits for them all.
   void StopAll();
 

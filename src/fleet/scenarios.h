@@ -8,7 +8,8 @@
 //   3. RestartKilledServer:    restart it -> it gets its third back
 //   4. EtcdOutage:             stop etcd -> calls go on, no errors
 //   5. RegistryChangesAfterOutage: start etcd again -> a new server gets
-//                              calls, a removed one stops, nothing restarted
+//                              calls, one that deregisters (drains) stops
+//                              getting them while it still serves
 //   6. AllServersDown:         no server -> UNAVAILABLE fast (or
 //                              wait-for-ready blocks); one back -> calls work
 //
@@ -47,7 +48,7 @@ using Narrator = std::function<void(const std::string& line)>;
 
 // The server each scenario acts on, by fleet index.
 inline constexpr int kVictim = 0;   // killed (2), restarted (3)
-inline constexpr int kRemoved = 1;  // deregistered by hand (5)
+inline constexpr int kRemoved = 1;  // removed from the registry by draining (5)
 
 ScenarioVerdict EvenSplit(ScenarioStage& stage, const Narrator& narrate);
 ScenarioVerdict KillOneServer(ScenarioStage& stage, const Narrator& narrate);
