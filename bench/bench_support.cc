@@ -1,6 +1,7 @@
 #include "bench_support.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -44,6 +45,12 @@ std::string LoadWindow::FailureSummary() const {
   std::vector<std::string> parts;
   for (const auto& [code, count] : by_code) parts.push_back(absl::StrCat(code, "=", count));
   return absl::StrJoin(parts, " ");
+}
+
+absl::Duration ProcessCpuTime() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
 }
 
 GreeterLoad::GreeterLoad(std::shared_ptr<grpc::Channel> channel, LoadOptions options)
@@ -96,6 +103,7 @@ void GreeterLoad::BeginWindow() {
     record->failures.clear();
   }
   window_start_ = absl::Now();
+  window_start_cpu_ = ProcessCpuTime();
 }
 
 LoadWindow GreeterLoad::EndWindow() {
@@ -109,6 +117,7 @@ LoadWindow GreeterLoad::EndWindow() {
                            record->failures.end());
   }
   window.length = absl::Now() - window_start_;
+  window.process_cpu = ProcessCpuTime() - window_start_cpu_;
   std::sort(window.failures.begin(), window.failures.end(),
             [](const FailedCall& a, const FailedCall& b) { return a.at < b.at; });
   return window;

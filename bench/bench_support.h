@@ -75,13 +75,23 @@ struct LoadWindow {
   // Latency of every successful call, microseconds.
   std::vector<double> latencies_us;
   std::vector<FailedCall> failures;
+  // CPU time this whole process used during the window (user + system).
+  absl::Duration process_cpu;
 
   double qps() const { return ok / absl::ToDoubleSeconds(length); }
   double p50_us() const { return Percentile(latencies_us, 50); }
   double p99_us() const { return Percentile(latencies_us, 99); }
   // "UNAVAILABLE=3 DEADLINE_EXCEEDED=1", or "none".
+  // Process CPU per successful call, microseconds: what the client side of
+  // a call costs, much less sensitive than QPS to other work on the machine.
+  double cpu_us_per_call() const {
+    return ok == 0 ? 0 : absl::ToDoubleMicroseconds(process_cpu) / ok;
+  }
   std::string FailureSummary() const;
 };
+
+// User + system CPU time used by this process so far.
+absl::Duration ProcessCpuTime();
 
 // `threads` threads each calling SayHello over one shared channel in a
 // closed loop (the next call starts when the previous one ends). Records
@@ -115,6 +125,7 @@ class GreeterLoad {
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   absl::Time window_start_;
+  absl::Duration window_start_cpu_;
 };
 
 // One SayHello; the address that served it, or the error.
