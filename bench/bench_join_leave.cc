@@ -99,62 +99,6 @@ class StampingGreeter final : public examples::Greeter::Service {
   std::atomic<int64_t> calls_{0};
 };
 
-// A plain etcd watch on the registry prefix that stamps when each put and
-// delete arrives: the floor under any discovery built on etcd.
-class EtcdEventStamps {
- public:
-  static absl::StatusOr<std::unique_ptr<EtcdEventStamps>> Start(EtcdClient& client,
-                                                                const std::string& prefix) {
-    etcdserverpb::WatchCreateRequest create;
-    create.set_key(prefix);
-    create.set_range_end(PrefixRangeEnd(prefix));
-    absl::StatusOr<std::unique_ptr<WatchStream>> stream = client.Watch(create);
-    if (!stream.ok()) return stream.status();
-    absl::StatusOr<etcdserverpb::WatchResponse> created = (*stream)->Read();
-    if (!created.ok()) return created.status();
-    std::unique_ptr<EtcdEventStamps> stamps(new EtcdEventStamps(std::move(*stream)));
-    stamps->thread_ = std::thread([s = stamps.get()] { s->Run(); });
-    return stamps;
-  }
-  ~EtcdEventStamps() {
-    stream_->Cancel();
-    thread_.join();
-  }
-
-  // When the put (or delete) of `key` arrived; 0 until it has.
-  int64_t WaitFor(const std::string& key, bool put, absl::Duration timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    auto& stamps = put ? puts_ : deletes_;
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), [&] { return stamps.count(key) > 0; });
-    auto it = stamps.find(key);
-    return it == stamps.end() ? 0 : it->second;
-  }
-
- private:
-  explicit EtcdEventStamps(std::unique_ptr<WatchStream> stream) : stream_(std::move(stream)) {}
-
-  void Run() {
-    while (true) {
-      absl::StatusOr<etcdserverpb::WatchResponse> response = stream_->Read();
-      if (!response.ok()) return;
-      int64_t now = absl::GetCurrentTimeNanos();
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const auto& event : response->events()) {
-        bool put = event.type() == mvccpb::Event::PUT;
-        (put ? puts_ : deletes_)[event.kv().key()] = now;
-      }
-      cv_.notify_all();
-    }
-  }
-
-  std::unique_ptr<WatchStream> stream_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::map<std::string, int64_t> puts_;
-  std::map<std::string, int64_t> deletes_;
-};
-
 // An ADS stream to the embedded control plane, subscribed to greeter like
 // the real client, that stamps when each address appears in and leaves the
 // endpoints it is sent: where the time between etcd and the client goes.

@@ -242,6 +242,47 @@ std::vector<std::string> GreeterChildren::Addresses() const {
   return addresses;
 }
 
+absl::StatusOr<std::unique_ptr<EtcdEventStamps>> EtcdEventStamps::Start(
+    EtcdClient& client, const std::string& prefix) {
+  etcdserverpb::WatchCreateRequest create;
+  create.set_key(prefix);
+  create.set_range_end(PrefixRangeEnd(prefix));
+  absl::StatusOr<std::unique_ptr<WatchStream>> stream = client.Watch(create);
+  if (!stream.ok()) return stream.status();
+  absl::StatusOr<etcdserverpb::WatchResponse> created = (*stream)->Read();
+  if (!created.ok()) return created.status();
+  std::unique_ptr<EtcdEventStamps> stamps(new EtcdEventStamps(std::move(*stream)));
+  stamps->thread_ = std::thread([s = stamps.get()] { s->Run(); });
+  return stamps;
+}
+
+EtcdEventStamps::~EtcdEventStamps() {
+  stream_->Cancel();
+  thread_.join();
+}
+
+int64_t EtcdEventStamps::WaitFor(const std::string& key, bool put, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto& stamps = put ? puts_ : deletes_;
+  cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), [&] { return stamps.count(key) > 0; });
+  auto it = stamps.find(key);
+  return it == stamps.end() ? 0 : it->second;
+}
+
+void EtcdEventStamps::Run() {
+  while (true) {
+    absl::StatusOr<etcdserverpb::WatchResponse> response = stream_->Read();
+    if (!response.ok()) return;
+    int64_t now = absl::GetCurrentTimeNanos();
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& event : response->events()) {
+      bool put = event.type() == mvccpb::Event::PUT;
+      (put ? puts_ : deletes_)[event.kv().key()] = now;
+    }
+    cv_.notify_all();
+  }
+}
+
 absl::StatusOr<ProcessUsage> ReadProcessUsage(pid_t pid) {
   ProcessUsage usage;
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));

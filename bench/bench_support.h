@@ -1,6 +1,7 @@
 // What every benchmark shares: summary statistics over repeated runs, a
 // closed-loop greeter load that records each call's latency and outcome,
-// greeter server child processes registered in a real etcd, readings of
+// greeter server child processes registered in a real etcd, a stamp of when
+// etcd itself reports a change, readings of
 // another process's memory and CPU from /proc, and the report each
 // benchmark prints (an aligned table, then its figures as JSON).
 //
@@ -23,6 +24,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -37,6 +39,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "etcd/etcd_client.h"
 #include "greeter.grpc.pb.h"
 #include "harness/child_process.h"
 #include "nlohmann/json.hpp"
@@ -185,6 +188,31 @@ class GreeterChildren {
 
   const Options options_;
   std::vector<Server> servers_;
+};
+
+// A plain etcd watch on a key prefix that stamps when each put and delete
+// arrives (absl::GetCurrentTimeNanos()): the floor under any discovery built
+// on etcd, and the baseline the benchmarks compare with.
+class EtcdEventStamps {
+ public:
+  static absl::StatusOr<std::unique_ptr<EtcdEventStamps>> Start(EtcdClient& client,
+                                                                const std::string& prefix);
+  ~EtcdEventStamps();
+
+  // When the latest put (or delete) of `key` arrived; 0 if none within
+  // `timeout`.
+  int64_t WaitFor(const std::string& key, bool put, absl::Duration timeout);
+
+ private:
+  explicit EtcdEventStamps(std::unique_ptr<WatchStream> stream) : stream_(std::move(stream)) {}
+  void Run();
+
+  std::unique_ptr<WatchStream> stream_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, int64_t> puts_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> deletes_ ABSL_GUARDED_BY(mu_);
 };
 
 struct ProcessUsage {
