@@ -171,12 +171,15 @@ void XdsControlPlane::Rebuild() {
   SnapshotPtr merged = MergeSnapshots(latest);
   for (const auto& [service, instances] : merged->services()) retained_services_.insert(service);
   std::vector<std::string> problems;
-  CatalogPtr catalog = ResourceCatalog::Build(*merged, policies, retained_services_, &problems);
+  CatalogPtr previous = ads_.catalog();
+  // Unchanged services keep their resources: one change in a large
+  // registry rebuilds one service, not all of them.
+  CatalogPtr catalog =
+      ResourceCatalog::Build(*merged, policies, retained_services_, &problems, previous.get());
   if (problems != last_problems_) {
     for (const std::string& problem : problems) SB_LOG(kWarn, kLog, problem);
     last_problems_ = std::move(problems);
   }
-  CatalogPtr previous = ads_.catalog();
   std::set<std::string> changed = ChangedServices(previous.get(), *catalog);
   ads_.Publish(catalog);
   if (!changed.empty()) {

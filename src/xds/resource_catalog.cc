@@ -20,40 +20,58 @@ CatalogPtr ResourceCatalog::Empty() {
   return empty;
 }
 
+std::shared_ptr<const ResourceCatalog::ServiceResources> ResourceCatalog::BuildService(
+    const std::string& service, const std::vector<Instance>& instances,
+    const ServicePolicy& policy) {
+  auto r = std::make_shared<ServiceResources>();
+  r->instances = instances;
+  r->policy = policy;
+  r->listener = Serve(BuildListener(service, policy), ResourceName(ResourceKind::kListener, service));
+  r->route_configuration = Serve(BuildRouteConfiguration(service, policy),
+                                 ResourceName(ResourceKind::kRouteConfiguration, service));
+  r->wanted_lb_policy = policy.lb_policy;
+  std::string cluster_name = ResourceName(ResourceKind::kCluster, service);
+  r->clusters[policy.lb_policy] = Serve(BuildCluster(service, policy, policy.lb_policy), cluster_name);
+  if (policy.lb_policy != LbPolicy::kRoundRobin) {
+    r->clusters[LbPolicy::kRoundRobin] =
+        Serve(BuildCluster(service, policy, LbPolicy::kRoundRobin), cluster_name);
+  }
+  r->endpoints = Serve(BuildClusterLoadAssignment(service, instances, &r->skipped),
+                       ResourceName(ResourceKind::kClusterLoadAssignment, service));
+  std::string all_versions = absl::StrCat(r->listener.version, r->route_configuration.version,
+                                          r->endpoints.version);
+  for (const auto& [lb, cluster] : r->clusters) absl::StrAppend(&all_versions, cluster.version);
+  r->version = absl::StrCat(Fnv1a64(all_versions));
+  return r;
+}
+
 CatalogPtr ResourceCatalog::Build(const Snapshot& snapshot, const PolicyTable& policies,
                                   const std::set<std::string>& retained,
-                                  std::vector<std::string>* problems) {
+                                  std::vector<std::string>* problems,
+                                  const ResourceCatalog* previous) {
   std::set<std::string> services = retained;
   for (const auto& [service, instances] : snapshot.services()) services.insert(service);
 
   std::shared_ptr<ResourceCatalog> catalog(new ResourceCatalog());
   for (const std::string& service : services) {
     const ServicePolicy& policy = policies.For(service);
-    ServiceResources& r = catalog->services_[service];
-    r.listener = Serve(BuildListener(service, policy), ResourceName(ResourceKind::kListener, service));
-    r.route_configuration = Serve(BuildRouteConfiguration(service, policy),
-                                  ResourceName(ResourceKind::kRouteConfiguration, service));
-    r.wanted_lb_policy = policy.lb_policy;
-    std::string cluster_name = ResourceName(ResourceKind::kCluster, service);
-    r.clusters[policy.lb_policy] =
-        Serve(BuildCluster(service, policy, policy.lb_policy), cluster_name);
-    if (policy.lb_policy != LbPolicy::kRoundRobin) {
-      r.clusters[LbPolicy::kRoundRobin] =
-          Serve(BuildCluster(service, policy, LbPolicy::kRoundRobin), cluster_name);
+    const std::vector<Instance>& instances = snapshot.Instances(service);
+    std::shared_ptr<const ServiceResources> resources;
+    if (previous != nullptr) {
+      auto it = previous->services_.find(service);
+      if (it != previous->services_.end() && it->second->policy == policy &&
+          it->second->instances == instances) {
+        resources = it->second;
+      }
     }
-    std::vector<std::string> skipped;
-    r.endpoints = Serve(BuildClusterLoadAssignment(service, snapshot.Instances(service), &skipped),
-                        ResourceName(ResourceKind::kClusterLoadAssignment, service));
+    if (resources == nullptr) resources = BuildService(service, instances, policy);
     if (problems != nullptr) {
-      for (const std::string& address : skipped) {
+      for (const std::string& address : resources->skipped) {
         problems->push_back(absl::StrCat("service ", service, ": instance ", address,
                                          " left out of EDS: not an ip:port address"));
       }
     }
-    std::string all_versions = absl::StrCat(r.listener.version, r.route_configuration.version,
-                                            r.endpoints.version);
-    for (const auto& [lb, cluster] : r.clusters) absl::StrAppend(&all_versions, cluster.version);
-    r.version = absl::StrCat(Fnv1a64(all_versions));
+    catalog->services_.emplace_hint(catalog->services_.end(), service, std::move(resources));
   }
   return catalog;
 }
@@ -64,7 +82,7 @@ const ServedResource* ResourceCatalog::Find(ResourceKind kind, absl::string_view
   if (!service.has_value()) return nullptr;
   auto it = services_.find(*service);
   if (it == services_.end()) return nullptr;
-  const ServiceResources& r = it->second;
+  const ServiceResources& r = *it->second;
   switch (kind) {
     case ResourceKind::kListener: return &r.listener;
     case ResourceKind::kRouteConfiguration: return &r.route_configuration;
@@ -93,7 +111,7 @@ std::vector<std::string> ResourceCatalog::Services() const {
 
 std::string ResourceCatalog::ServiceVersion(absl::string_view service) const {
   auto it = services_.find(service);
-  return it == services_.end() ? std::string() : it->second.version;
+  return it == services_.end() ? std::string() : it->second->version;
 }
 
 std::set<std::string> ChangedServices(const ResourceCatalog* before, const ResourceCatalog& after) {

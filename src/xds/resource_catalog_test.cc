@@ -69,6 +69,60 @@ TEST(ResourceCatalogTest, ReportsInstancesThatCannotGoIntoEds) {
   EXPECT_NE(problems[0].find("greeter"), std::string::npos);
 }
 
+TEST(ResourceCatalogTest, BuiltFromThePreviousOneRebuildsOnlyChangedServices) {
+  PolicyTable policies;
+  auto before = ResourceCatalog::Build(
+      *Snapshot::Create({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2"),
+                         Make("search", "127.0.0.1:3")}),
+      policies, {});
+  policies.per_service["search"].timeout = absl::Seconds(1);
+  auto newer = Snapshot::Create({Make("greeter", "127.0.0.1:1", 5), Make("billing", "127.0.0.1:2"),
+                                 Make("search", "127.0.0.1:3")});
+  auto after = ResourceCatalog::Build(*newer, policies, {}, nullptr, before.get());
+  auto from_scratch = ResourceCatalog::Build(*newer, policies, {});
+
+  for (ResourceKind kind : kAllResourceKinds) {
+    // Unchanged: the very same resource is shared.
+    EXPECT_EQ(after->Find(kind, ResourceName(kind, "billing"), Modern()),
+              before->Find(kind, ResourceName(kind, "billing"), Modern()))
+        << ShortName(kind);
+    // Changed instances or policy: built again, the same as from scratch.
+    for (const char* service : {"greeter", "search"}) {
+      const ServedResource* reused = after->Find(kind, ResourceName(kind, service), Modern());
+      const ServedResource* fresh = from_scratch->Find(kind, ResourceName(kind, service), Modern());
+      ASSERT_NE(reused, nullptr);
+      EXPECT_EQ(reused->version, fresh->version) << service << " " << ShortName(kind);
+      EXPECT_EQ(reused->resource.SerializeAsString(), fresh->resource.SerializeAsString());
+    }
+  }
+  EXPECT_NE(after->Find(ResourceKind::kClusterLoadAssignment, "greeter.endpoints", Modern()),
+            before->Find(ResourceKind::kClusterLoadAssignment, "greeter.endpoints", Modern()));
+  for (const char* service : {"greeter", "billing", "search"}) {
+    EXPECT_EQ(after->ServiceVersion(service), from_scratch->ServiceVersion(service)) << service;
+  }
+  EXPECT_EQ(ChangedServices(before.get(), *after), (std::set<std::string>{"greeter", "search"}));
+}
+
+TEST(ResourceCatalogTest, ReusedServiceStillReportsItsProblemsAndGoneServicesLeave) {
+  auto snapshot = Snapshot::Create({Make("greeter", "host.example:80"), Make("billing", "127.0.0.1:2")});
+  auto before = ResourceCatalog::Build(*snapshot, PolicyTable{}, {});
+  std::vector<std::string> problems;
+  auto after = ResourceCatalog::Build(*snapshot, PolicyTable{}, {}, &problems, before.get());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("host.example:80"), std::string::npos);
+
+  auto without_billing = ResourceCatalog::Build(*Snapshot::Create({Make("greeter", "host.example:80")}),
+                                                PolicyTable{}, {}, nullptr, after.get());
+  EXPECT_EQ(without_billing->Services(), std::vector<std::string>{"greeter"});
+  // Retained with no instance left: an empty endpoint set, not the old one.
+  auto retained = ResourceCatalog::Build(*Snapshot::Empty(), PolicyTable{}, {"billing"}, nullptr,
+                                         after.get());
+  envoy::config::endpoint::v3::ClusterLoadAssignment cla;
+  ASSERT_TRUE(retained->Find(ResourceKind::kClusterLoadAssignment, "billing.endpoints", Modern())
+                  ->resource.UnpackTo(&cla));
+  EXPECT_EQ(cla.endpoints_size(), 0);
+}
+
 TEST(ChangedServicesTest, OnlyServicesWhoseResourcesDiffer) {
   auto a = ResourceCatalog::Build(
       *Snapshot::Create({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2")}),
