@@ -1,0 +1,182 @@
+// What a crash costs the clients: three greeter servers (child processes,
+// registered in etcd with a 2 s TTL) serve K client threads in a closed
+// loop; one server is killed with SIGKILL (no drain, no deregistration).
+// Counted: the calls that failed, and the time from the kill until the last
+// failure. Switchboard (`xds:///greeter`, embedded mode; its routes retry
+// UNAVAILABLE by default) against a direct `ipv4:` round_robin channel, in
+// alternating trials; the killed server is restarted on its address before
+// the next trial.
+//
+//   bench_failover [--trials=4] [--threads=4] [--json=out.json]
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "bench_support.h"
+#include "client/embedded_discovery.h"
+#include "common/log.h"
+#include "harness/etcd_process.h"
+
+ABSL_FLAG(int, trials, 4, "kills per variant");
+ABSL_FLAG(int, threads, 4, "client threads calling in a closed loop (K)");
+ABSL_FLAG(absl::Duration, after_kill, absl::Milliseconds(2500),
+          "how long calls are watched after the kill");
+ABSL_FLAG(std::string, json, "", "also write the figures to this file");
+
+namespace switchboard::bench {
+namespace {
+
+struct TrialFigures {
+  int64_t failed = 0;
+  double errors_for_ms = 0;  // kill -> last failure; 0 when none failed
+  double qps = 0;
+  std::string failure_summary;
+};
+
+struct Variant {
+  std::string name;
+  std::shared_ptr<grpc::Channel> channel;
+  std::vector<TrialFigures> trials;
+
+  std::vector<double> Field(double TrialFigures::*field) const {
+    std::vector<double> values;
+    for (const TrialFigures& t : trials) values.push_back(t.*field);
+    return values;
+  }
+  std::vector<double> Failed() const {
+    std::vector<double> values;
+    for (const TrialFigures& t : trials) values.push_back(static_cast<double>(t.failed));
+    return values;
+  }
+  int64_t TotalFailed() const {
+    int64_t total = 0;
+    for (const TrialFigures& t : trials) total += t.failed;
+    return total;
+  }
+};
+
+absl::StatusOr<TrialFigures> RunTrial(Variant& variant, GreeterChildren& servers, int victim,
+                                      int threads) {
+  GreeterLoad load(variant.channel, {.threads = threads});
+  load.Start();
+  absl::SleepFor(absl::Milliseconds(300));
+  load.BeginWindow();
+  absl::SleepFor(absl::Milliseconds(500));
+  absl::Time killed_at = absl::Now();
+  servers.Kill(victim);
+  absl::SleepFor(absl::GetFlag(FLAGS_after_kill));
+  LoadWindow window = load.EndWindow();
+  load.Stop();
+
+  TrialFigures figures;
+  figures.qps = window.qps();
+  figures.failure_summary = window.FailureSummary();
+  for (const FailedCall& failure : window.failures) {
+    figures.failed++;
+    figures.errors_for_ms =
+        std::max(figures.errors_for_ms, absl::ToDoubleMilliseconds(failure.at - killed_at));
+  }
+  return figures;
+}
+
+absl::Status Run() {
+  int trials = absl::GetFlag(FLAGS_trials);
+  if (trials < 1 || trials > 100) return absl::InvalidArgumentError("--trials: want 1..100");
+  int threads = absl::GetFlag(FLAGS_threads);
+  SetLogLevel(LogLevel::kWarn);
+
+  auto etcd = testing::EtcdProcess::Start();
+  if (!etcd.ok()) return etcd.status();
+  absl::StatusOr<std::string> greeter_binary = BuiltBinary("examples/greeter/greeter_server");
+  if (!greeter_binary.ok()) return greeter_binary.status();
+  testing::TempDir logs;
+  GreeterChildren servers({.binary = *greeter_binary, .etcd = (*etcd)->endpoint(),
+                           .log_dir = logs.path(), .ttl = absl::Seconds(2)});
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<int> added = servers.Add();
+    if (!added.ok()) return added.status();
+  }
+  auto discovery = StartEmbeddedDiscovery({absl::StrCat("etcd://", (*etcd)->endpoint(), "/")});
+  if (!discovery.ok()) return discovery.status();
+
+  std::vector<Variant> variants;
+  variants.push_back({"xds:///greeter", MakeXdsChannel("greeter")});
+  variants.push_back({"ipv4 round_robin", MakeRoundRobinChannel(servers.Addresses())});
+  auto all_serve = [&](absl::Duration timeout) -> absl::Status {
+    for (const Variant& variant : variants) {
+      if (!WaitUntilAllServe(*variant.channel, servers.Addresses(), timeout)) {
+        return absl::DeadlineExceededError(
+            absl::StrCat(variant.name, ": not every server served within ",
+                         absl::FormatDuration(timeout)));
+      }
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = all_serve(absl::Seconds(20)); !s.ok()) return s;
+
+  std::printf("bench_failover: kill -9 one of 3 servers under K=%d, %d trial(s) per variant\n",
+              threads, trials);
+  for (int trial = 0; trial < trials; ++trial) {
+    for (size_t i = 0; i < variants.size(); ++i) {
+      // Alternate which variant goes first; a different victim each time.
+      Variant& variant = variants[(i + trial) % variants.size()];
+      int victim = (trial * 2 + static_cast<int>(i)) % 3;
+      absl::StatusOr<TrialFigures> figures = RunTrial(variant, servers, victim, threads);
+      if (!figures.ok()) return figures.status();
+      std::printf("  %-18s killed %s: %lld failed (%s), errors for %.0f ms\n",
+                  variant.name.c_str(), servers.address(victim).c_str(),
+                  static_cast<long long>(figures->failed), figures->failure_summary.c_str(),
+                  figures->errors_for_ms);
+      std::fflush(stdout);
+      variant.trials.push_back(*figures);
+      if (absl::Status s = servers.Restart(victim); !s.ok()) return s;
+      if (absl::Status s = all_serve(absl::Seconds(20)); !s.ok()) return s;
+    }
+  }
+
+  std::printf("\n");
+  Table table({"variant", "failed calls per kill (median)", "max", "total", "errors for ms (median)",
+               "max ms", "QPS (median)"});
+  nlohmann::json result = {{"benchmark", "bench_failover"},
+                           {"machine", MachineDescription()},
+                           {"threads", threads},
+                           {"trials", trials}};
+  for (const Variant& variant : variants) {
+    table.AddRow({variant.name, Fixed(Median(variant.Failed()), 1), Fixed(Max(variant.Failed()), 0),
+                  absl::StrCat(variant.TotalFailed()),
+                  Fixed(Median(variant.Field(&TrialFigures::errors_for_ms)), 0),
+                  Fixed(Max(variant.Field(&TrialFigures::errors_for_ms)), 0),
+                  Fixed(Median(variant.Field(&TrialFigures::qps)), 0)});
+    result[variant.name == "xds:///greeter" ? "switchboard" : "baseline"] = {
+        {"failed_per_kill", variant.Failed()},
+        {"failed_total", variant.TotalFailed()},
+        {"failed_median", Median(variant.Failed())},
+        {"errors_for_ms", variant.Field(&TrialFigures::errors_for_ms)},
+        {"qps", variant.Field(&TrialFigures::qps)}};
+  }
+  table.Print();
+  return EmitJson(result, absl::GetFlag(FLAGS_json));
+}
+
+}  // namespace
+}  // namespace switchboard::bench
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Failed calls and time to recover when one of three servers is killed with SIGKILL, "
+      "through xds:///greeter and through a direct round_robin channel.");
+  absl::ParseCommandLine(argc, argv);
+  absl::Status status = switchboard::bench::Run();
+  if (!status.ok()) {
+    std::fprintf(stderr, "bench_failover: %s\n", status.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}
