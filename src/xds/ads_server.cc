@@ -21,12 +21,6 @@ void LogEvents(const std::vector<AdsStreamState::Event>& events) {
   }
 }
 
-uint64_t TotalNacks(const AdsStreamState& state) {
-  uint64_t total = 0;
-  for (ResourceKind kind : kAllResourceKinds) total += state.Status(kind).nacks;
-  return total;
-}
-
 }  // namespace
 
 // One ADS stream. Created by gRPC through Service, deleted in OnDone().
@@ -85,10 +79,10 @@ class AdsServer::Stream
       // Read the catalog under our own lock: a Publish() that swapped it in
       // reaches this stream only after we release, and then finds nothing
       // new to send (see the lock order in ads_server.h).
-      uint64_t nacks_before = TotalNacks(state_);
+      uint64_t nacks_before = state_.nacks();
       CatalogPtr catalog = server_->catalog();
       step = state_.OnRequest(request_, catalog.get(), absl::Now());
-      server_->nacks_received_ += TotalNacks(state_) - nacks_before;
+      server_->nacks_received_ += state_.nacks() - nacks_before;
       Enqueue(step);
     }
     LogEvents(step.events);

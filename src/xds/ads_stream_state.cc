@@ -35,6 +35,12 @@ AdsStreamState::TypeStatus AdsStreamState::Status(ResourceKind kind) const {
   return it == types_.end() ? TypeStatus{} : it->second.status;
 }
 
+uint64_t AdsStreamState::nacks() const {
+  uint64_t total = 0;
+  for (const auto& [kind, state] : types_) total += state.status.nacks;
+  return total;
+}
+
 std::vector<std::string> AdsStreamState::SubscribedNames(ResourceKind kind, const TypeState& state,
                                                          const ResourceCatalog& catalog) const {
   if (state.status.wildcard) return catalog.Names(kind);
@@ -44,10 +50,16 @@ std::vector<std::string> AdsStreamState::SubscribedNames(ResourceKind kind, cons
 std::string AdsStreamState::VersionFor(ResourceKind kind, const TypeState& state,
                                        const ResourceCatalog& catalog) const {
   uint64_t hash = Fnv1a64(TypeUrl(kind));
-  for (const std::string& name : SubscribedNames(kind, state, catalog)) {
+  auto add = [&](const std::string& name) {
     const ServedResource* resource = catalog.Find(kind, name, capabilities_);
     hash = Fnv1a64(name, hash);
     hash = Fnv1a64(resource == nullptr ? absl::string_view("-") : resource->version, hash);
+  };
+  // Runs for every subscribed stream on every change: no copy of the names.
+  if (state.status.wildcard) {
+    for (const std::string& name : catalog.Names(kind)) add(name);
+  } else {
+    for (const std::string& name : state.status.names) add(name);
   }
   return absl::StrFormat("%016x", hash);
 }
@@ -55,6 +67,13 @@ std::string AdsStreamState::VersionFor(ResourceKind kind, const TypeState& state
 bool AdsStreamState::Touches(ResourceKind kind, const TypeState& state,
                              const std::set<std::string>& changed_services) const {
   if (state.status.wildcard) return !changed_services.empty();
+  // Walk the smaller side: usually one changed service against a few names.
+  if (changed_services.size() < state.status.names.size()) {
+    for (const std::string& service : changed_services) {
+      if (state.status.names.count(ResourceName(kind, service)) > 0) return true;
+    }
+    return false;
+  }
   for (const std::string& name : state.status.names) {
     std::optional<std::string> service = ServiceOfResourceName(kind, name);
     if (service.has_value() && changed_services.count(*service) > 0) return true;
@@ -64,7 +83,7 @@ bool AdsStreamState::Touches(ResourceKind kind, const TypeState& state,
 
 DiscoveryResponse AdsStreamState::Respond(ResourceKind kind, TypeState& state,
                                           const ResourceCatalog& catalog, absl::Time now,
-                                          Step& step) {
+                                          Step& step, std::string version) {
   DiscoveryResponse response;
   response.set_type_url(std::string(TypeUrl(kind)));
   response.mutable_control_plane()->set_identifier("switchboard");
@@ -89,7 +108,7 @@ DiscoveryResponse AdsStreamState::Respond(ResourceKind kind, TypeState& state,
                           ? " (answered with a listener that fails its calls)"
                           : AbsenceMeansDeleted(kind) ? " (answered as does-not-exist)" : ""));
   }
-  response.set_version_info(VersionFor(kind, state, catalog));
+  response.set_version_info(version.empty() ? VersionFor(kind, state, catalog) : std::move(version));
   response.set_nonce(absl::StrCat(next_nonce_++));
 
   TypeStatus& status = state.status;
@@ -183,11 +202,13 @@ AdsStreamState::Step AdsStreamState::OnCatalogChange(const ResourceCatalog& cata
                                                      absl::Time now) {
   Step step;
   for (auto& [kind, state] : types_) {
+    std::string version;
     if (!state.needs_response) {
       if (!Touches(kind, state, changed_services)) continue;
-      if (VersionFor(kind, state, catalog) == state.status.sent_version) continue;
+      version = VersionFor(kind, state, catalog);
+      if (version == state.status.sent_version) continue;
     }
-    step.responses.push_back(Respond(kind, state, catalog, now, step));
+    step.responses.push_back(Respond(kind, state, catalog, now, step, std::move(version)));
   }
   return step;
 }

@@ -96,6 +96,8 @@ class AdsStreamState {
   std::string Describe() const;
   const ClientCapabilities& capabilities() const { return capabilities_; }
   TypeStatus Status(ResourceKind kind) const;
+  // NACKs received over every type; cheaper than summing Status().
+  uint64_t nacks() const;
 
  private:
   struct TypeState {
@@ -111,9 +113,9 @@ class AdsStreamState {
   };
 
   // The response for `kind` with the current subscription; sets the state
-  // as sent.
+  // as sent. `version`: VersionFor() when the caller has it already.
   DiscoveryResponse Respond(ResourceKind kind, TypeState& state, const ResourceCatalog& catalog,
-                            absl::Time now, Step& step);
+                            absl::Time now, Step& step, std::string version = "");
   // The version the client would get for `kind` now, without sending.
   std::string VersionFor(ResourceKind kind, const TypeState& state,
                          const ResourceCatalog& catalog) const;

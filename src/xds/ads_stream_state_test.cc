@@ -113,6 +113,7 @@ TEST_F(AdsStreamStateTest, NackIsReportedWithNodeAndErrorAndNothingIsResent) {
   EXPECT_EQ(status.nacked_version, bad);
   EXPECT_EQ(status.acked_version, good);  // the client keeps the last good one
   EXPECT_EQ(status.nacks, 1u);
+  EXPECT_EQ(stream.nacks(), 1u);
 
   // Nothing new: nothing sent again. A real change goes out.
   EXPECT_TRUE(stream.OnCatalogChange(*changed, {}, now_).responses.empty());
@@ -190,6 +191,42 @@ TEST_F(AdsStreamStateTest, PushesOnlyToStreamsSubscribedToWhatChanged) {
   envoy::config::endpoint::v3::ClusterLoadAssignment cla;
   ASSERT_TRUE(to_greeter.responses[0].resources(0).UnpackTo(&cla));
   EXPECT_EQ(cla.endpoints_size(), 2);
+}
+
+TEST_F(AdsStreamStateTest, PushDependsOnWhatChangedWhicheverSideIsLarger) {
+  auto three = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2"),
+                          Make("search", "127.0.0.1:3")});
+  AdsStreamState client("peer-1");
+  std::vector<std::string> names = {"greeter.endpoints", "billing.endpoints", "search.endpoints"};
+  auto first = client.OnRequest(WithNode(Request(ResourceKind::kClusterLoadAssignment, names)),
+                                three.get(), now_);
+  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, first.responses[0]),
+                   three.get(), now_);
+
+  // Fewer changed services than subscribed names.
+  auto billing_moved = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:9"),
+                                  Make("search", "127.0.0.1:3")});
+  auto push = client.OnCatalogChange(*billing_moved, {"billing"}, now_);
+  ASSERT_EQ(push.responses.size(), 1u);
+  EXPECT_EQ(push.responses[0].resources_size(), 3);
+  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, push.responses[0]),
+                   billing_moved.get(), now_);
+  auto others = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:9"),
+                           Make("search", "127.0.0.1:3"), Make("other", "127.0.0.1:4")});
+  EXPECT_TRUE(client.OnCatalogChange(*others, {"other"}, now_).responses.empty());
+
+  // More changed services than subscribed names.
+  AdsStreamState narrow("peer-2");
+  auto only = narrow.OnRequest(
+      WithNode(Request(ResourceKind::kClusterLoadAssignment, {"search.endpoints"}), "client-2"),
+      three.get(), now_);
+  narrow.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"search.endpoints"}, only.responses[0]),
+                   three.get(), now_);
+  EXPECT_TRUE(narrow.OnCatalogChange(*others, {"billing", "greeter", "other"}, now_).responses.empty());
+  auto search_moved = CatalogOf({Make("search", "127.0.0.1:8")});
+  EXPECT_EQ(narrow.OnCatalogChange(*search_moved, {"billing", "greeter", "search"}, now_)
+                .responses.size(),
+            1u);
 }
 
 TEST_F(AdsStreamStateTest, StaleNonceIsIgnored) {
