@@ -82,7 +82,7 @@ void GreeterFleet::Kill(int index) {
 
 void GreeterFleet::Stop(int index) {
   Server& server = servers_.at(index);
-  if (server.process) server.process->Terminate(options_.drain_timeout + absl::Seconds(5));
+  if (server.process) server.process->Stop(options_.drain_timeout + absl::Seconds(5));
 }
 
 void GreeterFleet::BeginStop(int index) {
@@ -95,7 +95,7 @@ void GreeterFleet::StopAll() {
     if (server.process) server.process->Signal(SIGTERM);
   }
   for (Server& server : servers_) {
-    if (server.process) server.process->Terminate(options_.drain_timeout + absl::Seconds(5));
+    if (server.process) server.process->Stop(options_.drain_timeout + absl::Seconds(5));
   }
 }
 

@@ -115,11 +115,23 @@ absl::Status LocalEtcd::Start() {
 }
 
 void LocalEtcd::Stop() {
-  if (process_) process_->Terminate(absl::Seconds(5));
+  if (process_) process_->Stop(absl::Seconds(5));
 }
 
 void LocalEtcd::Kill() {
   if (process_) process_->Kill();
+}
+
+void LocalEtcd::Signal(int signal) {
+  if (process_) process_->Signal(signal);
+}
+
+absl::Status LocalEtcd::WipeData() {
+  if (Running()) return absl::FailedPreconditionError(absl::StrCat("etcd on ", endpoint(), " is running"));
+  std::error_code error;
+  std::filesystem::remove_all(options_.data_dir + "/member-data", error);
+  if (error) return absl::InternalError(absl::StrCat("cannot wipe ", options_.data_dir, ": ", error.message()));
+  return absl::OkStatus();
 }
 
 bool LocalEtcd::Running() { return process_ != nullptr && process_->Running(); }

@@ -54,6 +54,12 @@ class LocalEtcd {
   void Stop();
   // kill -9.
   void Kill();
+  // Any other signal: SIGSTOP freezes etcd with its sockets open, SIGCONT
+  // thaws it.
+  void Signal(int signal);
+  // Deletes the member's data, as if the machine had been replaced. Refused
+  // while etcd runs.
+  absl::Status WipeData();
   // True while the process runs (it may not be healthy yet).
   bool Running();
   // GET /health on the client port answers {"health":"true"}.

@@ -153,7 +153,7 @@ bool Subprocess::WaitExit(absl::Duration timeout) {
   return true;
 }
 
-int Subprocess::Terminate(absl::Duration grace) {
+int Subprocess::Stop(absl::Duration grace) {
   if (!Running()) return status_;
   kill(pid_, SIGTERM);
   kill(pid_, SIGCONT);

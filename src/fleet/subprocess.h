@@ -8,7 +8,7 @@
 //   auto server = Subprocess::Start({"greeter_server", "--listen=127.0.0.1:50051"},
 //                                   {.log_path = "/tmp/greeter-1.log"});
 //   if (!server.ok()) return server.status();   // names the binary
-//   (*server)->Terminate(absl::Seconds(5));       // SIGTERM, then SIGKILL
+//   (*server)->Stop(absl::Seconds(5));            // SIGTERM, then SIGKILL
 //
 // Threading: a Subprocess is used from one thread at a time.
 #ifndef SWITCHBOARD_FLEET_SUBPROCESS_H_
@@ -48,7 +48,7 @@ class Subprocess {
   bool Running();
   void Signal(int signal);
   // SIGTERM, up to `grace` to exit, then SIGKILL. Returns the wait status.
-  int Terminate(absl::Duration grace);
+  int Stop(absl::Duration grace = absl::Seconds(5));
   // SIGKILL and reap. Returns the wait status.
   int Kill();
   // Waits up to `timeout` for the child to exit by itself.

@@ -196,7 +196,7 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
                       absl::Seconds(30)))
       << ReadFile(dir_.File("up.log"));
   EXPECT_TRUE(WaitForPort(xds_port_, absl::Seconds(5)));
-  EXPECT_TRUE(EtcdHealthy(etcd_port_));
+  EXPECT_TRUE(fleet::EtcdHealthy("127.0.0.1", etcd_port_));
   EXPECT_THAT(ReadFile(dir_.File("up.log")),
               HasSubstr(absl::StrCat("GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --data-dir ", data_dir_, ")")));
 
@@ -273,8 +273,8 @@ TEST_F(CliUpTest, UpRestartsEtcdWhenItDies) {
   std::string pid = ReadFile(absl::StrCat("/proc/", (*up)->pid(), "/task/", (*up)->pid(), "/children"));
   ASSERT_FALSE(pid.empty());
   kill(std::stoi(pid), SIGKILL);
-  EXPECT_TRUE(WaitFor([&] { return !EtcdHealthy(etcd_port_); }, absl::Seconds(5)));
-  EXPECT_TRUE(WaitFor([&] { return EtcdHealthy(etcd_port_); }, absl::Seconds(20)))
+  EXPECT_TRUE(WaitFor([&] { return !fleet::EtcdHealthy("127.0.0.1", etcd_port_); }, absl::Seconds(5)));
+  EXPECT_TRUE(WaitFor([&] { return fleet::EtcdHealthy("127.0.0.1", etcd_port_); }, absl::Seconds(20)))
       << ReadFile(dir_.File("up.log"));
   // The supervisor reports the restart once etcd is healthy, a moment later.
   EXPECT_TRUE(WaitFor([&] { return ReadFile(dir_.File("up.log")).find("etcd restarted") != std::string::npos; },

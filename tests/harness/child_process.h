@@ -1,6 +1,6 @@
-// Real child processes for integration and scenario tests: start, signal,
-// stop, and always reap. Children die with the test process (PDEATHSIG), so a
-// crashed test leaves nothing behind.
+// Real child processes for integration and scenario tests, and the waits
+// that go with them: start, signal, stop, and always reap. Children die with
+// the test process (PDEATHSIG), so a crashed test leaves nothing behind.
 //
 // Example:
 //   int port = PickFreePort();
@@ -13,8 +13,6 @@
 #ifndef SWITCHBOARD_TESTS_HARNESS_CHILD_PROCESS_H_
 #define SWITCHBOARD_TESTS_HARNESS_CHILD_PROCESS_H_
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -26,51 +24,16 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "fleet/subprocess.h"
 
 namespace switchboard::testing {
 
-struct ChildOptions {
-  // Where stdout and stderr go; empty: inherited from the test.
-  std::string log_path;
-  // Extra environment ("NAME=value"), on top of the test's own.
-  std::vector<std::string> env;
-  // Working directory; empty: the test's.
-  std::string cwd;
-};
+// Test processes are the product's own child processes: in their own
+// process group, killed with the test (PR_SET_PDEATHSIG), reaped always.
+using ChildOptions = fleet::SubprocessOptions;
+using ChildProcess = fleet::Subprocess;
 
-class ChildProcess {
- public:
-  // Starts argv[0] (searched in PATH when it has no '/').
-  static absl::StatusOr<std::unique_ptr<ChildProcess>> Start(std::vector<std::string> argv,
-                                                             ChildOptions options = {});
-  ~ChildProcess();  // Kill()s and reaps a child still running.
-
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  pid_t pid() const { return pid_; }
-  const std::vector<std::string>& argv() const { return argv_; }
-  // True until the child has exited (reaps it when it has).
-  bool Running();
-  void Signal(int signal);
-  // SIGTERM, wait up to `grace`, then SIGKILL. Returns the wait status.
-  int Stop(absl::Duration grace = absl::Seconds(5));
-  // SIGKILL and reap. Returns the wait status.
-  int Kill();
-  // Waits up to `timeout` for the child to exit by itself; true if it did.
-  bool WaitExit(absl::Duration timeout);
-  // The wait status once exited (see <sys/wait.h>), -1 while running.
-  int exit_status() const { return status_; }
-
- private:
-  ChildProcess(pid_t pid, std::vector<std::string> argv) : pid_(pid), argv_(std::move(argv)) {}
-
-  pid_t pid_;
-  std::vector<std::string> argv_;
-  int status_ = -1;
-};
-
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago (-1 if none).
 int PickFreePort();
 // True once a TCP connect to 127.0.0.1:port succeeds, false at the timeout.
 bool WaitForPort(int port, absl::Duration timeout);

@@ -1,12 +1,12 @@
 // A real single-node etcd (Debian's etcd-server) for tests: free loopback
 // ports, a temporary data dir, fast raft timings, and every way a registry
 // can fail — stop, kill -9, freeze, restart on the same ports with the same or
-// a wiped data dir. Always cleaned up.
+// a wiped data dir. Always cleaned up. Built on the product's LocalEtcd.
 //
 // Example:
 //   auto etcd = EtcdProcess::Start();
 //   ASSERT_TRUE(etcd.ok()) << etcd.status();
-//   std::string endpoint = (*etcd)->endpoint();  // "127.0.0.1:PORT"
+//   std::string endpoint = etcd->endpoint();  // "127.0.0.1:PORT"
 //   (*etcd)->Kill();
 //   ASSERT_TRUE((*etcd)->Restart(/*wipe_data=*/true).ok());
 //
@@ -20,65 +20,42 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "fleet/local_etcd.h"
 #include "harness/child_process.h"
 
 namespace switchboard::testing {
 
-// Client TLS for the etcd under test: PEM files. With a CA, clients must
-// present a certificate it signed.
-struct EtcdTls {
-  std::string cert_file;
-  std::string key_file;
-  std::string trusted_ca_file;
-};
-
 class EtcdProcess {
  public:
-  // Starts etcd and waits until it serves (leader elected, healthy).
+  // Starts etcd and waits until it serves (leader elected, /health true).
   static absl::StatusOr<std::unique_ptr<EtcdProcess>> Start(
       absl::Duration ready_timeout = absl::Seconds(20));
-  // The same, serving clients over TLS.
-  static absl::StatusOr<std::unique_ptr<EtcdProcess>> StartWithTls(
-      EtcdTls tls, absl::Duration ready_timeout = absl::Seconds(20));
   ~EtcdProcess();
 
   // "127.0.0.1:PORT", the client endpoint.
-  std::string endpoint() const;
-  int client_port() const { return client_port_; }
-  const std::string& data_dir() const { return data_dir_; }
-  bool running() const { return process_ != nullptr && process_->Running(); }
+  std::string endpoint() const { return etcd_->endpoint(); }
+  int client_port() const { return etcd_->options().client_port; }
+  bool running() const { return etcd_->Running(); }
 
   // Graceful stop (SIGTERM).
-  void Stop();
+  void Stop() { etcd_->Stop(); }
   // kill -9.
-  void Kill();
+  void Kill() { etcd_->Kill(); }
   // SIGSTOP / SIGCONT: etcd keeps its sockets but answers nothing.
   void Freeze();
   void Thaw();
   // Starts again on the same ports, with the data kept or wiped. The process
   // must be stopped or killed first.
-  absl::Status Restart(bool wipe_data = false,
-                       absl::Duration ready_timeout = absl::Seconds(20));
+  absl::Status Restart(bool wipe_data = false);
   // The etcd log, for failure messages.
-  std::string Log() const;
+  std::string Log() const { return etcd_->LogTail(1 << 20); }
 
  private:
   EtcdProcess() = default;
-  static absl::StatusOr<std::unique_ptr<EtcdProcess>> StartImpl(
-      std::unique_ptr<EtcdProcess> etcd, absl::Duration ready_timeout);
-  absl::Status Launch(absl::Duration ready_timeout);
-  bool Healthy();
 
   TempDir dir_;
-  std::string data_dir_;
-  int client_port_ = 0;
-  int peer_port_ = 0;
-  EtcdTls tls_;
-  std::unique_ptr<ChildProcess> process_;
+  std::unique_ptr<fleet::LocalEtcd> etcd_;
 };
-
-// True once etcd's /health on 127.0.0.1:port answers {"health":"true"}.
-bool EtcdHealthy(int port);
 
 // Writes a CA, and a server certificate (for 127.0.0.1) and a client
 // certificate signed by it, into `dir` with openssl: ca.pem, server.pem,

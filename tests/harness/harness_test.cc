@@ -23,12 +23,12 @@ TEST(EtcdProcessTest, KillAndRestartOnSamePortsWithWipedData) {
   auto etcd = EtcdProcess::Start();
   ASSERT_TRUE(etcd.ok()) << etcd.status();
   int port = (*etcd)->client_port();
-  EXPECT_TRUE(EtcdHealthy(port));
+  EXPECT_TRUE(fleet::EtcdHealthy("127.0.0.1", port));
   (*etcd)->Kill();
-  EXPECT_FALSE(EtcdHealthy(port));
+  EXPECT_FALSE(fleet::EtcdHealthy("127.0.0.1", port));
   ASSERT_TRUE((*etcd)->Restart(/*wipe_data=*/true).ok());
   EXPECT_EQ((*etcd)->client_port(), port);
-  EXPECT_TRUE(EtcdHealthy(port));
+  EXPECT_TRUE(fleet::EtcdHealthy("127.0.0.1", port));
 }
 
 }  // namespace

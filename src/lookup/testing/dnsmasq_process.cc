@@ -25,7 +25,7 @@ absl::Status DnsmasqProcess::Start(const std::vector<std::string>& srv_records) 
       "--user=", "--group="};
   for (const std::string& srv : srv_records) argv.push_back(absl::StrCat("--srv-host=", srv));
   absl::StatusOr<std::unique_ptr<ChildProcess>> child =
-      ChildProcess::Start(argv, {.log_path = dir_.File("dnsmasq.log"), .env = {}, .cwd = ""});
+      ChildProcess::Start(argv, {.log_path = dir_.File("dnsmasq.log")});
   if (!child.ok()) return child.status();
   process_ = *std::move(child);
   if (!WaitForPort(port_, absl::Seconds(10))) {
