@@ -15,9 +15,13 @@ PACKAGES=(
   golang-github-grpc-ecosystem-grpc-gateway-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev dnsmasq-base procps iproute2 openssl
-  # npm: the xDS protos ship inside @grpc/grpc-js-xds; the Node client test uses it too
-  nodejs npm
 )
+# npm: the xDS protos ship inside @grpc/grpc-js-xds; the Node client test uses
+# it too. A machine that already has Node.js and npm (from any source) keeps
+# them: Debian's npm package conflicts with other Node.js builds.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
