@@ -1,6 +1,6 @@
 // How the xDS control plane copes with many services and many clients:
 // etcd holds S services of N instances each; the control plane runs in its
-// own process (bench_control_plane_server) over that etcd; C ADS streams
+// own process (`switchboard xds`) over that etcd; C ADS streams
 // (AdsWatchStream, one connection each, as real clients have) each subscribe
 // to a service every stream shares plus a few of their own, walking
 // LDS -> RDS -> CDS -> EDS and ACKing every response.
@@ -175,14 +175,15 @@ absl::Status Run() {
   auto stamps = EtcdEventStamps::Start(**client, "svc-");
   if (!stamps.ok()) return stamps.status();
 
-  absl::StatusOr<std::string> server_binary = BuiltBinary("bench/bench_control_plane_server");
+  absl::StatusOr<std::string> server_binary = BuiltBinary("src/cli/switchboard");
   if (!server_binary.ok()) return server_binary.status();
   int port = testing::PickFreePort();
   std::string address = absl::StrCat("127.0.0.1:", port);
   testing::TempDir logs;
   absl::Time plane_start = absl::Now();
   auto plane = testing::ChildProcess::Start(
-      {*server_binary, address, absl::StrCat("etcd://", (*etcd)->endpoint(), "/")},
+      {*server_binary, "xds", "--listen", address, "--source",
+       absl::StrCat("etcd://", (*etcd)->endpoint(), "/")},
       {.log_path = logs.File("control_plane.log"), .env = {"SWITCHBOARD_LOG=warn"}});
   if (!plane.ok()) return plane.status();
   if (!testing::WaitForPort(port, absl::Seconds(30))) {

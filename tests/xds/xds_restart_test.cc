@@ -54,8 +54,8 @@ TEST(XdsRestartTest, ClientsSurviveAControlPlaneKillAndResumeAfterRestart) {
   auto start_control_plane = [&](int generation) {
     unlink(socket.c_str());
     auto child = ChildProcess::Start(
-        {BuiltBinary("tests/xds/xds_control_plane_child"), absl::StrCat("unix:", socket),
-         absl::StrCat("file://", services)},
+        {BuiltBinary("src/cli/switchboard"), "xds", "--listen", absl::StrCat("unix:", socket),
+         "--source", absl::StrCat("file://", services)},
         {.log_path = dir.File(absl::StrCat("control-plane-", generation, ".log"))});
     EXPECT_TRUE(child.ok()) << child.status();
     EXPECT_TRUE(WaitFor([&] { return Exists(socket); }, absl::Seconds(10)));
