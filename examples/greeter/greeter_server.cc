@@ -5,6 +5,7 @@
 //   greeter_server --etcd=127.0.0.1:2379 --listen=127.0.0.1:0 --weight=2
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <string>
 
@@ -25,6 +26,9 @@ ABSL_FLAG(std::string, prefix, "", "registry key prefix");
 ABSL_FLAG(int, weight, 1, "relative share of traffic, 1..10000");
 ABSL_FLAG(std::string, zone, "", "locality of this instance");
 ABSL_FLAG(absl::Duration, ttl, absl::Seconds(10), "registration lease TTL");
+ABSL_FLAG(int, fail_percent, 0,
+          "answer this share of calls (0..100) with INTERNAL: a sick instance, for outlier "
+          "detection demos and tests");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(5), "longest wait for clients to move away");
 
 namespace {
@@ -32,9 +36,15 @@ namespace {
 class GreeterService final : public switchboard::examples::Greeter::Service {
  public:
   void set_address(std::string address) { address_ = std::move(address); }
+  void set_fail_percent(int percent) { fail_percent_ = percent; }
 
   grpc::Status SayHello(grpc::ServerContext*, const switchboard::examples::HelloRequest* request,
                         switchboard::examples::HelloReply* reply) override {
+    // Failures spread evenly: call n fails when the running share falls short.
+    uint64_t n = calls_.fetch_add(1, std::memory_order_relaxed);
+    if ((n + 1) * fail_percent_ / 100 > n * fail_percent_ / 100) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, "failing on purpose (--fail_percent)");
+    }
     reply->set_message("hello " + request->name());
     reply->set_served_by(address_);
     return grpc::Status::OK;
@@ -42,6 +52,8 @@ class GreeterService final : public switchboard::examples::Greeter::Service {
 
  private:
   std::string address_;
+  int fail_percent_ = 0;
+  std::atomic<uint64_t> calls_{0};
 };
 
 }  // namespace
@@ -60,6 +72,11 @@ int main(int argc, char** argv) {
   auto etcd = switchboard::ParseEtcdEndpoints(absl::GetFlag(FLAGS_etcd));
   if (!etcd.ok()) {
     std::fprintf(stderr, "greeter_server: --etcd: %s\n", etcd.status().message().data());
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_fail_percent) < 0 || absl::GetFlag(FLAGS_fail_percent) > 100) {
+    std::fprintf(stderr, "greeter_server: --fail_percent=%d: want 0..100\n",
+                 absl::GetFlag(FLAGS_fail_percent));
     return 2;
   }
   int weight = absl::GetFlag(FLAGS_weight);
@@ -84,6 +101,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   greeter.set_address((*server)->address());
+  greeter.set_fail_percent(absl::GetFlag(FLAGS_fail_percent));
   std::printf("serving %s at %s\n", absl::GetFlag(FLAGS_service).c_str(),
               (*server)->address().c_str());
   std::fflush(stdout);

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/embedded_discovery.h"
+#include "xds/service_policy.h"
 #include "etcd/etcd_client.h"
 #include "greeter.grpc.pb.h"
 #include "harness/etcd_process.h"
@@ -60,6 +61,7 @@ class Load {
           } else {
             ++failed_;
             last_error_ = status.error_message();
+            last_failure_ = absl::Now();
           }
         }
       });
@@ -87,6 +89,10 @@ class Load {
     std::lock_guard<std::mutex> lock(mu_);
     return last_error_;
   }
+  absl::Time last_failure() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_failure_;
+  }
 
  private:
   std::atomic<bool> stop_{false};
@@ -96,6 +102,7 @@ class Load {
   std::map<std::string, absl::Time> last_served_;
   int failed_ = 0;
   std::string last_error_;
+  absl::Time last_failure_ = absl::InfinitePast();
 };
 
 class RegistryToChannelTest : public ::testing::Test {
@@ -104,7 +111,16 @@ class RegistryToChannelTest : public ::testing::Test {
     auto etcd = EtcdProcess::Start();
     ASSERT_TRUE(etcd.ok()) << etcd.status();
     etcd_ = etcd->release();
-    auto discovery = StartEmbeddedDiscovery({absl::StrCat("etcd://", etcd_->endpoint(), "/")});
+    // "sick" ejects instances whose calls fail, quickly enough for a test.
+    xds::PolicyTable policies;
+    policies.per_service["sick"].outlier_detection = xds::OutlierDetectionPolicy{
+        .interval = absl::Milliseconds(500),
+        .base_ejection_time = absl::Seconds(30),
+        .failure_percentage_threshold = 50,
+        .failure_percentage_request_volume = 10,
+        .failure_percentage_minimum_hosts = 3};
+    auto discovery = StartEmbeddedDiscovery(
+        {.source_uris = {absl::StrCat("etcd://", etcd_->endpoint(), "/")}, .policies = policies});
     ASSERT_TRUE(discovery.ok()) << discovery.status();
     discovery_ = discovery->release();
     auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()}});
@@ -117,14 +133,16 @@ class RegistryToChannelTest : public ::testing::Test {
     delete etcd_;
   }
 
-  GreeterProcess StartGreeter(const std::string& service, int weight = 1) {
+  GreeterProcess StartGreeter(const std::string& service, int weight = 1,
+                              std::vector<std::string> extra_flags = {}) {
     GreeterProcess greeter;
     greeter.log_path = dir_.File(absl::StrCat("greeter-", next_log_++, ".log"));
-    auto process = ChildProcess::Start(
-        {testing::BuiltBinary("examples/greeter/greeter_server"), "--service=" + service,
-         "--etcd=" + etcd_->endpoint(), "--ttl=2s", "--drain_timeout=2s",
-         absl::StrCat("--weight=", weight)},
-        {.log_path = greeter.log_path});
+    std::vector<std::string> argv = {
+        testing::BuiltBinary("examples/greeter/greeter_server"), "--service=" + service,
+        "--etcd=" + etcd_->endpoint(), "--ttl=2s", "--drain_timeout=2s",
+        absl::StrCat("--weight=", weight)};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+    auto process = ChildProcess::Start(argv, {.log_path = greeter.log_path});
     EXPECT_TRUE(process.ok()) << process.status();
     if (!process.ok()) return greeter;
     greeter.process = std::move(*process);
@@ -281,6 +299,32 @@ TEST_F(RegistryToChannelTest, KilledServerLeavesTheRotation) {
   EXPECT_EQ(load.failed(), failed_before) << load.last_error();
   std::printf("failed calls after SIGKILL: %d (last: %s); lease gone after %.1f s\n", load.failed(),
               load.last_error().c_str(), absl::ToDoubleSeconds(absl::Now() - killed));
+  load.Stop();
+}
+
+TEST_F(RegistryToChannelTest, OutlierDetectionEjectsAFailingServer) {
+  GreeterProcess healthy1 = StartGreeter("sick");
+  GreeterProcess healthy2 = StartGreeter("sick");
+  GreeterProcess failing = StartGreeter("sick", 1, {"--fail_percent=100"});
+  ASSERT_TRUE(WaitFor([&] { return Registered("sick", failing.address); }, absl::Seconds(5)));
+  auto channel = Channel("sick");
+  ASSERT_TRUE(WaitFor([&] {
+    int failed = 0;
+    return Tally(channel.get(), 20, &failed).size() == 2 && failed > 0;
+  }, absl::Seconds(10)));
+  Load load(channel, 4);
+  absl::Time start = absl::Now();
+  // Its calls fail (INTERNAL, not retried) until the client ejects it.
+  ASSERT_TRUE(WaitFor([&] {
+    return load.failed() > 0 && absl::Now() - load.last_failure() > absl::Seconds(1);
+  }, absl::Seconds(10))) << load.failed() << " failed, last: " << load.last_error();
+  std::printf("failing server ejected %.0f ms into the load, after %d failed calls\n",
+              absl::ToDoubleMilliseconds(load.last_failure() - start), load.failed());
+  int failed = load.failed();
+  int healthy_before = load.served(healthy1.address) + load.served(healthy2.address);
+  absl::SleepFor(absl::Seconds(1));  // the span being checked, not a wait
+  EXPECT_EQ(load.failed(), failed);
+  EXPECT_GT(load.served(healthy1.address) + load.served(healthy2.address), healthy_before + 100);
   load.Stop();
 }
 
