@@ -158,8 +158,8 @@ const Command kRegisterCommand = {
     .usage = "switchboard register --service S --addr HOST:PORT [flags]",
     .description =
         "Registers the instance in etcd under a lease while its health check passes,\n"
-        "withdraws it when the check fails, registers it again when the check passes\n"
-        "again or etcd comes back, and deregisters it on Ctrl-C / SIGTERM.\n"
+        "withdraws it when --unhealthy-after checks in a row fail, registers it again\n"
+        "when a check passes or etcd comes back, and deregisters it on Ctrl-C / SIGTERM.\n"
         "Health checks: grpc (grpc.health.v1 Check, service \"\"), tcp (connect), none.\n"
         "\nExample:\n"
         "  switchboard register --service greeter --addr 127.0.0.1:50051 --meta canary=true\n",
@@ -175,7 +175,10 @@ const Command kRegisterCommand = {
          {.name = "health", .value_name = "grpc|tcp|none", .help = "health check",
           .default_text = "grpc"},
          {.name = "health-interval", .value_name = "DURATION", .help = "time between checks",
-          .default_text = "1s"}},
+          .default_text = "1s"},
+         {.name = "unhealthy-after", .value_name = "N",
+          .help = "consecutive failed checks before the instance is withdrawn, 1..100",
+          .default_text = "2"}},
         EtcdFlags()),
 };
 
@@ -227,6 +230,9 @@ int RunRegister(const Args& args) {
   if (!interval.ok()) return UsageError(cmd, interval.status());
   absl::StatusOr<HealthCheckKind> kind = ParseHealthCheckKind(flags->Get("health", "grpc"));
   if (!kind.ok()) return UsageError(cmd, kind.status());
+  absl::StatusOr<int64_t> unhealthy_after =
+      ParseIntFlag("unhealthy-after", flags->Get("unhealthy-after", "2"), 1, 100);
+  if (!unhealthy_after.ok()) return UsageError(cmd, unhealthy_after.status());
   const std::string endpoints = EtcdEndpointsFrom(*flags);
   auto client = ConnectEtcd(endpoints);
   if (!client.ok()) return UsageError(cmd, client.status());
@@ -243,8 +249,12 @@ int RunRegister(const Args& args) {
     std::fflush(stdout);
   };
   int exit_code = kExitOk;
+  // One failed check is often a blip (a GC pause, a full accept queue): the
+  // instance is withdrawn only after several in a row.
+  int64_t failures_in_a_row = 0;
   while (true) {
     absl::Status health = probe.Check(std::min(*interval, absl::Seconds(1)));
+    failures_in_a_row = health.ok() ? 0 : failures_in_a_row + 1;
     if (health.ok() && registrar == nullptr) {
       registrar = std::make_unique<Registrar>(*client, registrar_options);
       if (absl::Status s = registrar->Start({*instance}); !s.ok()) {
@@ -252,6 +262,9 @@ int RunRegister(const Args& args) {
         break;
       }
       reported = RegistrationPhase::kIdle;
+    } else if (!health.ok() && registrar != nullptr && failures_in_a_row < *unhealthy_after) {
+      say(absl::StrCat("health check failed (", failures_in_a_row, " of ", *unhealthy_after,
+                       " before withdrawal): ", health.message()));
     } else if (!health.ok() && registrar != nullptr) {
       say(absl::StrCat("unhealthy: ", health.message(), "; withdrawing ", who));
       if (absl::Status s = registrar->Deregister(); !s.ok()) {

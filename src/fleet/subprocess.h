@@ -10,7 +10,9 @@
 //   if (!server.ok()) return server.status();   // names the binary
 //   (*server)->Stop(absl::Seconds(5));            // SIGTERM, then SIGKILL
 //
-// Threading: a Subprocess is used from one thread at a time.
+// Threading: a Subprocess is used from one thread at a time. Start children
+// from a thread that outlives them: the kernel sends PR_SET_PDEATHSIG when
+// the *thread* that forked the child exits, not only the process.
 #ifndef SWITCHBOARD_FLEET_SUBPROCESS_H_
 #define SWITCHBOARD_FLEET_SUBPROCESS_H_
 

@@ -221,10 +221,21 @@ absl::Status Registrar::Deregister() {
   for (const Instance& instance : instances) {
     txn.add_success()->mutable_request_delete_range()->set_key(RegistryKey(options_.prefix, instance));
   }
-  absl::Status status = client_->Txn(txn).status();
-  if (lease_ != 0) {
-    absl::Status revoke = client_->LeaseRevoke(lease_);
-    if (status.ok()) status = revoke;
+  // A busy or briefly unreachable etcd gets a few more tries: a record left
+  // behind keeps drawing calls to a server that is going away.
+  absl::Time deadline = absl::Now() + options_.deregister_timeout;
+  Backoff backoff({.initial = absl::Milliseconds(50), .max = options_.max_retry_delay});
+  absl::Status status;
+  while (true) {
+    status = client_->Txn(txn).status();
+    if (status.ok() && lease_ != 0) {
+      absl::Status revoke = client_->LeaseRevoke(lease_);
+      // The keys are gone; a lease that cannot be revoked just expires.
+      if (!revoke.ok()) SB_LOG(kDebug, kComponent, "lease revoke: ", revoke.ToString());
+    }
+    absl::Duration pause = backoff.Next();
+    if (status.ok() || absl::Now() + pause >= deadline) break;
+    absl::SleepFor(pause);
   }
   if (status.ok()) {
     SB_LOG(kInfo, kComponent, "deregistered ", instances.size(), " instance(s)");

@@ -43,6 +43,8 @@ struct RegistrarOptions {
   absl::Duration ttl = absl::Seconds(10);
   // Longest pause between attempts while etcd is unreachable.
   absl::Duration max_retry_delay = absl::Milliseconds(250);
+  // How long Deregister() keeps trying to delete the keys.
+  absl::Duration deregister_timeout = absl::Seconds(5);
 };
 
 enum class RegistrationPhase {
@@ -82,8 +84,9 @@ class Registrar {
   // client's request timeout for the write; on error the registrar keeps
   // retrying in the background.
   absl::Status SetDraining(bool draining);
-  // Stops keep-alives, deletes the keys and revokes the lease. Returns the
-  // etcd error when it could not (the keys then expire with the lease).
+  // Stops keep-alives, deletes the keys and revokes the lease, retrying for
+  // up to `deregister_timeout`. Returns the etcd error when it could not
+  // (the keys then expire with the lease).
   absl::Status Deregister();
   // Stops keep-alives without deleting anything.
   void Stop();

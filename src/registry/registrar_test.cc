@@ -3,6 +3,8 @@
 
 #include <signal.h>
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "harness/etcd_process.h"
@@ -77,6 +79,35 @@ TEST_F(RegistrarTest, DeregisterRemovesTheKeyAtOnce) {
   EXPECT_FALSE(Present(kKey));
   EXPECT_LT(*client_->LeaseTimeToLive(lease), absl::ZeroDuration());
   EXPECT_EQ(registrar.state().phase, RegistrationPhase::kStopped);
+}
+
+TEST_F(RegistrarTest, DeregisterKeepsTryingWhileEtcdIsBrieflyAway) {
+  Registrar registrar(NewClient(), {.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(registrar.Start({kInstance}).ok());
+  ASSERT_TRUE(registrar.WaitRegistered(absl::Seconds(5)));
+  etcd_->Stop();
+  absl::Status status;
+  std::thread deregistering([&] { status = registrar.Deregister(); });
+  // etcd is restarted from this thread: a child dies with the thread that
+  // started it (PR_SET_PDEATHSIG).
+  absl::SleepFor(absl::Milliseconds(500));  // the outage being survived
+  ASSERT_TRUE(etcd_->Restart().ok());
+  deregistering.join();
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_FALSE(Present(kKey));
+}
+
+TEST_F(RegistrarTest, DeregisterGivesUpAfterItsTimeoutNamingEtcd) {
+  Registrar registrar(NewClient(), {.ttl = absl::Seconds(10),
+                                    .deregister_timeout = absl::Seconds(1)});
+  ASSERT_TRUE(registrar.Start({kInstance}).ok());
+  ASSERT_TRUE(registrar.WaitRegistered(absl::Seconds(5)));
+  etcd_->Kill();
+  absl::Time start = absl::Now();
+  absl::Status status = registrar.Deregister();
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find(etcd_->endpoint()), std::string::npos) << status;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
 TEST_F(RegistrarTest, DroppedClientLetsTheKeyExpireAfterTheTtl) {

@@ -133,6 +133,8 @@ TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
        "--meta novalue"},
       {{"register", "--service", "greeter", "--addr", "127.0.0.1:1", "--health=http"},
        "--health=http"},
+      {{"register", "--service", "greeter", "--addr", "127.0.0.1:1", "--unhealthy-after=0"},
+       "--unhealthy-after=0"},
       {{"up", "--xds-listen", "nowhere"}, "--xds-listen=nowhere"},
       {{"xds", "--source", "gopher://x"}, "--source"},
       {{"bootstrap", "--node-id"}, "--node-id needs a value"},
@@ -246,7 +248,8 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
   ASSERT_TRUE((*registered)->WaitExit(absl::Seconds(10)));
   EXPECT_EQ(WEXITSTATUS((*registered)->exit_status()), 0);
   RunResult after = RunSwitchboard(dir_, {"ls", "greeter", "--json", "--data-dir", data_dir_});
-  EXPECT_EQ(nlohmann::json::parse(after.output)["instances"].size(), 0u) << after.output;
+  EXPECT_EQ(nlohmann::json::parse(after.output)["instances"].size(), 0u)
+      << after.output << ReadFile(dir_.File("register.log"));
   EXPECT_TRUE(WaitFor([&] { return ReadFile(dir_.File("watch.log")).find("\"removed\"") != std::string::npos; },
                       absl::Seconds(10)))
       << ReadFile(dir_.File("watch.log"));
@@ -311,6 +314,8 @@ TEST(CliRegisterTest, TcpHealthWithdrawsWhenThePortClosesAndReturns) {
   // Withdrawn by the sidecar, well before the 2 s TTL could expire it.
   EXPECT_LT(absl::Now() - closed, absl::Milliseconds(1500)) << ReadFile(dir.File("register.log"));
   EXPECT_THAT(ReadFile(dir.File("register.log")), HasSubstr("withdrawing"));
+  // One failed check alone does not withdraw it (--unhealthy-after 2).
+  EXPECT_THAT(ReadFile(dir.File("register.log")), HasSubstr("health check failed (1 of 2"));
 
   listener.Open();
   ASSERT_TRUE(WaitFor(registered, absl::Seconds(5))) << ReadFile(dir.File("register.log"));
@@ -340,7 +345,11 @@ TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
                                  {.log_path = dir.File("xds.log")});
   ASSERT_TRUE(xds.ok());
   ASSERT_TRUE(WaitForPort(xds_port, absl::Seconds(10))) << ReadFile(dir.File("xds.log"));
-  EXPECT_THAT(ReadFile(dir.File("xds.log")), HasSubstr(absl::StrCat("serving xDS on ", xds_address)));
+  // The line is printed just after the port opens.
+  EXPECT_TRUE(WaitFor([&] {
+    return ReadFile(dir.File("xds.log")).find(absl::StrCat("serving xDS on ", xds_address)) !=
+           std::string::npos;
+  }, absl::Seconds(5))) << ReadFile(dir.File("xds.log"));
 
   RunResult bootstrap = RunSwitchboard(dir, {"bootstrap", "--xds", xds_address, "--node-id=cli-test"});
   ASSERT_EQ(bootstrap.exit_code, 0) << bootstrap.output;
