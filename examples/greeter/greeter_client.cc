@@ -1,11 +1,14 @@
 // The example greeter client: Switchboard embedded in a C++ client. One call
 // at start-up (StartEmbeddedDiscovery) and `xds:///greeter` balances over
-// the greeter servers registered in etcd; the rest is plain gRPC. It calls
+// the greeter servers registered in etcd; the rest is plain gRPC. With
+// GRPC_XDS_BOOTSTRAP(_CONFIG) set it uses that control plane instead
+// (`export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap)`). It calls
 // SayHello and prints how many replies each server gave.
 //
 //   greeter_client --source=etcd://127.0.0.1:2379/ --calls=300
 //   greeter_client --duration=10s --threads=4      # closed loop, then counts
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <map>
@@ -62,12 +65,21 @@ int main(int argc, char** argv) {
       "Calls the greeter through Switchboard's embedded mode and prints the replies per server.");
   absl::ParseCommandLine(argc, argv);
 
-  // Before the first xds:/// channel: it starts the control plane on a unix
-  // socket and points this process's gRPC at it.
-  auto discovery = switchboard::StartEmbeddedDiscovery(absl::GetFlag(FLAGS_source));
-  if (!discovery.ok()) {
-    std::fprintf(stderr, "greeter_client: %s\n", discovery.status().ToString().c_str());
-    return 1;
+  // Control-plane mode: a bootstrap in the environment names a control plane
+  // (`switchboard up` / `switchboard xds`), and nothing else is needed.
+  // Embedded mode otherwise: before the first xds:/// channel, start the
+  // control plane on a unix socket and point this process's gRPC at it.
+  std::unique_ptr<switchboard::EmbeddedDiscovery> embedded;
+  if (std::getenv("GRPC_XDS_BOOTSTRAP") != nullptr ||
+      std::getenv("GRPC_XDS_BOOTSTRAP_CONFIG") != nullptr) {
+    std::fprintf(stderr, "greeter_client: using the control plane named by the xDS bootstrap\n");
+  } else {
+    auto discovery = switchboard::StartEmbeddedDiscovery(absl::GetFlag(FLAGS_source));
+    if (!discovery.ok()) {
+      std::fprintf(stderr, "greeter_client: %s\n", discovery.status().ToString().c_str());
+      return 1;
+    }
+    embedded = std::move(*discovery);
   }
   auto channel = grpc::CreateChannel("xds:///" + absl::GetFlag(FLAGS_service),
                                      grpc::InsecureChannelCredentials());

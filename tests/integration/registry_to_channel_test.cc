@@ -302,6 +302,54 @@ TEST_F(RegistryToChannelTest, KilledServerLeavesTheRotation) {
   load.Stop();
 }
 
+// Control-plane mode: `switchboard xds` in its own process over the same
+// etcd, and a client process (greeter_client) that only has the bootstrap.
+TEST_F(RegistryToChannelTest, ThroughASwitchboardXdsProcessTooCallsSplitEvenly) {
+  std::vector<GreeterProcess> greeters;
+  for (int i = 0; i < 3; ++i) greeters.push_back(StartGreeter("split-xds"));
+  for (const GreeterProcess& g : greeters) {
+    ASSERT_TRUE(WaitFor([&] { return Registered("split-xds", g.address); }, absl::Seconds(5)));
+  }
+  int xds_port = testing::PickFreePort();
+  std::string xds_address = absl::StrCat("127.0.0.1:", xds_port);
+  auto plane = ChildProcess::Start(
+      {testing::BuiltBinary("src/cli/switchboard"), "xds", "--listen", xds_address, "--source",
+       absl::StrCat("etcd://", etcd_->endpoint(), "/")},
+      {.log_path = dir_.File("xds.log")});
+  ASSERT_TRUE(plane.ok()) << plane.status();
+  ASSERT_TRUE(testing::WaitForPort(xds_port, absl::Seconds(10)));
+  auto bootstrap = ChildProcess::Start(
+      {testing::BuiltBinary("src/cli/switchboard"), "bootstrap", "--xds", xds_address},
+      {.log_path = dir_.File("bootstrap.json")});
+  ASSERT_TRUE(bootstrap.ok() && (*bootstrap)->WaitExit(absl::Seconds(10)));
+  std::ifstream bootstrap_file(dir_.File("bootstrap.json"));
+  std::string bootstrap_json((std::istreambuf_iterator<char>(bootstrap_file)),
+                             std::istreambuf_iterator<char>());
+
+  auto client = ChildProcess::Start(
+      {testing::BuiltBinary("examples/greeter/greeter_client"), "--service=split-xds",
+       "--calls=3000"},
+      {.log_path = dir_.File("client.log"),
+       .env = {"GRPC_XDS_BOOTSTRAP_CONFIG=" + bootstrap_json}});
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE((*client)->WaitExit(absl::Seconds(60)));
+  std::ifstream in(dir_.File("client.log"));
+  std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(output.find("using the control plane named by the xDS bootstrap"), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("3000 replies, 0 failed"), std::string::npos) << output;
+  // "  127.0.0.1:PORT   COUNT  SHARE%" per server.
+  for (const GreeterProcess& g : greeters) {
+    size_t at = output.find("  " + g.address + " ");
+    ASSERT_NE(at, std::string::npos) << g.address << " served nothing:\n" << output;
+    std::istringstream line(output.substr(at + g.address.size() + 2));
+    int served = 0;
+    line >> served;
+    std::printf("through switchboard xds: %s served %.1f%%\n", g.address.c_str(), served / 30.0);
+    EXPECT_NEAR(served / 3000.0, 1.0 / 3, 0.05) << output;
+  }
+}
+
 TEST_F(RegistryToChannelTest, OutlierDetectionEjectsAFailingServer) {
   GreeterProcess healthy1 = StartGreeter("sick");
   GreeterProcess healthy2 = StartGreeter("sick");
