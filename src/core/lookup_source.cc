@@ -1,5 +1,7 @@
 #include "core/lookup_source.h"
 
+#include <optional>
+
 namespace switchboard {
 
 SnapshotPtr PublishingSource::Current() const {
@@ -24,13 +26,22 @@ void PublishingSource::SetObserver(LookupObserver* observer) {
 
 Changeset PublishingSource::Publish(SnapshotPtr snapshot) {
   std::lock_guard<std::mutex> callback_lock(callback_mu_);
+  return PublishLocked(std::move(snapshot), std::nullopt);
+}
+
+Changeset PublishingSource::Publish(SnapshotPtr snapshot, Changeset changes) {
+  std::lock_guard<std::mutex> callback_lock(callback_mu_);
+  return PublishLocked(std::move(snapshot), std::move(changes));
+}
+
+Changeset PublishingSource::PublishLocked(SnapshotPtr snapshot, std::optional<Changeset> known) {
   Changeset changes;
   LookupObserver* observer;
   {
     std::lock_guard<std::mutex> lock(mu_);
     bool first = !ready_;
     health_ = absl::OkStatus();
-    changes = Diff(*current_, *snapshot);
+    changes = known.has_value() ? std::move(*known) : Diff(*current_, *snapshot);
     if (!first && changes.empty()) {
       current_ = std::move(snapshot);  // keep the newest revision
       return changes;

@@ -55,5 +55,24 @@ TEST(PublishingSourceTest, ErrorKeepsLastSnapshot) {
   EXPECT_TRUE(source.Health().ok());
 }
 
+TEST(PublishingSourceTest, KnownChangesetIsPublishedAsGiven) {
+  ManualSource source;
+  Recorder recorder;
+  source.Start(&recorder);
+  auto first = Snapshot::Create({Instance{"a", "h:1", {}}}, 1);
+  source.Publish(first);
+  auto second = Snapshot::WithServices(*first, {{"a", {Instance{"a", "h:1", {.weight = 3}}}}}, 2);
+  source.Publish(second, DiffServices(*first, *second, {"a"}));
+  ASSERT_EQ(recorder.changesets.size(), 2u);
+  ASSERT_EQ(recorder.changesets[1].updated.size(), 1u);
+  EXPECT_EQ(recorder.changesets[1].updated[0].metadata.weight, 3u);
+  EXPECT_EQ(source.Current(), second);
+  // Nothing changed: not announced, but the newest revision is kept.
+  auto third = Snapshot::WithServices(*second, {}, 3);
+  source.Publish(third, Changeset{});
+  EXPECT_EQ(recorder.changesets.size(), 2u);
+  EXPECT_EQ(source.Current()->revision(), 3);
+}
+
 }  // namespace
 }  // namespace switchboard

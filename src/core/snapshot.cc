@@ -11,26 +11,67 @@ Snapshot::Snapshot(ServiceMap services, int64_t revision)
   for (const auto& [name, list] : services_) size_ += list.size();
 }
 
+namespace {
+
+// Sorts one service's instances by address; of duplicate addresses the
+// last one wins.
+void SortUnique(std::vector<Instance>& list) {
+  // Stable so that "last one wins" holds for duplicate addresses.
+  std::stable_sort(list.begin(), list.end(),
+                   [](const Instance& a, const Instance& b) { return a.address < b.address; });
+  std::vector<Instance> unique;
+  unique.reserve(list.size());
+  for (Instance& instance : list) {
+    if (!unique.empty() && unique.back().address == instance.address) {
+      unique.back() = std::move(instance);
+    } else {
+      unique.push_back(std::move(instance));
+    }
+  }
+  list = std::move(unique);
+}
+
+// The one-pass merge of two lists sorted by (service, address).
+void MergeDiff(const std::vector<Instance>& a, const std::vector<Instance>& b, Changeset& changes) {
+  auto key_less = [](const Instance& x, const Instance& y) {
+    return std::tie(x.service, x.address) < std::tie(y.service, y.address);
+  };
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && key_less(a[i], b[j]))) {
+      changes.removed.push_back(a[i++]);
+    } else if (i == a.size() || key_less(b[j], a[i])) {
+      changes.added.push_back(b[j++]);
+    } else {
+      if (!(a[i].metadata == b[j].metadata)) changes.updated.push_back(b[j]);
+      ++i;
+      ++j;
+    }
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<const Snapshot> Snapshot::Create(std::vector<Instance> instances,
                                                  int64_t revision) {
   ServiceMap services;
   for (Instance& instance : instances) {
     services[instance.service].push_back(std::move(instance));
   }
-  for (auto& [name, list] : services) {
-    // Stable so that "last one wins" holds for duplicate addresses.
-    std::stable_sort(list.begin(), list.end(),
-                     [](const Instance& a, const Instance& b) { return a.address < b.address; });
-    std::vector<Instance> unique;
-    unique.reserve(list.size());
-    for (Instance& instance : list) {
-      if (!unique.empty() && unique.back().address == instance.address) {
-        unique.back() = std::move(instance);
-      } else {
-        unique.push_back(std::move(instance));
-      }
+  for (auto& [name, list] : services) SortUnique(list);
+  return std::shared_ptr<const Snapshot>(new Snapshot(std::move(services), revision));
+}
+
+std::shared_ptr<const Snapshot> Snapshot::WithServices(
+    const Snapshot& base, std::map<std::string, std::vector<Instance>> replaced, int64_t revision) {
+  ServiceMap services = base.services_;
+  for (auto& [name, list] : replaced) {
+    if (list.empty()) {
+      services.erase(name);
+      continue;
     }
-    list = std::move(unique);
+    SortUnique(list);
+    services[name] = std::move(list);
   }
   return std::shared_ptr<const Snapshot>(new Snapshot(std::move(services), revision));
 }
@@ -72,22 +113,17 @@ std::string Changeset::Summary() const {
 Changeset Diff(const Snapshot& before, const Snapshot& after) {
   // Both sides are sorted by (service, address): one merge pass.
   Changeset changes;
-  std::vector<Instance> a = before.All();
-  std::vector<Instance> b = after.All();
-  auto key_less = [](const Instance& x, const Instance& y) {
-    return std::tie(x.service, x.address) < std::tie(y.service, y.address);
-  };
-  size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    if (j == b.size() || (i < a.size() && key_less(a[i], b[j]))) {
-      changes.removed.push_back(a[i++]);
-    } else if (i == a.size() || key_less(b[j], a[i])) {
-      changes.added.push_back(b[j++]);
-    } else {
-      if (!(a[i].metadata == b[j].metadata)) changes.updated.push_back(b[j]);
-      ++i;
-      ++j;
-    }
+  MergeDiff(before.All(), after.All(), changes);
+  return changes;
+}
+
+Changeset DiffServices(const Snapshot& before, const Snapshot& after,
+                       const std::set<std::string>& services) {
+  // Services in name order, each list by address: the changes come out in
+  // the order Diff() gives them.
+  Changeset changes;
+  for (const std::string& service : services) {
+    MergeDiff(before.Instances(service), after.Instances(service), changes);
   }
   return changes;
 }

@@ -36,6 +36,15 @@ class Snapshot {
   static std::shared_ptr<const Snapshot> Create(std::vector<Instance> instances,
                                                 int64_t revision = 0);
   static std::shared_ptr<const Snapshot> Empty();
+  // `base` with the instances of some services replaced: each entry of
+  // `replaced` is a service's whole new instance list (grouped, sorted and
+  // deduplicated as Create() does; empty drops the service). Equal to
+  // Create() over the result's instances, without regrouping and sorting
+  // every other service: a source that knows which services one event
+  // touched pays for those.
+  static std::shared_ptr<const Snapshot> WithServices(
+      const Snapshot& base, std::map<std::string, std::vector<Instance>> replaced,
+      int64_t revision);
 
   // The instances of `service`; empty when the service is unknown.
   const std::vector<Instance>& Instances(absl::string_view service) const;
@@ -77,6 +86,10 @@ struct Changeset {
 
 // Pure: the changes that turn `before` into `after`. O(n) over both.
 Changeset Diff(const Snapshot& before, const Snapshot& after);
+// Diff() restricted to `services`; equal to Diff() when no other service
+// differs (as after WithServices()). O(instances of those services).
+Changeset DiffServices(const Snapshot& before, const Snapshot& after,
+                       const std::set<std::string>& services);
 
 }  // namespace switchboard
 

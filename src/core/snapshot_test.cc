@@ -51,5 +51,43 @@ TEST(SnapshotTest, SameAddressInTwoServicesIsTwoInstances) {
   EXPECT_EQ(Diff(*after, *before).removed.size(), 2u);
 }
 
+bool SameChanges(const Changeset& a, const Changeset& b) {
+  return a.added == b.added && a.removed == b.removed && a.updated == b.updated;
+}
+
+// Replacing some services in place gives what a full rebuild gives: the
+// same snapshot and, restricted to those services, the same changeset.
+TEST(SnapshotTest, WithServicesEqualsFullRebuild) {
+  std::vector<Instance> all = {Make("a", "h:1"), Make("a", "h:2"), Make("b", "h:1"),
+                               Make("c", "h:1"), Make("c", "h:2")};
+  auto before = Snapshot::Create(all, 1);
+  // a: one updated, one removed, one added (given unsorted, with a
+  // duplicate); b: gone; d: new; c untouched.
+  std::map<std::string, std::vector<Instance>> replaced = {
+      {"a", {Make("a", "h:3"), Make("a", "h:1", 9), Make("a", "h:3", 4)}},
+      {"b", {}},
+      {"d", {Make("d", "h:1")}}};
+  auto incremental = Snapshot::WithServices(*before, replaced, 2);
+  auto full = Snapshot::Create({Make("a", "h:1", 9), Make("a", "h:3", 4), Make("c", "h:1"),
+                                Make("c", "h:2"), Make("d", "h:1")},
+                               2);
+  EXPECT_TRUE(incremental->SameInstances(*full));
+  EXPECT_EQ(incremental->size(), full->size());
+  EXPECT_EQ(incremental->revision(), 2);
+  EXPECT_FALSE(incremental->HasService("b"));
+  EXPECT_EQ(before->size(), 5u);  // the base is untouched
+
+  Changeset partial = DiffServices(*before, *incremental, {"a", "b", "d"});
+  EXPECT_TRUE(SameChanges(partial, Diff(*before, *full)));
+  EXPECT_EQ(partial.Summary(), "+2 -2 ~1");
+}
+
+TEST(SnapshotTest, DiffServicesOfUntouchedServicesIsEmpty) {
+  auto before = Snapshot::Create({Make("a", "h:1")});
+  auto after = Snapshot::WithServices(*before, {{"a", {Make("a", "h:1")}}}, 3);
+  EXPECT_TRUE(DiffServices(*before, *after, {"a"}).empty());
+  EXPECT_TRUE(DiffServices(*before, *after, {"missing"}).empty());
+}
+
 }  // namespace
 }  // namespace switchboard

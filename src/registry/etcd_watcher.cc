@@ -74,13 +74,17 @@ void EtcdWatcher::Run() {
 void EtcdWatcher::Apply(const std::string& key, const std::string& value, int64_t mod_revision) {
   absl::StatusOr<Instance> instance = DecodeInstance(options_.prefix, key, value);
   if (instance.ok()) {
-    records_[key] = std::move(*instance);
+    auto [it, inserted] = records_.try_emplace(key);
+    // A key keeps its service, but note the old one should it ever differ.
+    if (!inserted) touched_.insert(it->second.service);
+    touched_.insert(instance->service);
+    it->second = std::move(*instance);
     reported_skips_.erase(key);
     return;
   }
   // A malformed record describes no instance: whatever the key held before
   // is gone, and nothing else is touched.
-  records_.erase(key);
+  Erase(key);
   ++skipped_;
   auto [it, inserted] = reported_skips_.try_emplace(key, mod_revision);
   if (inserted || it->second != mod_revision) {
@@ -89,7 +93,33 @@ void EtcdWatcher::Apply(const std::string& key, const std::string& value, int64_
   }
 }
 
+void EtcdWatcher::Erase(const std::string& key) {
+  auto it = records_.find(key);
+  if (it == records_.end()) return;
+  touched_.insert(it->second.service);
+  records_.erase(it);
+}
+
+void EtcdWatcher::PublishTouched(int64_t revision) {
+  // One event touches one service: rebuild its list only and diff only it,
+  // not 10,000 instances per event.
+  std::map<std::string, std::vector<Instance>> replaced;
+  for (const std::string& service : touched_) replaced[service];
+  for (const auto& [key, instance] : records_) {
+    auto it = replaced.find(instance.service);
+    if (it != replaced.end()) it->second.push_back(instance);
+  }
+  SnapshotPtr before = Current();
+  SnapshotPtr after = Snapshot::WithServices(*before, std::move(replaced), revision);
+  Changeset changes = Publish(after, DiffServices(*before, *after, touched_));
+  touched_.clear();
+  if (!changes.empty()) {
+    SB_LOG(kDebug, kComponent, Describe(), " at revision ", revision, ": ", changes.Summary());
+  }
+}
+
 void EtcdWatcher::PublishRecords(int64_t revision) {
+  touched_.clear();
   std::vector<Instance> instances;
   instances.reserve(records_.size());
   for (const auto& [key, instance] : records_) instances.push_back(instance);
@@ -135,11 +165,11 @@ absl::Status EtcdWatcher::ListAndWatch() {
       if (event.type() == mvccpb::Event::PUT) {
         Apply(event.kv().key(), event.kv().value(), event.kv().mod_revision());
       } else {
-        records_.erase(event.kv().key());
+        Erase(event.kv().key());
         reported_skips_.erase(event.kv().key());
       }
     }
-    PublishRecords(response->header().revision());
+    PublishTouched(response->header().revision());
   }
 }
 

@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -69,7 +70,13 @@ class EtcdWatcher : public PublishingSource {
   absl::Status ListAndWatch();
   // Decodes one record into records_ (or drops the key when malformed).
   void Apply(const std::string& key, const std::string& value, int64_t mod_revision);
+  // Publishes a snapshot of every record (after a list).
   void PublishRecords(int64_t revision);
+  // Publishes the current snapshot with only the services in touched_
+  // rebuilt from records_ (after watch events), then clears touched_.
+  void PublishTouched(int64_t revision);
+  // Drops `key` from records_, noting its service as touched.
+  void Erase(const std::string& key);
   bool Stopping();
 
   const std::shared_ptr<EtcdClient> client_;
@@ -86,6 +93,8 @@ class EtcdWatcher : public PublishingSource {
   // Owned by the watcher's thread.
   std::map<std::string, Instance> records_;         // key -> instance
   std::map<std::string, int64_t> reported_skips_;   // key -> mod revision logged
+  // Services whose records changed since the last publish.
+  std::set<std::string> touched_;
 
   std::atomic<int64_t> lists_{0};
   std::atomic<int64_t> skipped_{0};
