@@ -38,11 +38,11 @@ class AdsServer::Stream
   }
 
   // Called by the server with streams_mu_ held.
-  void Push(const ResourceCatalog& catalog, const std::set<std::string>& changed, absl::Time now) {
+  void Push(const ResourceCatalog& catalog, const ChangedByKind& changed, absl::Time now) {
     AdsStreamState::Step step;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      step = state_.OnCatalogChange(catalog, changed, now);
+      step = state_.OnCatalogChangeByKind(catalog, changed, now);
       Enqueue(step);
     }
     LogEvents(step.events);
@@ -200,8 +200,10 @@ void AdsServer::Publish(CatalogPtr catalog) {
     previous = catalog_;
     catalog_ = catalog;
   }
-  std::set<std::string> changed = ChangedServices(previous.get(), *catalog);
-  if (previous != nullptr && changed.empty()) return;
+  std::set<std::string> changed_services = ChangedServices(previous.get(), *catalog);
+  if (previous != nullptr && changed_services.empty()) return;
+  // Per kind, so a stream skips the types that did not change.
+  ChangedByKind changed = ChangedServicesByKind(previous.get(), *catalog, changed_services);
   absl::Time now = absl::Now();
   std::lock_guard<std::mutex> lock(streams_mu_);
   for (Stream* stream : streams_) stream->Push(*catalog, changed, now);

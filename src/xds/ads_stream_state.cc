@@ -200,11 +200,21 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
 AdsStreamState::Step AdsStreamState::OnCatalogChange(const ResourceCatalog& catalog,
                                                      const std::set<std::string>& changed_services,
                                                      absl::Time now) {
+  ChangedByKind changed;
+  for (ResourceKind kind : kAllResourceKinds) changed[kind] = changed_services;
+  return OnCatalogChangeByKind(catalog, changed, now);
+}
+
+AdsStreamState::Step AdsStreamState::OnCatalogChangeByKind(const ResourceCatalog& catalog,
+                                                           const ChangedByKind& changed,
+                                                           absl::Time now) {
+  static const std::set<std::string> kNone;
   Step step;
   for (auto& [kind, state] : types_) {
     std::string version;
     if (!state.needs_response) {
-      if (!Touches(kind, state, changed_services)) continue;
+      auto of_kind = changed.find(kind);
+      if (!Touches(kind, state, of_kind == changed.end() ? kNone : of_kind->second)) continue;
       version = VersionFor(kind, state, catalog);
       if (version == state.status.sent_version) continue;
     }

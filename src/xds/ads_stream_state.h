@@ -86,6 +86,11 @@ class AdsStreamState {
   // the previous catalog (ChangedServices()).
   Step OnCatalogChange(const ResourceCatalog& catalog, const std::set<std::string>& changed_services,
                        absl::Time now);
+  // The same with the changed services told per kind
+  // (ChangedServicesByKind()): a type none of whose resources changed is
+  // skipped without recomputing its version. What it sends is the same.
+  Step OnCatalogChangeByKind(const ResourceCatalog& catalog, const ChangedByKind& changed,
+                             absl::Time now);
   // Reports (once per response) responses not acknowledged within
   // `ack_timeout`: a client that stopped processing its stream.
   Step CheckUnacked(absl::Time now, absl::Duration ack_timeout);

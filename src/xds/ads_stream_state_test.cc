@@ -122,6 +122,42 @@ TEST_F(AdsStreamStateTest, NackIsReportedWithNodeAndErrorAndNothingIsResent) {
   EXPECT_EQ(next.responses[0].version_info(), good);
 }
 
+// Told per kind, a catalog change sends exactly what it sends when told the
+// changed services only.
+TEST_F(AdsStreamStateTest, ChangeByKindSendsTheSameAsChangeByService) {
+  auto subscribe = [&](AdsStreamState& stream) {
+    for (ResourceKind kind : kAllResourceKinds) {
+      auto step = stream.OnRequest(WithNode(Request(kind, {ResourceName(kind, "greeter")})),
+                                   catalog_.get(), now_);
+      ASSERT_EQ(step.responses.size(), 1u);
+      stream.OnRequest(Ack(kind, {ResourceName(kind, "greeter")}, step.responses[0]),
+                       catalog_.get(), now_);
+    }
+  };
+  AdsStreamState by_service("peer-1");
+  AdsStreamState by_kind("peer-2");
+  subscribe(by_service);
+  subscribe(by_kind);
+  PolicyTable policies;
+  policies.per_service["greeter"].max_requests = 5;
+  for (CatalogPtr next :
+       {CatalogOf({Make("greeter", "127.0.0.1:1", 3), Make("billing", "127.0.0.1:2")}),
+        CatalogOf({Make("greeter", "127.0.0.1:1", 3), Make("billing", "127.0.0.1:2")}, policies),
+        CatalogOf({Make("billing", "127.0.0.1:2")})}) {
+    std::set<std::string> changed = ChangedServices(catalog_.get(), *next);
+    auto a = by_service.OnCatalogChange(*next, changed, now_);
+    auto b = by_kind.OnCatalogChangeByKind(
+        *next, ChangedServicesByKind(catalog_.get(), *next, changed), now_);
+    ASSERT_EQ(a.responses.size(), b.responses.size());
+    for (size_t i = 0; i < a.responses.size(); ++i) {
+      EXPECT_EQ(a.responses[i].type_url(), b.responses[i].type_url());
+      EXPECT_EQ(a.responses[i].version_info(), b.responses[i].version_info());
+      EXPECT_EQ(a.responses[i].resources_size(), b.responses[i].resources_size());
+    }
+    catalog_ = next;
+  }
+}
+
 TEST_F(AdsStreamStateTest, UnknownListenerIsAnsweredWithoutItAndReportedOnce) {
   AdsStreamState stream("peer-1");
   auto step = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"nope"})),

@@ -114,6 +114,41 @@ std::string ResourceCatalog::ServiceVersion(absl::string_view service) const {
   return it == services_.end() ? std::string() : it->second->version;
 }
 
+std::string ResourceCatalog::KindVersion(ResourceKind kind, absl::string_view service) const {
+  auto it = services_.find(service);
+  if (it == services_.end()) return std::string();
+  const ServiceResources& r = *it->second;
+  switch (kind) {
+    case ResourceKind::kListener: return r.listener.version;
+    case ResourceKind::kRouteConfiguration: return r.route_configuration.version;
+    case ResourceKind::kCluster: {
+      // Which variant a client gets depends on the wanted policy too.
+      std::string version = absl::StrCat(static_cast<int>(r.wanted_lb_policy));
+      for (const auto& [policy, cluster] : r.clusters) {
+        absl::StrAppend(&version, "/", static_cast<int>(policy), ":", cluster.version);
+      }
+      return version;
+    }
+    case ResourceKind::kClusterLoadAssignment: return r.endpoints.version;
+  }
+  return std::string();
+}
+
+ChangedByKind ChangedServicesByKind(const ResourceCatalog* before, const ResourceCatalog& after,
+                                    const std::set<std::string>& changed) {
+  ChangedByKind by_kind;
+  for (ResourceKind kind : kAllResourceKinds) {
+    std::set<std::string>& services = by_kind[kind];
+    for (const std::string& service : changed) {
+      if (before == nullptr ||
+          before->KindVersion(kind, service) != after.KindVersion(kind, service)) {
+        services.insert(service);
+      }
+    }
+  }
+  return by_kind;
+}
+
 std::set<std::string> ChangedServices(const ResourceCatalog* before, const ResourceCatalog& after) {
   std::set<std::string> changed;
   for (const std::string& service : after.Services()) {

@@ -72,6 +72,9 @@ class ResourceCatalog {
   // The combined versions of one service's resources (any one changes,
   // this changes); empty when the service is not served.
   std::string ServiceVersion(absl::string_view service) const;
+  // The versions of one service's resources of `kind` (every cluster
+  // variant for kCluster); empty when the service is not served.
+  std::string KindVersion(ResourceKind kind, absl::string_view service) const;
 
  private:
   struct ServiceResources {
@@ -105,6 +108,13 @@ using CatalogPtr = std::shared_ptr<const ResourceCatalog>;
 // Services whose resources differ between `before` (null: none) and
 // `after`, including services that appeared or disappeared.
 std::set<std::string> ChangedServices(const ResourceCatalog* before, const ResourceCatalog& after);
+
+// Of `changed` (ChangedServices()), those whose resources of each kind
+// differ: an instance's weight changes the endpoints only, so streams need
+// not recompute the versions of their listeners, routes and clusters.
+using ChangedByKind = std::map<ResourceKind, std::set<std::string>>;
+ChangedByKind ChangedServicesByKind(const ResourceCatalog* before, const ResourceCatalog& after,
+                                    const std::set<std::string>& changed);
 
 // The union of several sources' snapshots. When two sources know the same
 // (service, address), the earlier source in the list wins. Null entries

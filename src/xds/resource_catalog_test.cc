@@ -146,6 +146,36 @@ TEST(ChangedServicesTest, PolicyChangeCounts) {
   EXPECT_EQ(ChangedServices(a.get(), *b), std::set<std::string>{"greeter"});
 }
 
+TEST(ChangedServicesTest, ByKindAWeightChangesTheEndpointsOnly) {
+  auto a = ResourceCatalog::Build(*Snapshot::Create({Make("greeter", "127.0.0.1:1")}), PolicyTable{}, {});
+  auto b = ResourceCatalog::Build(*Snapshot::Create({Make("greeter", "127.0.0.1:1", 5),
+                                                     Make("search", "127.0.0.1:3")}),
+                                  PolicyTable{}, {});
+  ChangedByKind by_kind = ChangedServicesByKind(a.get(), *b, ChangedServices(a.get(), *b));
+  EXPECT_EQ(by_kind[ResourceKind::kClusterLoadAssignment],
+            (std::set<std::string>{"greeter", "search"}));
+  for (ResourceKind kind : {ResourceKind::kListener, ResourceKind::kRouteConfiguration,
+                            ResourceKind::kCluster}) {
+    EXPECT_EQ(by_kind[kind], std::set<std::string>{"search"}) << ShortName(kind);
+  }
+  // Gone services count for every kind; no previous catalog: everything.
+  ChangedByKind gone = ChangedServicesByKind(b.get(), *a, ChangedServices(b.get(), *a));
+  EXPECT_EQ(gone[ResourceKind::kCluster], std::set<std::string>{"search"});
+  ChangedByKind first = ChangedServicesByKind(nullptr, *a, {"greeter"});
+  EXPECT_EQ(first[ResourceKind::kListener], std::set<std::string>{"greeter"});
+}
+
+TEST(ChangedServicesTest, ByKindAPolicyChangeChangesTheCluster) {
+  auto snapshot = Snapshot::Create({Make("greeter", "127.0.0.1:1")});
+  PolicyTable policies;
+  auto a = ResourceCatalog::Build(*snapshot, policies, {});
+  policies.per_service["greeter"].max_requests = 5;
+  auto b = ResourceCatalog::Build(*snapshot, policies, {});
+  ChangedByKind by_kind = ChangedServicesByKind(a.get(), *b, {"greeter"});
+  EXPECT_EQ(by_kind[ResourceKind::kCluster], std::set<std::string>{"greeter"});
+  EXPECT_TRUE(by_kind[ResourceKind::kClusterLoadAssignment].empty());
+}
+
 TEST(MergeSnapshotsTest, UnionWithFirstSourceWinning) {
   auto first = Snapshot::Create({Make("greeter", "127.0.0.1:1", 2)});
   auto second = Snapshot::Create({Make("greeter", "127.0.0.1:1", 9), Make("greeter", "127.0.0.1:2")});
