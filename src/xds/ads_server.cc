@@ -1,6 +1,8 @@
 #include "xds/ads_server.h"
 
 #include <deque>
+#include <iterator>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -206,7 +208,20 @@ void AdsServer::Publish(CatalogPtr catalog) {
   ChangedByKind changed = ChangedServicesByKind(previous.get(), *catalog, changed_services);
   absl::Time now = absl::Now();
   std::lock_guard<std::mutex> lock(streams_mu_);
-  for (Stream* stream : streams_) stream->Push(*catalog, changed, now);
+  // Each write serializes and calls sendmsg inline: with many streams, a
+  // second thread takes half of them. Both run under streams_mu_, held here
+  // until the helper is joined.
+  constexpr size_t kSplitAbove = 64;
+  if (streams_.size() <= kSplitAbove) {
+    for (Stream* stream : streams_) stream->Push(*catalog, changed, now);
+    return;
+  }
+  auto middle = std::next(streams_.begin(), streams_.size() / 2);
+  std::thread helper([&] {
+    for (auto it = middle; it != streams_.end(); ++it) (*it)->Push(*catalog, changed, now);
+  });
+  for (auto it = streams_.begin(); it != middle; ++it) (*it)->Push(*catalog, changed, now);
+  helper.join();
 }
 
 void AdsServer::CheckUnacked(absl::Time now) {

@@ -16,7 +16,8 @@
 //   server->Shutdown();
 //
 // Threading: every method is thread-safe. Publish() runs the state machine
-// of every stream on the calling thread and does not block on the network
+// of every stream on the calling thread (with many streams, half of them on
+// one short-lived helper thread it joins) and does not block on the network
 // (writes are queued; an unsent response of the same type is replaced by a
 // newer one). Streams live on gRPC's callback threads.
 #ifndef SWITCHBOARD_XDS_ADS_SERVER_H_
