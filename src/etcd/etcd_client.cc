@@ -258,8 +258,10 @@ absl::Status EtcdClient::Unary(absl::string_view what, Call call) {
   grpc::Status last;
   size_t index = CurrentIndex();
   bool reauthenticated = false;
+  bool retried_stale_connection = false;
   for (size_t tries = 0; tries < members_.size(); ++tries) {
     Member& member = members_[index];
+    absl::Time sent = absl::Now();
     auto context = NewContext(/*with_deadline=*/true);
     // Waiting for the connection (up to the deadline) rather than failing
     // at once: a channel that saw etcd go away otherwise keeps failing with
@@ -281,6 +283,16 @@ absl::Status EtcdClient::Unary(absl::string_view what, Call call) {
       }
     }
     if (!IsMemberFailure(last)) return EtcdError(member.endpoint, what, last);
+    // A call that fails at once with UNAVAILABLE went out on a connection
+    // that had just died (etcd restarted a moment ago): one more try on the
+    // same member gets a fresh connection. Every call this client makes may
+    // be repeated (puts and deletes of the same keys, grants that expire).
+    if (!retried_stale_connection && last.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        absl::Now() - sent < options_.request_timeout / 4) {
+      retried_stale_connection = true;
+      --tries;
+      continue;
+    }
     MarkFailed(index);
     if (tries + 1 == members_.size()) return EtcdError(member.endpoint, what, last);
     index = (index + 1) % members_.size();

@@ -67,7 +67,8 @@ class EtcdWatcherTest : public ::testing::Test {
     return std::move(*client);
   }
   void Put(const Instance& instance) {
-    ASSERT_TRUE(client_->Put(RegistryKey("", instance), EncodeInstanceValue(instance)).ok());
+    auto put = client_->Put(RegistryKey("", instance), EncodeInstanceValue(instance));
+    ASSERT_TRUE(put.ok()) << put.status();
   }
   void Delete(const Instance& instance) {
     ASSERT_TRUE(client_->Delete(RegistryKey("", instance)).ok());
