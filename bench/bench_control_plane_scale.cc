@@ -342,17 +342,9 @@ absl::Status Run() {
 }  // namespace switchboard::bench
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  return switchboard::bench::BenchmarkMain(
+      argc, argv,
       "Push latency, memory and CPU of the xDS control plane with many services in etcd and "
-      "many ADS streams.");
-  absl::ParseCommandLine(argc, argv);
-  // As in `switchboard`: Debian's Abseil would check lock order on every
-  // absl::Mutex gRPC takes; a real client is not built that way.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  absl::Status status = switchboard::bench::Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "bench_control_plane_scale: %s\n", status.ToString().c_str());
-    return 1;
-  }
-  return 0;
+      "many ADS streams.",
+      switchboard::bench::Run);
 }

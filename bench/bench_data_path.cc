@@ -221,14 +221,9 @@ absl::Status Run() {
 }  // namespace switchboard::bench
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  return switchboard::bench::BenchmarkMain(
+      argc, argv,
       "Closed-loop SayHello throughput and latency through xds:///greeter (Switchboard "
-      "embedded mode) against a direct round_robin channel.");
-  absl::ParseCommandLine(argc, argv);
-  absl::Status status = switchboard::bench::Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "bench_data_path: %s\n", status.ToString().c_str());
-    return 1;
-  }
-  return 0;
+      "embedded mode) against a direct round_robin channel.",
+      switchboard::bench::Run);
 }

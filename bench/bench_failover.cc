@@ -169,14 +169,9 @@ absl::Status Run() {
 }  // namespace switchboard::bench
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  return switchboard::bench::BenchmarkMain(
+      argc, argv,
       "Failed calls and time to recover when one of three servers is killed with SIGKILL, "
-      "through xds:///greeter and through a direct round_robin channel.");
-  absl::ParseCommandLine(argc, argv);
-  absl::Status status = switchboard::bench::Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "bench_failover: %s\n", status.ToString().c_str());
-    return 1;
-  }
-  return 0;
+      "through xds:///greeter and through a direct round_robin channel.",
+      switchboard::bench::Run);
 }

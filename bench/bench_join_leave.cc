@@ -307,14 +307,9 @@ absl::Status Run() {
 }  // namespace switchboard::bench
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  return switchboard::bench::BenchmarkMain(
+      argc, argv,
       "Time from a server's registration to its first call, and from its deregistration to "
-      "its last call, under load through xds:///greeter.");
-  absl::ParseCommandLine(argc, argv);
-  absl::Status status = switchboard::bench::Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "bench_join_leave: %s\n", status.ToString().c_str());
-    return 1;
-  }
-  return 0;
+      "its last call, under load through xds:///greeter.",
+      switchboard::bench::Run);
 }

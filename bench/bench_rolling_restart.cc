@@ -156,14 +156,9 @@ absl::Status Run() {
 }  // namespace switchboard::bench
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  return switchboard::bench::BenchmarkMain(
+      argc, argv,
       "Failed calls while three servers are restarted one after another with a graceful "
-      "drain, through xds:///greeter and through a direct round_robin channel.");
-  absl::ParseCommandLine(argc, argv);
-  absl::Status status = switchboard::bench::Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "bench_rolling_restart: %s\n", status.ToString().c_str());
-    return 1;
-  }
-  return 0;
+      "drain, through xds:///greeter and through a direct round_robin channel.",
+      switchboard::bench::Run);
 }

@@ -12,7 +12,10 @@
 #include <set>
 #include <sstream>
 
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/numbers.h"
@@ -365,6 +368,18 @@ nlohmann::json MachineDescription() {
   utsname name{};
   if (uname(&name) == 0) machine["kernel"] = absl::StrCat(name.sysname, " ", name.release);
   return machine;
+}
+
+int BenchmarkMain(int argc, char** argv, const char* usage, absl::Status (*run)()) {
+  absl::SetProgramUsageMessage(usage);
+  absl::ParseCommandLine(argc, argv);
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  absl::Status status = run();
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s: %s\n", argv[0], status.ToString().c_str());
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace switchboard::bench

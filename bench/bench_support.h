@@ -247,6 +247,11 @@ absl::Status EmitJson(const nlohmann::json& result, const std::string& json_path
 // The machine the figures come from: cores, load average, kernel.
 nlohmann::json MachineDescription();
 
+// The main() of every benchmark: sets the usage line, parses the flags,
+// turns off Abseil's lock-order checking (Debian's Abseil has it on, and a
+// real client is not built that way), runs `run` and reports its error.
+int BenchmarkMain(int argc, char** argv, const char* usage, absl::Status (*run)());
+
 }  // namespace switchboard::bench
 
 #endif  // SWITCHBOARD_BENCH_BENCH_SUPPORT_H_
