@@ -117,7 +117,7 @@ class EtcdStream : public CancellableStream {
         endpoint_(std::move(endpoint)), what_(std::move(what)) {}
   ~EtcdStream() override {
     Cancel();
-    Finish();
+    Finish().IgnoreError();  // the stream is going away; nobody reads its status
   }
 
   absl::Status Write(const Request& request);
