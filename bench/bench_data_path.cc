@@ -117,22 +117,15 @@ absl::Status Run() {
   if (rounds < 1 || rounds > 100) return absl::InvalidArgumentError("--rounds: want 1..100");
   SetLogLevel(LogLevel::kWarn);
 
-  auto etcd = testing::EtcdProcess::Start();
-  if (!etcd.ok()) return etcd.status();
-  absl::StatusOr<std::string> greeter_binary = BuiltBinary("examples/greeter/greeter_server");
-  if (!greeter_binary.ok()) return greeter_binary.status();
-  testing::TempDir logs;
-  GreeterChildren servers({.binary = *greeter_binary, .etcd = (*etcd)->endpoint(),
-                           .log_dir = logs.path()});
-  for (int i = 0; i < 3; ++i) {
-    absl::StatusOr<int> added = servers.Add();
-    if (!added.ok()) return added.status();
-  }
+  absl::StatusOr<std::unique_ptr<GreeterTestbed>> testbed = StartGreeterTestbed(3);
+  if (!testbed.ok()) return testbed.status();
+  testing::EtcdProcess* etcd = (*testbed)->etcd.get();
+  GreeterChildren& servers = *(*testbed)->servers;
 
   // The same three servers also under a second name whose routes carry no
   // retry policy: it shows what the retry machinery costs per call.
   bool with_no_retry = absl::GetFlag(FLAGS_no_retry_variant);
-  auto etcd_client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
+  auto etcd_client = EtcdClient::Create({.endpoints = {etcd->endpoint()}});
   if (!etcd_client.ok()) return etcd_client.status();
   Registrar no_retry_registrar(std::move(*etcd_client), {.ttl = absl::Seconds(10)});
   if (with_no_retry) {
@@ -147,7 +140,7 @@ absl::Status Run() {
   }
 
   EmbeddedDiscoveryOptions discovery_options;
-  discovery_options.source_uris = {absl::StrCat("etcd://", (*etcd)->endpoint(), "/")};
+  discovery_options.source_uris = {absl::StrCat("etcd://", etcd->endpoint(), "/")};
   discovery_options.policies.per_service["greeter-noretry"].retry.reset();
   auto discovery = StartEmbeddedDiscovery(std::move(discovery_options));
   if (!discovery.ok()) return discovery.status();

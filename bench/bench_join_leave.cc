@@ -172,25 +172,18 @@ absl::Status Run() {
   if (trials < 1 || trials > 1000) return absl::InvalidArgumentError("--trials: want 1..1000");
   SetLogLevel(LogLevel::kWarn);
 
-  auto etcd = testing::EtcdProcess::Start();
-  if (!etcd.ok()) return etcd.status();
-  absl::StatusOr<std::string> greeter_binary = BuiltBinary("examples/greeter/greeter_server");
-  if (!greeter_binary.ok()) return greeter_binary.status();
-  testing::TempDir logs;
-  GreeterChildren servers({.binary = *greeter_binary, .etcd = (*etcd)->endpoint(),
-                           .log_dir = logs.path()});
-  for (int i = 0; i < 3; ++i) {
-    absl::StatusOr<int> added = servers.Add();
-    if (!added.ok()) return added.status();
-  }
-  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
+  absl::StatusOr<std::unique_ptr<GreeterTestbed>> testbed = StartGreeterTestbed(3);
+  if (!testbed.ok()) return testbed.status();
+  testing::EtcdProcess* etcd = (*testbed)->etcd.get();
+  GreeterChildren& servers = *(*testbed)->servers;
+  auto client = EtcdClient::Create({.endpoints = {etcd->endpoint()}});
   if (!client.ok()) return client.status();
   absl::StatusOr<int64_t> lease = (*client)->LeaseGrant(absl::Seconds(120));
   if (!lease.ok()) return lease.status();
   auto stamps = EtcdEventStamps::Start(**client, "greeter/");
   if (!stamps.ok()) return stamps.status();
 
-  auto discovery = StartEmbeddedDiscovery({absl::StrCat("etcd://", (*etcd)->endpoint(), "/")});
+  auto discovery = StartEmbeddedDiscovery({absl::StrCat("etcd://", etcd->endpoint(), "/")});
   if (!discovery.ok()) return discovery.status();
   EndpointPushStamps pushes((*discovery)->server_address());
   if (!pushes.WaitSubscribed(absl::Seconds(10))) {

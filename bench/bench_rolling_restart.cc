@@ -88,18 +88,11 @@ absl::Status Run() {
   int threads = absl::GetFlag(FLAGS_threads);
   SetLogLevel(LogLevel::kWarn);
 
-  auto etcd = testing::EtcdProcess::Start();
-  if (!etcd.ok()) return etcd.status();
-  absl::StatusOr<std::string> greeter_binary = BuiltBinary("examples/greeter/greeter_server");
-  if (!greeter_binary.ok()) return greeter_binary.status();
-  testing::TempDir logs;
-  GreeterChildren servers({.binary = *greeter_binary, .etcd = (*etcd)->endpoint(),
-                           .log_dir = logs.path(), .drain_timeout = absl::Seconds(2)});
-  for (int i = 0; i < 3; ++i) {
-    absl::StatusOr<int> added = servers.Add();
-    if (!added.ok()) return added.status();
-  }
-  auto discovery = StartEmbeddedDiscovery({absl::StrCat("etcd://", (*etcd)->endpoint(), "/")});
+  absl::StatusOr<std::unique_ptr<GreeterTestbed>> testbed = StartGreeterTestbed(3);
+  if (!testbed.ok()) return testbed.status();
+  testing::EtcdProcess* etcd = (*testbed)->etcd.get();
+  GreeterChildren& servers = *(*testbed)->servers;
+  auto discovery = StartEmbeddedDiscovery({absl::StrCat("etcd://", etcd->endpoint(), "/")});
   if (!discovery.ok()) return discovery.status();
 
   std::vector<Variant> variants;

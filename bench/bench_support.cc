@@ -370,6 +370,21 @@ nlohmann::json MachineDescription() {
   return machine;
 }
 
+absl::StatusOr<std::unique_ptr<GreeterTestbed>> StartGreeterTestbed(int servers) {
+  auto testbed = std::make_unique<GreeterTestbed>();
+  auto etcd = testing::EtcdProcess::Start();
+  if (!etcd.ok()) return etcd.status();
+  testbed->etcd = std::move(*etcd);
+  absl::StatusOr<std::string> binary = BuiltBinary("examples/greeter/greeter_server");
+  if (!binary.ok()) return binary.status();
+  testbed->servers = std::make_unique<GreeterChildren>(GreeterChildren::Options{
+      .binary = *binary, .etcd = testbed->etcd->endpoint(), .log_dir = testbed->logs.path()});
+  for (int i = 0; i < servers; ++i) {
+    if (absl::StatusOr<int> added = testbed->servers->Add(); !added.ok()) return added.status();
+  }
+  return testbed;
+}
+
 int BenchmarkMain(int argc, char** argv, const char* usage, absl::Status (*run)()) {
   absl::SetProgramUsageMessage(usage);
   absl::ParseCommandLine(argc, argv);

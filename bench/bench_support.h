@@ -42,6 +42,7 @@
 #include "etcd/etcd_client.h"
 #include "greeter.grpc.pb.h"
 #include "harness/child_process.h"
+#include "harness/etcd_process.h"
 #include "nlohmann/json.hpp"
 
 namespace switchboard::bench {
@@ -243,6 +244,16 @@ std::string Fixed(double value, int decimals = 1);
 // The figures of a benchmark run: printed as one JSON line at the end
 // ("RESULT {...}") and written to `json_path` when given.
 absl::Status EmitJson(const nlohmann::json& result, const std::string& json_path);
+
+// What most benchmarks stand on: a real etcd and `servers` greeter servers
+// registered in it (child processes, default GreeterChildren options), all
+// stopped when it goes away, servers first.
+struct GreeterTestbed {
+  std::unique_ptr<testing::EtcdProcess> etcd;
+  testing::TempDir logs;
+  std::unique_ptr<GreeterChildren> servers;
+};
+absl::StatusOr<std::unique_ptr<GreeterTestbed>> StartGreeterTestbed(int servers);
 
 // The machine the figures come from: cores, load average, kernel.
 nlohmann::json MachineDescription();
