@@ -8,7 +8,7 @@ namespace switchboard {
 
 Snapshot::Snapshot(ServiceMap services, int64_t revision)
     : services_(std::move(services)), revision_(revision) {
-  for (const auto& [name, list] : services_) size_ += list.size();
+  for (const auto& [name, list] : services_) size_ += list->size();
 }
 
 namespace {
@@ -54,16 +54,22 @@ void MergeDiff(const std::vector<Instance>& a, const std::vector<Instance>& b, C
 
 std::shared_ptr<const Snapshot> Snapshot::Create(std::vector<Instance> instances,
                                                  int64_t revision) {
-  ServiceMap services;
+  std::map<std::string, std::vector<Instance>, std::less<>> grouped;
   for (Instance& instance : instances) {
-    services[instance.service].push_back(std::move(instance));
+    grouped[instance.service].push_back(std::move(instance));
   }
-  for (auto& [name, list] : services) SortUnique(list);
+  ServiceMap services;
+  for (auto& [name, list] : grouped) {
+    SortUnique(list);
+    services.emplace_hint(services.end(), name,
+                          std::make_shared<const std::vector<Instance>>(std::move(list)));
+  }
   return std::shared_ptr<const Snapshot>(new Snapshot(std::move(services), revision));
 }
 
 std::shared_ptr<const Snapshot> Snapshot::WithServices(
     const Snapshot& base, std::map<std::string, std::vector<Instance>> replaced, int64_t revision) {
+  // Copies pointers only: the untouched services share base's lists.
   ServiceMap services = base.services_;
   for (auto& [name, list] : replaced) {
     if (list.empty()) {
@@ -71,7 +77,7 @@ std::shared_ptr<const Snapshot> Snapshot::WithServices(
       continue;
     }
     SortUnique(list);
-    services[name] = std::move(list);
+    services[name] = std::make_shared<const std::vector<Instance>>(std::move(list));
   }
   return std::shared_ptr<const Snapshot>(new Snapshot(std::move(services), revision));
 }
@@ -84,7 +90,19 @@ std::shared_ptr<const Snapshot> Snapshot::Empty() {
 const std::vector<Instance>& Snapshot::Instances(absl::string_view service) const {
   static const auto* none = new std::vector<Instance>();
   auto it = services_.find(service);
-  return it == services_.end() ? *none : it->second;
+  return it == services_.end() ? *none : *it->second;
+}
+
+Snapshot::InstanceList Snapshot::SharedInstances(absl::string_view service) const {
+  auto it = services_.find(service);
+  return it == services_.end() ? nullptr : it->second;
+}
+
+bool Snapshot::SameInstances(const Snapshot& other) const {
+  return std::equal(services_.begin(), services_.end(), other.services_.begin(),
+                    other.services_.end(), [](const auto& a, const auto& b) {
+                      return a.first == b.first && (a.second == b.second || *a.second == *b.second);
+                    });
 }
 
 bool Snapshot::HasService(absl::string_view service) const {
@@ -94,7 +112,7 @@ bool Snapshot::HasService(absl::string_view service) const {
 std::vector<Instance> Snapshot::All() const {
   std::vector<Instance> all;
   all.reserve(size_);
-  for (const auto& [name, list] : services_) all.insert(all.end(), list.begin(), list.end());
+  for (const auto& [name, list] : services_) all.insert(all.end(), list->begin(), list->end());
   return all;
 }
 

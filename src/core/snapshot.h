@@ -18,17 +18,21 @@
 #include <memory>
 #include <set>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "core/instance.h"
 
 namespace switchboard {
 
 class Snapshot {
  public:
-  // service name -> its instances, sorted by address, addresses unique.
-  using ServiceMap = std::map<std::string, std::vector<Instance>, std::less<>>;
+  // One service's instances, sorted by address, addresses unique. Shared:
+  // a snapshot derived with WithServices() holds the very lists of the
+  // services it did not replace, so "same pointer" means "unchanged".
+  using InstanceList = std::shared_ptr<const std::vector<Instance>>;
+  // service name -> its instances.
+  using ServiceMap = std::map<std::string, InstanceList, std::less<>>;
 
   // Groups `instances` by service and sorts them. When an address appears
   // twice in a service the last one wins. `revision` is the source's own
@@ -48,6 +52,8 @@ class Snapshot {
 
   // The instances of `service`; empty when the service is unknown.
   const std::vector<Instance>& Instances(absl::string_view service) const;
+  // The same, shared; null when the service is unknown.
+  InstanceList SharedInstances(absl::string_view service) const;
   bool HasService(absl::string_view service) const;
   const ServiceMap& services() const { return services_; }
   // Total number of instances over all services.
@@ -58,7 +64,7 @@ class Snapshot {
   std::vector<Instance> All() const;
 
   // Same instances (revision ignored).
-  bool SameInstances(const Snapshot& other) const { return services_ == other.services_; }
+  bool SameInstances(const Snapshot& other) const;
 
  private:
   Snapshot(ServiceMap services, int64_t revision);

@@ -82,6 +82,18 @@ TEST(SnapshotTest, WithServicesEqualsFullRebuild) {
   EXPECT_EQ(partial.Summary(), "+2 -2 ~1");
 }
 
+// What lets a catalog built from the next snapshot skip the unchanged
+// services by comparing pointers.
+TEST(SnapshotTest, WithServicesSharesTheListsOfUntouchedServices) {
+  auto before = Snapshot::Create({Make("a", "h:1"), Make("b", "h:1")});
+  auto after = Snapshot::WithServices(*before, {{"a", {Make("a", "h:2")}}}, 2);
+  EXPECT_EQ(after->SharedInstances("b"), before->SharedInstances("b"));
+  EXPECT_NE(after->SharedInstances("a"), before->SharedInstances("a"));
+  EXPECT_EQ(after->SharedInstances("missing"), nullptr);
+  EXPECT_FALSE(after->SameInstances(*before));
+  EXPECT_TRUE(after->SameInstances(*Snapshot::Create({Make("a", "h:2"), Make("b", "h:1")})));
+}
+
 TEST(SnapshotTest, DiffServicesOfUntouchedServicesIsEmpty) {
   auto before = Snapshot::Create({Make("a", "h:1")});
   auto after = Snapshot::WithServices(*before, {{"a", {Make("a", "h:1")}}}, 3);

@@ -1,6 +1,7 @@
 #include "registry/etcd_watcher.h"
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/backoff.h"
@@ -104,10 +105,16 @@ void EtcdWatcher::PublishTouched(int64_t revision) {
   // One event touches one service: rebuild its list only and diff only it,
   // not 10,000 instances per event.
   std::map<std::string, std::vector<Instance>> replaced;
-  for (const std::string& service : touched_) replaced[service];
-  for (const auto& [key, instance] : records_) {
-    auto it = replaced.find(instance.service);
-    if (it != replaced.end()) it->second.push_back(instance);
+  for (const std::string& service : touched_) {
+    std::vector<Instance>& list = replaced[service];
+    // A service's keys all start with "<prefix><service>/" (DecodeInstance
+    // takes the service from the key), so they sit together in records_.
+    std::string first_key = absl::StrCat(options_.prefix, service, "/");
+    for (auto it = records_.lower_bound(first_key);
+         it != records_.end() && absl::StartsWith(it->first, first_key); ++it) {
+      // "<service>/x/<addr>" belongs to service "<service>/x".
+      if (it->second.service == service) list.push_back(it->second);
+    }
   }
   SnapshotPtr before = Current();
   SnapshotPtr after = Snapshot::WithServices(*before, std::move(replaced), revision);

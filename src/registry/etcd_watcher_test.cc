@@ -128,6 +128,25 @@ TEST_F(EtcdWatcherTest, WholePrefixSeesEveryService) {
   EXPECT_TRUE(watcher.Current()->HasService("a"));
 }
 
+// "a/b/<addr>" is an instance of service "a/b", not of "a": an event on
+// one leaves the other as it was.
+TEST_F(EtcdWatcherTest, NestedServiceNamesStayApart) {
+  EtcdWatcher watcher(NewClient(), {.prefix = "sb/"});
+  Recorder recorder;
+  watcher.Start(&recorder);
+  ASSERT_TRUE(recorder.Next());  // the first, empty snapshot
+  ASSERT_TRUE(client_->Put("sb/a/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  ASSERT_TRUE(client_->Put("sb/a/b/127.0.0.1:2", R"({"Addr":"127.0.0.1:2"})").ok());
+  ASSERT_TRUE(WaitFor([&] { return watcher.Current()->size() == 2; }, absl::Seconds(5)));
+  ASSERT_TRUE(client_->Put("sb/a/127.0.0.1:3", R"({"Addr":"127.0.0.1:3"})").ok());
+  ASSERT_TRUE(WaitFor([&] { return watcher.Current()->size() == 3; }, absl::Seconds(5)));
+  SnapshotPtr now = watcher.Current();
+  ASSERT_EQ(now->Instances("a").size(), 2u);
+  EXPECT_EQ(now->Instances("a")[1].address, "127.0.0.1:3");
+  ASSERT_EQ(now->Instances("a/b").size(), 1u);
+  EXPECT_EQ(now->Instances("a/b")[0].address, "127.0.0.1:2");
+}
+
 TEST_F(EtcdWatcherTest, ConvergesAfterEtcdRestartsWithWipedData) {
   Put(Greeter(1));
   Put(Greeter(2));

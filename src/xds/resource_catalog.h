@@ -86,16 +86,20 @@ class ResourceCatalog {
     LbPolicy wanted_lb_policy = LbPolicy::kRoundRobin;
     ServedResource endpoints;
     std::string version;
-    // What the resources were built from, to tell when they can be reused.
-    std::vector<Instance> instances;
+    // What the resources were built from, to tell when they can be reused
+    // (the snapshot's shared list: usually the same pointer when unchanged).
+    Snapshot::InstanceList instances;
     ServicePolicy policy;
     // Addresses left out of the endpoints (not ip:port).
     std::vector<std::string> skipped;
   };
 
+  friend std::set<std::string> ChangedServices(const ResourceCatalog* before,
+                                               const ResourceCatalog& after);
+
   ResourceCatalog() = default;
   static std::shared_ptr<const ServiceResources> BuildService(const std::string& service,
-                                                              const std::vector<Instance>& instances,
+                                                              Snapshot::InstanceList instances,
                                                               const ServicePolicy& policy);
 
   // Shared, immutable: a catalog built from this one reuses the entries of
