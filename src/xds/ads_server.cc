@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "common/log.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
 
 namespace switchboard::xds {
 namespace {
@@ -25,27 +27,50 @@ void LogEvents(const std::vector<AdsStreamState::Event>& events) {
 
 }  // namespace
 
+// A response on its way out: the message, for its type, and its bytes.
+struct AdsServer::Outgoing {
+  std::shared_ptr<const DiscoveryResponse> message;
+  grpc::ByteBuffer bytes;
+};
+
+// The bytes of `response`; a shared push is serialized once for every
+// stream (the buffer's slices are reference counted, copies are cheap).
+grpc::ByteBuffer AdsServer::Serialize(const DiscoveryResponse& response) {
+  grpc::ByteBuffer bytes;
+  bool own_buffer = false;
+  grpc::Status status =
+      grpc::SerializationTraits<DiscoveryResponse>::Serialize(response, &bytes, &own_buffer);
+  if (!status.ok()) {
+    SB_LOG(kError, kLog, "cannot serialize a ", response.type_url(), " response: ",
+           status.error_message());
+  }
+  return bytes;
+}
+
 // One ADS stream. Created by gRPC through Service, deleted in OnDone().
-class AdsServer::Stream
-    : public grpc::ServerBidiReactor<DiscoveryRequest, DiscoveryResponse> {
+// Raw bytes on the wire, so a response shared by many streams is
+// serialized once (see SharedPush).
+class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  Stream(AdsServer* server, std::string peer) : server_(server), state_(peer) {
+  Stream(AdsServer* server, std::string peer)
+      : server_(server), state_(std::move(peer), LogEnabled(LogLevel::kDebug)) {
     bool accepted = server_->Register(this);
     std::lock_guard<std::mutex> lock(mu_);
     if (!accepted) {
       FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE, "xDS server shutting down"));
       return;
     }
-    if (!finished_) StartRead(&request_);
+    if (!finished_) StartRead(&request_bytes_);
   }
 
   // Called by the server with streams_mu_ held.
-  void Push(const ResourceCatalog& catalog, const ChangedByKind& changed, absl::Time now) {
+  void Push(const ResourceCatalog& catalog, const ChangedByKind& changed,
+            const SharedPushes& shared, const SharedBytes& shared_bytes, absl::Time now) {
     AdsStreamState::Step step;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      step = state_.OnCatalogChangeByKind(catalog, changed, now);
-      Enqueue(step);
+      step = state_.OnCatalogChangeByKind(catalog, changed, now, &shared);
+      Enqueue(step, &shared_bytes);
     }
     LogEvents(step.events);
   }
@@ -75,6 +100,21 @@ class AdsServer::Stream
       SB_LOG(kInfo, kLog, "ADS stream closed: ", who);
       return;
     }
+    DiscoveryRequest request;
+    grpc::Status parsed =
+        grpc::SerializationTraits<DiscoveryRequest>::Deserialize(&request_bytes_, &request);
+    if (!parsed.ok()) {
+      std::string who;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        who = state_.Describe();
+        FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                absl::StrCat("malformed DiscoveryRequest: ", parsed.error_message())));
+      }
+      SB_LOG(kWarn, kLog, who, " sent a malformed DiscoveryRequest (", parsed.error_message(),
+             "); stream ended");
+      return;
+    }
     AdsStreamState::Step step;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -83,13 +123,13 @@ class AdsServer::Stream
       // new to send (see the lock order in ads_server.h).
       uint64_t nacks_before = state_.nacks();
       CatalogPtr catalog = server_->catalog();
-      step = state_.OnRequest(request_, catalog.get(), absl::Now());
+      step = state_.OnRequest(request, catalog.get(), absl::Now());
       server_->nacks_received_ += state_.nacks() - nacks_before;
-      Enqueue(step);
+      Enqueue(step, nullptr);
     }
     LogEvents(step.events);
     std::lock_guard<std::mutex> lock(mu_);
-    if (!finished_) StartRead(&request_);
+    if (!finished_) StartRead(&request_bytes_);
   }
 
   void OnWriteDone(bool ok) override {
@@ -115,27 +155,37 @@ class AdsServer::Stream
   }
 
  private:
-  void Enqueue(AdsStreamState::Step& step) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void Enqueue(AdsStreamState::Step& step, const SharedBytes* shared_bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
-    for (DiscoveryResponse& response : step.responses) {
+    for (std::shared_ptr<const DiscoveryResponse>& response : step.responses) {
+      Outgoing outgoing;
+      const grpc::ByteBuffer* prepared = nullptr;
+      if (shared_bytes != nullptr) {
+        auto it = shared_bytes->find(response.get());
+        if (it != shared_bytes->end()) prepared = &it->second;
+      }
+      outgoing.bytes = prepared != nullptr ? *prepared : Serialize(*response);
+      outgoing.message = std::move(response);
       // A queued response the client has not seen is superseded by a newer
-      // one of its type: the state machine already expects the new nonce.
+      // one of its type: the state machine already expects the new nonce,
+      // and made the new one complete (a queued one is unacknowledged).
       bool replaced = false;
-      for (DiscoveryResponse& queued : queue_) {
-        if (queued.type_url() == response.type_url()) {
-          queued = std::move(response);
+      for (Outgoing& queued : queue_) {
+        if (queued.message->type_url() == outgoing.message->type_url()) {
+          queued = std::move(outgoing);
           replaced = true;
           break;
         }
       }
-      if (!replaced) queue_.push_back(std::move(response));
+      if (!replaced) queue_.push_back(std::move(outgoing));
     }
     WriteNext();
   }
 
   void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (write_in_flight_ || finished_ || queue_.empty()) return;
-    writing_ = std::move(queue_.front());
+    writing_ = std::move(queue_.front().bytes);
     queue_.pop_front();
     write_in_flight_ = true;
     StartWrite(&writing_);
@@ -150,22 +200,27 @@ class AdsServer::Stream
 
   AdsServer* const server_;
   // Written by gRPC's read path only, between StartRead and OnReadDone.
-  DiscoveryRequest request_;
+  grpc::ByteBuffer request_bytes_;
 
   std::mutex mu_;
   AdsStreamState state_ ABSL_GUARDED_BY(mu_);
-  std::deque<DiscoveryResponse> queue_ ABSL_GUARDED_BY(mu_);
-  DiscoveryResponse writing_ ABSL_GUARDED_BY(mu_);
+  std::deque<Outgoing> queue_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer writing_ ABSL_GUARDED_BY(mu_);
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-class AdsServer::Service
-    : public envoy::service::discovery::v3::AggregatedDiscoveryService::CallbackService {
+using AdsService = envoy::service::discovery::v3::AggregatedDiscoveryService;
+
+// State of the world on the raw callback API; incremental xDS (Delta) is
+// not served: the default callback answers UNIMPLEMENTED.
+class AdsServer::Service : public AdsService::WithRawCallbackMethod_StreamAggregatedResources<
+                               AdsService::WithCallbackMethod_DeltaAggregatedResources<
+                                   AdsService::Service>> {
  public:
   explicit Service(AdsServer* server) : server_(server) {}
 
-  grpc::ServerBidiReactor<DiscoveryRequest, DiscoveryResponse>* StreamAggregatedResources(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* StreamAggregatedResources(
       grpc::CallbackServerContext* context) override {
     return new Stream(server_, context->peer());
   }
@@ -194,7 +249,7 @@ CatalogPtr AdsServer::catalog() const {
   return catalog_;
 }
 
-void AdsServer::Publish(CatalogPtr catalog) {
+std::set<std::string> AdsServer::Publish(CatalogPtr catalog) {
   std::lock_guard<std::mutex> publish_lock(publish_mu_);
   CatalogPtr previous;
   {
@@ -203,9 +258,14 @@ void AdsServer::Publish(CatalogPtr catalog) {
     catalog_ = catalog;
   }
   std::set<std::string> changed_services = ChangedServices(previous.get(), *catalog);
-  if (previous != nullptr && changed_services.empty()) return;
+  if (previous != nullptr && changed_services.empty()) return changed_services;
   // Per kind, so a stream skips the types that did not change.
   ChangedByKind changed = ChangedServicesByKind(previous.get(), *catalog, changed_services);
+  SharedPushes shared = PrepareSharedPushes(*catalog, changed, ++generation_);
+  SharedBytes shared_bytes;
+  for (const auto& [kind, push] : shared) {
+    shared_bytes.emplace(push.response.get(), Serialize(*push.response));
+  }
   absl::Time now = absl::Now();
   std::lock_guard<std::mutex> lock(streams_mu_);
   // Each write serializes and calls sendmsg inline: with many streams, a
@@ -213,15 +273,16 @@ void AdsServer::Publish(CatalogPtr catalog) {
   // until the helper is joined.
   constexpr size_t kSplitAbove = 64;
   if (streams_.size() <= kSplitAbove) {
-    for (Stream* stream : streams_) stream->Push(*catalog, changed, now);
-    return;
+    for (Stream* stream : streams_) stream->Push(*catalog, changed, shared, shared_bytes, now);
+    return changed_services;
   }
   auto middle = std::next(streams_.begin(), streams_.size() / 2);
   std::thread helper([&] {
-    for (auto it = middle; it != streams_.end(); ++it) (*it)->Push(*catalog, changed, now);
+    for (auto it = middle; it != streams_.end(); ++it) (*it)->Push(*catalog, changed, shared, shared_bytes, now);
   });
-  for (auto it = streams_.begin(); it != middle; ++it) (*it)->Push(*catalog, changed, now);
+  for (auto it = streams_.begin(); it != middle; ++it) (*it)->Push(*catalog, changed, shared, shared_bytes, now);
   helper.join();
+  return changed_services;
 }
 
 void AdsServer::CheckUnacked(absl::Time now) {

@@ -26,6 +26,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -58,7 +59,8 @@ class AdsServer {
 
   // Serves `catalog` from now on and pushes what changed to the streams
   // subscribed to it. Until the first call, requests are held unanswered.
-  void Publish(CatalogPtr catalog);
+  // Returns the services whose resources changed (ChangedServices()).
+  std::set<std::string> Publish(CatalogPtr catalog);
   // The catalog served; null before the first Publish().
   CatalogPtr catalog() const;
 
@@ -78,7 +80,12 @@ class AdsServer {
  private:
   class Stream;
   class Service;
+  struct Outgoing;
   friend class Stream;
+  // The serialized form of each shared push of one Publish().
+  using SharedBytes = std::map<const DiscoveryResponse*, grpc::ByteBuffer>;
+
+  static grpc::ByteBuffer Serialize(const DiscoveryResponse& response);
 
   // False once FinishAll() ran: the stream must end at once.
   bool Register(Stream* stream);
@@ -92,6 +99,8 @@ class AdsServer {
 
   // Serialises Publish() so streams see catalogs in order.
   std::mutex publish_mu_;
+  // Numbers the published catalogs (nonces of shared pushes).
+  uint64_t generation_ ABSL_GUARDED_BY(publish_mu_) = 0;
   // Lock order: streams_mu_, then a stream's own mutex, then catalog_mu_.
   mutable std::mutex streams_mu_;
   std::set<Stream*> streams_ ABSL_GUARDED_BY(streams_mu_);

@@ -23,7 +23,37 @@ bool AbsenceMeansDeleted(ResourceKind kind) {
 
 }  // namespace
 
-AdsStreamState::AdsStreamState(std::string peer) : peer_(std::move(peer)) {}
+SharedPushes PrepareSharedPushes(const ResourceCatalog& catalog, const ChangedByKind& changed,
+                                 uint64_t generation) {
+  static const ClientCapabilities kAnyClient;
+  SharedPushes pushes;
+  for (const auto& [kind, services] : changed) {
+    if (AbsenceMeansDeleted(kind) || services.empty()) continue;
+    auto response = std::make_shared<DiscoveryResponse>();
+    response->set_type_url(std::string(TypeUrl(kind)));
+    response->mutable_control_plane()->set_identifier("switchboard");
+    uint64_t hash = Fnv1a64(TypeUrl(kind));
+    SharedPush push;
+    for (const std::string& service : services) {
+      std::string name = ResourceName(kind, service);
+      // Route configurations and endpoints are the same for every client.
+      const ServedResource* resource = catalog.Find(kind, name, kAnyClient);
+      if (resource == nullptr) continue;  // gone: nothing to tell (absence is no deletion)
+      *response->add_resources() = resource->resource;
+      hash = Fnv1a64(resource->version, Fnv1a64(name, hash));
+      push.services.insert(service);
+    }
+    if (push.services.empty()) continue;
+    response->set_version_info(absl::StrFormat("%016x", hash));
+    response->set_nonce(absl::StrCat("c", generation));
+    push.response = std::move(response);
+    pushes.emplace(kind, std::move(push));
+  }
+  return pushes;
+}
+
+AdsStreamState::AdsStreamState(std::string peer, bool debug_events)
+    : peer_(std::move(peer)), debug_events_(debug_events) {}
 
 std::string AdsStreamState::Describe() const {
   if (!node_seen_) return absl::StrCat("stream from ", peer_);
@@ -31,14 +61,12 @@ std::string AdsStreamState::Describe() const {
 }
 
 AdsStreamState::TypeStatus AdsStreamState::Status(ResourceKind kind) const {
-  auto it = types_.find(kind);
-  return it == types_.end() ? TypeStatus{} : it->second.status;
+  const TypeState* state = State(kind);
+  return state == nullptr ? TypeStatus{} : state->status;
 }
 
 uint64_t AdsStreamState::nacks() const {
-  uint64_t total = 0;
-  for (const auto& [kind, state] : types_) total += state.status.nacks;
-  return total;
+  return nacks_;
 }
 
 std::vector<std::string> AdsStreamState::SubscribedNames(ResourceKind kind, const TypeState& state,
@@ -81,24 +109,54 @@ bool AdsStreamState::Touches(ResourceKind kind, const TypeState& state,
   return false;
 }
 
-DiscoveryResponse AdsStreamState::Respond(ResourceKind kind, TypeState& state,
-                                          const ResourceCatalog& catalog, absl::Time now,
-                                          Step& step, std::string version) {
-  DiscoveryResponse response;
-  response.set_type_url(std::string(TypeUrl(kind)));
-  response.mutable_control_plane()->set_identifier("switchboard");
+bool AdsStreamState::SubscribesToAll(ResourceKind kind, const TypeState& state,
+                                     const std::set<std::string>& services) const {
+  if (state.status.wildcard) return true;
+  for (const std::string& service : services) {
+    if (state.status.names.count(ResourceName(kind, service)) == 0) return false;
+  }
+  return true;
+}
+
+void AdsStreamState::MarkSent(ResourceKind kind, TypeState& state,
+                              const DiscoveryResponse& response, absl::Time now, Step& step) {
+  TypeStatus& status = state.status;
+  status.sent_version = response.version_info();
+  status.sent_nonce = response.nonce();
+  status.awaiting_ack = true;
+  status.responses_sent++;
+  state.needs_response = false;
+  state.sent_at = now;
+  state.unacked_reported = false;
+  if (!debug_events_) return;
+  Emit(step, Severity::kDebug,
+       absl::StrCat("sending ", ShortName(kind), " version ", status.sent_version, " (",
+                    response.resources_size(), " resources, nonce ", status.sent_nonce, ") to ",
+                    Describe()));
+}
+
+std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
+    ResourceKind kind, TypeState& state, const ResourceCatalog& catalog, absl::Time now,
+    Step& step, std::string version, const std::set<std::string>* only) {
+  auto response = std::make_shared<DiscoveryResponse>();
+  response->set_type_url(std::string(TypeUrl(kind)));
+  response->mutable_control_plane()->set_identifier("switchboard");
   std::vector<std::string> missing;
   for (const std::string& name : SubscribedNames(kind, state, catalog)) {
+    if (only != nullptr) {
+      std::optional<std::string> service = ServiceOfResourceName(kind, name);
+      if (!service.has_value() || only->count(*service) == 0) continue;
+    }
     const ServedResource* resource = catalog.Find(kind, name, capabilities_);
     if (resource == nullptr) {
       if (state.reported_missing.insert(name).second) missing.push_back(name);
       if (kind == ResourceKind::kListener) {
-        response.add_resources()->PackFrom(BuildUnknownServiceListener(name));
+        response->add_resources()->PackFrom(BuildUnknownServiceListener(name));
       }
       continue;
     }
     state.reported_missing.erase(name);
-    *response.add_resources() = resource->resource;
+    *response->add_resources() = resource->resource;
   }
   if (!missing.empty()) {
     Emit(step, Severity::kWarn,
@@ -108,21 +166,9 @@ DiscoveryResponse AdsStreamState::Respond(ResourceKind kind, TypeState& state,
                           ? " (answered with a listener that fails its calls)"
                           : AbsenceMeansDeleted(kind) ? " (answered as does-not-exist)" : ""));
   }
-  response.set_version_info(version.empty() ? VersionFor(kind, state, catalog) : std::move(version));
-  response.set_nonce(absl::StrCat(next_nonce_++));
-
-  TypeStatus& status = state.status;
-  status.sent_version = response.version_info();
-  status.sent_nonce = response.nonce();
-  status.awaiting_ack = true;
-  status.responses_sent++;
-  state.needs_response = false;
-  state.sent_at = now;
-  state.unacked_reported = false;
-  Emit(step, Severity::kDebug,
-       absl::StrCat("sending ", ShortName(kind), " version ", status.sent_version, " (",
-                    response.resources_size(), " resources, nonce ", status.sent_nonce, ") to ",
-                    Describe()));
+  response->set_version_info(version.empty() ? VersionFor(kind, state, catalog) : std::move(version));
+  response->set_nonce(absl::StrCat(next_nonce_++));
+  MarkSent(kind, state, *response, now, step);
   return response;
 }
 
@@ -149,20 +195,25 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
     return step;
   }
 
-  auto [it, first] = types_.try_emplace(*kind);
-  TypeState& state = it->second;
+  auto& slot = types_[static_cast<size_t>(*kind)];
+  bool first = !slot.has_value();
+  if (first) slot.emplace();
+  TypeState& state = *slot;
   TypeStatus& status = state.status;
 
   if (!request.response_nonce().empty()) {
     if (request.response_nonce() != status.sent_nonce) {
-      Emit(step, Severity::kDebug,
-           absl::StrCat(Describe(), ": stale ", ShortName(*kind), " request (nonce ",
-                        request.response_nonce(), ", latest ", status.sent_nonce, "); ignored"));
+      if (debug_events_) {
+        Emit(step, Severity::kDebug,
+             absl::StrCat(Describe(), ": stale ", ShortName(*kind), " request (nonce ",
+                          request.response_nonce(), ", latest ", status.sent_nonce, "); ignored"));
+      }
       return step;
     }
     status.awaiting_ack = false;
     if (request.has_error_detail()) {
       status.nacks++;
+      nacks_++;
       status.nacked_version = status.sent_version;
       status.last_nack_error = request.error_detail().message();
       Emit(step, Severity::kWarn,
@@ -173,9 +224,11 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
                             : absl::StrCat("; it keeps using version ", request.version_info())));
     } else {
       status.acked_version = request.version_info();
-      Emit(step, Severity::kDebug,
-           absl::StrCat(Describe(), " accepted ", ShortName(*kind), " version ",
-                        request.version_info()));
+      if (debug_events_) {
+        Emit(step, Severity::kDebug,
+             absl::StrCat(Describe(), " accepted ", ShortName(*kind), " version ",
+                          request.version_info()));
+      }
     }
   }
 
@@ -207,25 +260,48 @@ AdsStreamState::Step AdsStreamState::OnCatalogChange(const ResourceCatalog& cata
 
 AdsStreamState::Step AdsStreamState::OnCatalogChangeByKind(const ResourceCatalog& catalog,
                                                            const ChangedByKind& changed,
-                                                           absl::Time now) {
+                                                           absl::Time now,
+                                                           const SharedPushes* shared) {
   static const std::set<std::string> kNone;
   Step step;
-  for (auto& [kind, state] : types_) {
-    std::string version;
-    if (!state.needs_response) {
-      auto of_kind = changed.find(kind);
-      if (!Touches(kind, state, of_kind == changed.end() ? kNone : of_kind->second)) continue;
-      version = VersionFor(kind, state, catalog);
-      if (version == state.status.sent_version) continue;
+  for (ResourceKind kind : kAllResourceKinds) {
+    TypeState* slot = State(kind);
+    if (slot == nullptr) continue;
+    TypeState& state = *slot;
+    if (state.needs_response) {
+      step.responses.push_back(Respond(kind, state, catalog, now, step));
+      continue;
     }
-    step.responses.push_back(Respond(kind, state, catalog, now, step, std::move(version)));
+    auto of_kind = changed.find(kind);
+    const std::set<std::string>& changed_of_kind =
+        of_kind == changed.end() ? kNone : of_kind->second;
+    if (!Touches(kind, state, changed_of_kind)) continue;
+    // With thousands of streams on one service, sending one changed
+    // resource instead of every subscribed one is most of the work saved.
+    bool partial = !AbsenceMeansDeleted(kind) && !state.status.awaiting_ack;
+    if (partial && shared != nullptr) {
+      auto push = shared->find(kind);
+      // Touches() said a subscribed resource changed, so no version check.
+      if (push != shared->end() && SubscribesToAll(kind, state, push->second.services)) {
+        MarkSent(kind, state, *push->second.response, now, step);
+        step.responses.push_back(push->second.response);
+        continue;
+      }
+    }
+    std::string version = VersionFor(kind, state, catalog);
+    if (version == state.status.sent_version) continue;
+    step.responses.push_back(Respond(kind, state, catalog, now, step, std::move(version),
+                                     partial ? &changed_of_kind : nullptr));
   }
   return step;
 }
 
 AdsStreamState::Step AdsStreamState::CheckUnacked(absl::Time now, absl::Duration ack_timeout) {
   Step step;
-  for (auto& [kind, state] : types_) {
+  for (ResourceKind kind : kAllResourceKinds) {
+    TypeState* slot = State(kind);
+    if (slot == nullptr) continue;
+    TypeState& state = *slot;
     if (!state.status.awaiting_ack || state.unacked_reported) continue;
     if (now - state.sent_at < ack_timeout) continue;
     state.unacked_reported = true;

@@ -16,6 +16,17 @@
 //     out, which SotW clients read as "does not exist".
 //   - A catalog change is sent only to streams subscribed to a changed
 //     resource, and only when the version for that type actually differs.
+//   - Route configurations and endpoints (types whose absence from a
+//     response does not mean deletion) are sent alone on a catalog change:
+//     only the changed ones, not every subscribed one, when the client has
+//     acknowledged the previous response of that type. While a response is
+//     unacknowledged (maybe still queued), the next one is complete, so it
+//     can replace a queued one without losing anything.
+//   - Such a partial push is the same for every stream subscribed to all it
+//     carries: PrepareSharedPushes() builds it once per catalog, with a
+//     version and nonce of the catalog's own ("c<generation>", which no
+//     per-stream nonce looks like), and each stream hands out the one
+//     shared message for the transport to serialize once.
 //   - Requests that arrive before the first catalog are answered when it
 //     comes.
 //   - Resource types this server does not serve are reported and ignored.
@@ -30,8 +41,11 @@
 #ifndef SWITCHBOARD_XDS_ADS_STREAM_STATE_H_
 #define SWITCHBOARD_XDS_ADS_STREAM_STATE_H_
 
+#include <array>
 #include <cstdint>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -48,6 +62,21 @@ namespace switchboard::xds {
 using envoy::service::discovery::v3::DiscoveryRequest;
 using envoy::service::discovery::v3::DiscoveryResponse;
 
+// The partial push of one resource type after a catalog change, shared by
+// every stream it suits (see the rules above).
+struct SharedPush {
+  // Services whose resources of this type the response carries.
+  std::set<std::string> services;
+  std::shared_ptr<const DiscoveryResponse> response;
+};
+using SharedPushes = std::map<ResourceKind, SharedPush>;
+
+// Pure: the shared partial pushes of route configurations and endpoints
+// for the services `changed` in `catalog`. `generation` numbers catalogs;
+// a new one for every call.
+SharedPushes PrepareSharedPushes(const ResourceCatalog& catalog, const ChangedByKind& changed,
+                                 uint64_t generation);
+
 class AdsStreamState {
  public:
   // Something worth telling an operator; the transport logs it.
@@ -56,9 +85,10 @@ class AdsStreamState {
     Severity severity = Severity::kInfo;
     std::string message;
   };
-  // What one input calls for.
+  // What one input calls for. Responses are shared, read-only: a shared
+  // push is the same object in many streams' steps.
   struct Step {
-    std::vector<DiscoveryResponse> responses;
+    std::vector<std::shared_ptr<const DiscoveryResponse>> responses;
     std::vector<Event> events;
   };
   // One resource type's state, for tests and status pages.
@@ -77,7 +107,9 @@ class AdsStreamState {
   };
 
   // `peer` names the stream in events until the client's node id is known.
-  explicit AdsStreamState(std::string peer);
+  // Without `debug_events`, steps carry no kDebug event (one per response
+  // and ACK: text nobody reads unless debug logging is on).
+  explicit AdsStreamState(std::string peer, bool debug_events = true);
 
   // One request from the client. `catalog` is null before the first one is
   // built.
@@ -89,8 +121,10 @@ class AdsStreamState {
   // The same with the changed services told per kind
   // (ChangedServicesByKind()): a type none of whose resources changed is
   // skipped without recomputing its version. What it sends is the same.
+  // `shared` (PrepareSharedPushes() of the same change), when given, is
+  // handed out instead of a partial response of the stream's own.
   Step OnCatalogChangeByKind(const ResourceCatalog& catalog, const ChangedByKind& changed,
-                             absl::Time now);
+                             absl::Time now, const SharedPushes* shared = nullptr);
   // Reports (once per response) responses not acknowledged within
   // `ack_timeout`: a client that stopped processing its stream.
   Step CheckUnacked(absl::Time now, absl::Duration ack_timeout);
@@ -119,8 +153,19 @@ class AdsStreamState {
 
   // The response for `kind` with the current subscription; sets the state
   // as sent. `version`: VersionFor() when the caller has it already.
-  DiscoveryResponse Respond(ResourceKind kind, TypeState& state, const ResourceCatalog& catalog,
-                            absl::Time now, Step& step, std::string version = "");
+  // `only`, when not null, limits the resources sent to those of these
+  // services (a partial response).
+  std::shared_ptr<const DiscoveryResponse> Respond(ResourceKind kind, TypeState& state,
+                                                   const ResourceCatalog& catalog, absl::Time now,
+                                                   Step& step, std::string version = "",
+                                                   const std::set<std::string>* only = nullptr);
+  // Records `response` as sent for `kind` and says so in a debug event.
+  void MarkSent(ResourceKind kind, TypeState& state, const DiscoveryResponse& response,
+                absl::Time now, Step& step);
+  // True when the stream subscribes to the resources of `kind` of every
+  // service in `services`.
+  bool SubscribesToAll(ResourceKind kind, const TypeState& state,
+                       const std::set<std::string>& services) const;
   // The version the client would get for `kind` now, without sending.
   std::string VersionFor(ResourceKind kind, const TypeState& state,
                          const ResourceCatalog& catalog) const;
@@ -129,12 +174,26 @@ class AdsStreamState {
   bool Touches(ResourceKind kind, const TypeState& state,
                const std::set<std::string>& changed_services) const;
 
+  // The state of `kind`; null while the client has not asked for it.
+  TypeState* State(ResourceKind kind) {
+    auto& slot = types_[static_cast<size_t>(kind)];
+    return slot.has_value() ? &*slot : nullptr;
+  }
+  const TypeState* State(ResourceKind kind) const {
+    const auto& slot = types_[static_cast<size_t>(kind)];
+    return slot.has_value() ? &*slot : nullptr;
+  }
+
   std::string peer_;
+  const bool debug_events_;
   std::string node_id_;
   std::string user_agent_;
   bool node_seen_ = false;
   ClientCapabilities capabilities_;
-  std::map<ResourceKind, TypeState> types_;
+  // Indexed by ResourceKind: touched for every stream on every change, so
+  // kept inline rather than in a node-based map.
+  std::array<std::optional<TypeState>, std::size(kAllResourceKinds)> types_;
+  uint64_t nacks_ = 0;
   std::set<std::string> reported_unknown_types_;
   uint64_t next_nonce_ = 1;
 };

@@ -67,7 +67,7 @@ TEST_F(AdsStreamStateTest, FirstRequestIsAnsweredAndAckIsNot) {
                                catalog_.get(), now_);
   EXPECT_TRUE(HasEvent(step, Severity::kInfo, "client-1"));
   ASSERT_EQ(step.responses.size(), 1u);
-  const DiscoveryResponse& response = step.responses[0];
+  const DiscoveryResponse& response = *step.responses[0];
   EXPECT_EQ(response.type_url(), kListenerType);
   ASSERT_EQ(response.resources_size(), 1);
   EXPECT_FALSE(response.version_info().empty());
@@ -87,8 +87,8 @@ TEST_F(AdsStreamStateTest, NackIsReportedWithNodeAndErrorAndNothingIsResent) {
   auto first = stream.OnRequest(WithNode(Request(ResourceKind::kCluster, {"greeter.cluster"})),
                                 catalog_.get(), now_);
   ASSERT_EQ(first.responses.size(), 1u);
-  const std::string good = first.responses[0].version_info();
-  stream.OnRequest(Ack(ResourceKind::kCluster, {"greeter.cluster"}, first.responses[0]),
+  const std::string good = first.responses[0]->version_info();
+  stream.OnRequest(Ack(ResourceKind::kCluster, {"greeter.cluster"}, *first.responses[0]),
                    catalog_.get(), now_);
 
   // A policy change the client rejects.
@@ -97,11 +97,11 @@ TEST_F(AdsStreamStateTest, NackIsReportedWithNodeAndErrorAndNothingIsResent) {
   auto changed = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2")}, policies);
   auto push = stream.OnCatalogChange(*changed, ChangedServices(catalog_.get(), *changed), now_);
   ASSERT_EQ(push.responses.size(), 1u);
-  const std::string bad = push.responses[0].version_info();
+  const std::string bad = push.responses[0]->version_info();
   EXPECT_NE(bad, good);
 
   DiscoveryRequest nack = Request(ResourceKind::kCluster, {"greeter.cluster"}, good,
-                                  push.responses[0].nonce());
+                                  push.responses[0]->nonce());
   nack.mutable_error_detail()->set_code(3);
   nack.mutable_error_detail()->set_message("cluster greeter.cluster: bad circuit breaker");
   auto step = stream.OnRequest(nack, changed.get(), now_);
@@ -119,7 +119,7 @@ TEST_F(AdsStreamStateTest, NackIsReportedWithNodeAndErrorAndNothingIsResent) {
   EXPECT_TRUE(stream.OnCatalogChange(*changed, {}, now_).responses.empty());
   auto next = stream.OnCatalogChange(*catalog_, ChangedServices(changed.get(), *catalog_), now_);
   ASSERT_EQ(next.responses.size(), 1u);
-  EXPECT_EQ(next.responses[0].version_info(), good);
+  EXPECT_EQ(next.responses[0]->version_info(), good);
 }
 
 // Told per kind, a catalog change sends exactly what it sends when told the
@@ -130,7 +130,7 @@ TEST_F(AdsStreamStateTest, ChangeByKindSendsTheSameAsChangeByService) {
       auto step = stream.OnRequest(WithNode(Request(kind, {ResourceName(kind, "greeter")})),
                                    catalog_.get(), now_);
       ASSERT_EQ(step.responses.size(), 1u);
-      stream.OnRequest(Ack(kind, {ResourceName(kind, "greeter")}, step.responses[0]),
+      stream.OnRequest(Ack(kind, {ResourceName(kind, "greeter")}, *step.responses[0]),
                        catalog_.get(), now_);
     }
   };
@@ -150,9 +150,9 @@ TEST_F(AdsStreamStateTest, ChangeByKindSendsTheSameAsChangeByService) {
         *next, ChangedServicesByKind(catalog_.get(), *next, changed), now_);
     ASSERT_EQ(a.responses.size(), b.responses.size());
     for (size_t i = 0; i < a.responses.size(); ++i) {
-      EXPECT_EQ(a.responses[i].type_url(), b.responses[i].type_url());
-      EXPECT_EQ(a.responses[i].version_info(), b.responses[i].version_info());
-      EXPECT_EQ(a.responses[i].resources_size(), b.responses[i].resources_size());
+      EXPECT_EQ(a.responses[i]->type_url(), b.responses[i]->type_url());
+      EXPECT_EQ(a.responses[i]->version_info(), b.responses[i]->version_info());
+      EXPECT_EQ(a.responses[i]->resources_size(), b.responses[i]->resources_size());
     }
     catalog_ = next;
   }
@@ -164,19 +164,19 @@ TEST_F(AdsStreamStateTest, UnknownListenerIsAnsweredWithoutItAndReportedOnce) {
                                catalog_.get(), now_);
   ASSERT_EQ(step.responses.size(), 1u);
   // A stand-in listener routing nowhere: the client fails calls at once.
-  ASSERT_EQ(step.responses[0].resources_size(), 1);
+  ASSERT_EQ(step.responses[0]->resources_size(), 1);
   Listener stand_in;
-  ASSERT_TRUE(step.responses[0].resources(0).UnpackTo(&stand_in));
+  ASSERT_TRUE(step.responses[0]->resources(0).UnpackTo(&stand_in));
   EXPECT_EQ(stand_in.name(), "nope");
   EXPECT_TRUE(HasEvent(step, Severity::kWarn, "\"nope\""));
   EXPECT_TRUE(HasEvent(step, Severity::kWarn, "client-1"));
   // Subscribing to one more name re-answers, without repeating the report.
   auto again = stream.OnRequest(
-      Request(ResourceKind::kListener, {"greeter", "nope"}, step.responses[0].version_info(),
-              step.responses[0].nonce()),
+      Request(ResourceKind::kListener, {"greeter", "nope"}, step.responses[0]->version_info(),
+              step.responses[0]->nonce()),
       catalog_.get(), now_);
   ASSERT_EQ(again.responses.size(), 1u);
-  EXPECT_EQ(again.responses[0].resources_size(), 2);
+  EXPECT_EQ(again.responses[0]->resources_size(), 2);
   EXPECT_FALSE(HasEvent(again, Severity::kWarn, "nope"));
 }
 
@@ -185,7 +185,7 @@ TEST_F(AdsStreamStateTest, UnknownClusterIsLeftOut) {
   auto step = stream.OnRequest(WithNode(Request(ResourceKind::kCluster, {"nope.cluster"})),
                                catalog_.get(), now_);
   ASSERT_EQ(step.responses.size(), 1u);
-  EXPECT_EQ(step.responses[0].resources_size(), 0);  // SotW: does not exist
+  EXPECT_EQ(step.responses[0]->resources_size(), 0);  // SotW: does not exist
   EXPECT_TRUE(HasEvent(step, Severity::kWarn, "does-not-exist"));
 }
 
@@ -211,9 +211,9 @@ TEST_F(AdsStreamStateTest, PushesOnlyToStreamsSubscribedToWhatChanged) {
   auto b = billing_client.OnRequest(
       WithNode(Request(ResourceKind::kClusterLoadAssignment, {"billing.endpoints"}), "client-2"),
       catalog_.get(), now_);
-  greeter_client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"}, g.responses[0]),
+  greeter_client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"}, *g.responses[0]),
                            catalog_.get(), now_);
-  billing_client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"billing.endpoints"}, b.responses[0]),
+  billing_client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"billing.endpoints"}, *b.responses[0]),
                            catalog_.get(), now_);
 
   auto next = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("greeter", "127.0.0.1:3"),
@@ -225,7 +225,7 @@ TEST_F(AdsStreamStateTest, PushesOnlyToStreamsSubscribedToWhatChanged) {
   ASSERT_EQ(to_greeter.responses.size(), 1u);
   EXPECT_TRUE(to_billing.responses.empty());
   envoy::config::endpoint::v3::ClusterLoadAssignment cla;
-  ASSERT_TRUE(to_greeter.responses[0].resources(0).UnpackTo(&cla));
+  ASSERT_TRUE(to_greeter.responses[0]->resources(0).UnpackTo(&cla));
   EXPECT_EQ(cla.endpoints_size(), 2);
 }
 
@@ -236,7 +236,7 @@ TEST_F(AdsStreamStateTest, PushDependsOnWhatChangedWhicheverSideIsLarger) {
   std::vector<std::string> names = {"greeter.endpoints", "billing.endpoints", "search.endpoints"};
   auto first = client.OnRequest(WithNode(Request(ResourceKind::kClusterLoadAssignment, names)),
                                 three.get(), now_);
-  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, first.responses[0]),
+  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, *first.responses[0]),
                    three.get(), now_);
 
   // Fewer changed services than subscribed names.
@@ -244,8 +244,8 @@ TEST_F(AdsStreamStateTest, PushDependsOnWhatChangedWhicheverSideIsLarger) {
                                   Make("search", "127.0.0.1:3")});
   auto push = client.OnCatalogChange(*billing_moved, {"billing"}, now_);
   ASSERT_EQ(push.responses.size(), 1u);
-  EXPECT_EQ(push.responses[0].resources_size(), 3);
-  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, push.responses[0]),
+  EXPECT_EQ(push.responses[0]->resources_size(), 1);  // the changed one only
+  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, *push.responses[0]),
                    billing_moved.get(), now_);
   auto others = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:9"),
                            Make("search", "127.0.0.1:3"), Make("other", "127.0.0.1:4")});
@@ -256,13 +256,131 @@ TEST_F(AdsStreamStateTest, PushDependsOnWhatChangedWhicheverSideIsLarger) {
   auto only = narrow.OnRequest(
       WithNode(Request(ResourceKind::kClusterLoadAssignment, {"search.endpoints"}), "client-2"),
       three.get(), now_);
-  narrow.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"search.endpoints"}, only.responses[0]),
+  narrow.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"search.endpoints"}, *only.responses[0]),
                    three.get(), now_);
   EXPECT_TRUE(narrow.OnCatalogChange(*others, {"billing", "greeter", "other"}, now_).responses.empty());
   auto search_moved = CatalogOf({Make("search", "127.0.0.1:8")});
   EXPECT_EQ(narrow.OnCatalogChange(*search_moved, {"billing", "greeter", "search"}, now_)
                 .responses.size(),
             1u);
+}
+
+// Endpoints (and route configurations) may come alone: a client keeps
+// what a response leaves out. Listeners and clusters may not: there,
+// absence means deletion.
+TEST_F(AdsStreamStateTest, ChangeSendsOnlyChangedEndpointsButEveryListener) {
+  auto three = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2"),
+                          Make("search", "127.0.0.1:3")});
+  AdsStreamState client("peer-1");
+  std::vector<std::string> endpoints = {"greeter.endpoints", "billing.endpoints",
+                                        "search.endpoints"};
+  std::vector<std::string> listeners = {"greeter", "billing", "search"};
+  auto eds = client.OnRequest(WithNode(Request(ResourceKind::kClusterLoadAssignment, endpoints)),
+                              three.get(), now_);
+  auto lds = client.OnRequest(Request(ResourceKind::kListener, listeners), three.get(), now_);
+  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, endpoints, *eds.responses[0]),
+                   three.get(), now_);
+  client.OnRequest(Ack(ResourceKind::kListener, listeners, *lds.responses[0]), three.get(), now_);
+
+  // billing's instance moved (endpoints) and its listener changed (a
+  // policy): the endpoints go alone, the listeners all together.
+  PolicyTable policies;
+  policies.per_service["billing"].inline_route_config = true;
+  auto billing_moved = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:9"),
+                                  Make("search", "127.0.0.1:3")},
+                                 policies);
+  auto push = client.OnCatalogChange(*billing_moved, {"billing"}, now_);
+  ASSERT_EQ(push.responses.size(), 2u);
+  for (const auto& sent : push.responses) {
+    const DiscoveryResponse& response = *sent;
+    if (response.type_url() == kListenerType) {
+      EXPECT_EQ(response.resources_size(), 3);
+      continue;
+    }
+    ASSERT_EQ(response.resources_size(), 1);
+    envoy::config::endpoint::v3::ClusterLoadAssignment cla;
+    ASSERT_TRUE(response.resources(0).UnpackTo(&cla));
+    EXPECT_EQ(cla.cluster_name(), "billing.endpoints");
+    EXPECT_EQ(cla.endpoints_size(), 1);
+  }
+}
+
+// While a response is not acknowledged it may still sit in the transport's
+// queue, where a newer one of its type replaces it: so the newer one must
+// be complete.
+TEST_F(AdsStreamStateTest, ChangeBeforeTheAckSendsEverySubscribedEndpoints) {
+  auto three = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2"),
+                          Make("search", "127.0.0.1:3")});
+  AdsStreamState client("peer-1");
+  std::vector<std::string> names = {"greeter.endpoints", "billing.endpoints", "search.endpoints"};
+  auto first = client.OnRequest(WithNode(Request(ResourceKind::kClusterLoadAssignment, names)),
+                                three.get(), now_);
+  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, *first.responses[0]),
+                   three.get(), now_);
+  auto billing_moved = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:9"),
+                                  Make("search", "127.0.0.1:3")});
+  auto partial = client.OnCatalogChange(*billing_moved, {"billing"}, now_);
+  ASSERT_EQ(partial.responses.size(), 1u);
+  EXPECT_EQ(partial.responses[0]->resources_size(), 1);
+
+  // No ACK for `partial` yet: the next change is sent whole.
+  auto search_moved = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:9"),
+                                 Make("search", "127.0.0.1:8")});
+  auto whole = client.OnCatalogChange(*search_moved, {"search"}, now_);
+  ASSERT_EQ(whole.responses.size(), 1u);
+  EXPECT_EQ(whole.responses[0]->resources_size(), 3);
+}
+
+// One change, many streams: every stream that subscribes to the changed
+// endpoints and has acknowledged the last ones gets the very same message.
+TEST_F(AdsStreamStateTest, SharedPushIsHandedToEveryStreamItSuits) {
+  auto before = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2")});
+  auto after = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("greeter", "127.0.0.1:3"),
+                          Make("billing", "127.0.0.1:2")});
+  ChangedByKind changed = ChangedServicesByKind(before.get(), *after, ChangedServices(before.get(), *after));
+  SharedPushes shared = PrepareSharedPushes(*after, changed, /*generation=*/7);
+  ASSERT_EQ(shared.count(ResourceKind::kClusterLoadAssignment), 1u);
+  EXPECT_EQ(shared.count(ResourceKind::kListener), 0u) << "listeners are never partial";
+  const SharedPush& push = shared.at(ResourceKind::kClusterLoadAssignment);
+  EXPECT_EQ(push.services, std::set<std::string>{"greeter"});
+  EXPECT_EQ(push.response->nonce(), "c7");
+  ASSERT_EQ(push.response->resources_size(), 1);
+
+  auto subscribe = [&](AdsStreamState& stream, std::vector<std::string> names, bool ack) {
+    auto first = stream.OnRequest(
+        WithNode(Request(ResourceKind::kClusterLoadAssignment, names)), before.get(), now_);
+    if (ack) {
+      stream.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, *first.responses[0]),
+                       before.get(), now_);
+    }
+  };
+  AdsStreamState both("peer-1"), greeter_only("peer-2"), billing_only("peer-3"), unacked("peer-4");
+  subscribe(both, {"greeter.endpoints", "billing.endpoints"}, true);
+  subscribe(greeter_only, {"greeter.endpoints"}, true);
+  subscribe(billing_only, {"billing.endpoints"}, true);
+  subscribe(unacked, {"greeter.endpoints", "billing.endpoints"}, false);
+
+  auto to_both = both.OnCatalogChangeByKind(*after, changed, now_, &shared);
+  auto to_greeter = greeter_only.OnCatalogChangeByKind(*after, changed, now_, &shared);
+  ASSERT_EQ(to_both.responses.size(), 1u);
+  ASSERT_EQ(to_greeter.responses.size(), 1u);
+  EXPECT_EQ(to_both.responses[0], push.response) << "the same object, serialized once";
+  EXPECT_EQ(to_greeter.responses[0], push.response);
+  EXPECT_EQ(both.Status(ResourceKind::kClusterLoadAssignment).sent_nonce, "c7");
+  EXPECT_TRUE(billing_only.OnCatalogChangeByKind(*after, changed, now_, &shared).responses.empty());
+  // Not acknowledged: a complete response of its own.
+  auto to_unacked = unacked.OnCatalogChangeByKind(*after, changed, now_, &shared);
+  ASSERT_EQ(to_unacked.responses.size(), 1u);
+  EXPECT_NE(to_unacked.responses[0], push.response);
+  EXPECT_EQ(to_unacked.responses[0]->resources_size(), 2);
+
+  // The ACK of the shared push is an ACK like any other.
+  both.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints", "billing.endpoints"},
+                     *push.response),
+                 after.get(), now_);
+  EXPECT_FALSE(both.Status(ResourceKind::kClusterLoadAssignment).awaiting_ack);
+  EXPECT_EQ(both.Status(ResourceKind::kClusterLoadAssignment).acked_version,
+            push.response->version_info());
 }
 
 TEST_F(AdsStreamStateTest, StaleNonceIsIgnored) {
@@ -275,7 +393,7 @@ TEST_F(AdsStreamStateTest, StaleNonceIsIgnored) {
   auto push = stream.OnCatalogChange(*changed, {"greeter"}, now_);
   ASSERT_EQ(push.responses.size(), 1u);
   // The ACK of the first response arrives after the second was sent.
-  auto stale = stream.OnRequest(Ack(ResourceKind::kListener, {"greeter"}, first.responses[0]),
+  auto stale = stream.OnRequest(Ack(ResourceKind::kListener, {"greeter"}, *first.responses[0]),
                                 changed.get(), now_);
   EXPECT_TRUE(stale.responses.empty());
   EXPECT_TRUE(stream.Status(ResourceKind::kListener).awaiting_ack);
@@ -289,7 +407,7 @@ TEST_F(AdsStreamStateTest, RequestsBeforeTheFirstCatalogAreAnsweredWhenItComes) 
   // "nope" is in no changed set, yet it must be answered (does-not-exist).
   auto first = stream.OnCatalogChange(*catalog_, {"greeter", "billing"}, now_);
   ASSERT_EQ(first.responses.size(), 1u);
-  EXPECT_EQ(first.responses[0].resources_size(), 1);  // the stand-in
+  EXPECT_EQ(first.responses[0]->resources_size(), 1);  // the stand-in
 }
 
 TEST_F(AdsStreamStateTest, RingHashIsTailoredForGrpc151) {
@@ -300,7 +418,7 @@ TEST_F(AdsStreamStateTest, RingHashIsTailoredForGrpc151) {
     auto step = stream.OnRequest(request, catalog.get(), now_);
     envoy::config::cluster::v3::Cluster cluster;
     EXPECT_EQ(step.responses.size(), 1u);
-    EXPECT_TRUE(step.responses[0].resources(0).UnpackTo(&cluster));
+    EXPECT_TRUE(step.responses[0]->resources(0).UnpackTo(&cluster));
     return cluster.lb_policy();
   };
   AdsStreamState cpp("peer-1"), node("peer-2");
@@ -326,19 +444,19 @@ TEST_F(AdsStreamStateTest, EmptyFirstListenerRequestIsAWildcard) {
   AdsStreamState stream("peer-1");
   auto step = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {})), catalog_.get(), now_);
   ASSERT_EQ(step.responses.size(), 1u);
-  EXPECT_EQ(step.responses[0].resources_size(), 2);
+  EXPECT_EQ(step.responses[0]->resources_size(), 2);
   EXPECT_TRUE(stream.Status(ResourceKind::kListener).wildcard);
   // ...but not for EDS: nothing is subscribed.
   auto eds = stream.OnRequest(Request(ResourceKind::kClusterLoadAssignment, {}), catalog_.get(), now_);
   ASSERT_EQ(eds.responses.size(), 1u);
-  EXPECT_EQ(eds.responses[0].resources_size(), 0);
+  EXPECT_EQ(eds.responses[0]->resources_size(), 0);
 }
 
 TEST_F(AdsStreamStateTest, VersionsAreDeterministicAcrossStreams) {
   AdsStreamState a("peer-1"), b("peer-2");
   auto ra = a.OnRequest(WithNode(Request(ResourceKind::kListener, {"greeter"})), catalog_.get(), now_);
   auto rb = b.OnRequest(WithNode(Request(ResourceKind::kListener, {"greeter"})), catalog_.get(), now_);
-  EXPECT_EQ(ra.responses[0].version_info(), rb.responses[0].version_info());
+  EXPECT_EQ(ra.responses[0]->version_info(), rb.responses[0]->version_info());
 }
 
 }  // namespace

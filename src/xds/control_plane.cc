@@ -63,6 +63,9 @@ absl::StatusOr<std::unique_ptr<XdsControlPlane>> XdsControlPlane::Start(
   // Find clients that vanished without closing their stream.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  // ADS streams carry small messages; bandwidth probing is of no use on
+  // them and would add a PING round trip on many streams after a push.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   plane->server_ = builder.BuildAndStart();
   if (plane->server_ == nullptr) {
     return absl::UnavailableError(
@@ -180,8 +183,7 @@ void XdsControlPlane::Rebuild() {
     for (const std::string& problem : problems) SB_LOG(kWarn, kLog, problem);
     last_problems_ = std::move(problems);
   }
-  std::set<std::string> changed = ChangedServices(previous.get(), *catalog);
-  ads_.Publish(catalog);
+  std::set<std::string> changed = ads_.Publish(catalog);
   if (!changed.empty()) {
     SB_LOG(kInfo, kLog, "serving ", catalog->Services().size(), " service(s), ", merged->size(),
            " instance(s); changed: ", absl::StrJoin(changed, ", "));

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "harness/child_process.h"
 #include "xds/bootstrap.h"
@@ -177,6 +178,54 @@ TEST_F(XdsAdsServerTest, BadClientsAreReportedAndOthersKeepBeingServed) {
   // that it does not answer).
   EXPECT_TRUE(silent.Next().has_value());
   EXPECT_GE(plane_->Stats().nacks_received, 1u);
+}
+
+// Bytes that are no DiscoveryRequest end that stream with a clear status;
+// the server goes on serving others.
+TEST_F(XdsAdsServerTest, MalformedRequestEndsOnlyItsStream) {
+  class GarbageWriter : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+   public:
+    void OnDone(const grpc::Status& status) override {
+      std::lock_guard<std::mutex> lock(mu);
+      final_status = status;
+      done = true;
+    }
+    std::mutex mu;
+    bool done = false;
+    grpc::Status final_status;
+  };
+  auto channel = grpc::CreateChannel(plane_->address(), grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+  grpc::ClientContext context;
+  GarbageWriter garbage;
+  // Field 1 with wire type 7, which does not exist.
+  grpc::Slice bytes(std::string("\x0f\xff\xff\xff"));
+  grpc::ByteBuffer request(&bytes, 1);
+  grpc::ByteBuffer response;
+  generic.PrepareBidiStreamingCall(
+      &context, "/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources",
+      grpc::StubOptions(), &garbage);
+  garbage.StartWrite(&request);
+  garbage.StartRead(&response);
+  garbage.StartCall();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(garbage.mu);
+        return garbage.done;
+      },
+      absl::Seconds(5)));
+  EXPECT_EQ(garbage.final_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(garbage.final_status.error_message().find("malformed DiscoveryRequest"),
+            std::string::npos)
+      << garbage.final_status.error_message();
+  EXPECT_TRUE(capture_->WaitFor("sent a malformed DiscoveryRequest", absl::Seconds(5)))
+      << capture_->Text();
+
+  RawAdsStream good(plane_->address());
+  ASSERT_TRUE(good.Send(Request(ResourceKind::kListener, {"greeter"}, "good-client")));
+  auto listener = good.Next();
+  ASSERT_TRUE(listener.has_value());
+  EXPECT_EQ(listener->resources_size(), 1);
 }
 
 // One callback-API ADS client stream subscribed to greeter's endpoints,
