@@ -77,7 +77,7 @@ class ChangeTracker {
     std::lock_guard<std::mutex> lock(mu_);
     id_ = id;
     cluster_ = xds::ResourceName(xds::ResourceKind::kClusterLoadAssignment, changed.service);
-    sub_zone_ = changed.address;
+    address_ = changed.address;
     weight_ = changed.metadata.weight;
     expected_ = subscribers;
     seen_ = 0;
@@ -92,13 +92,16 @@ class ChangeTracker {
     for (const ClusterLoadAssignment& assignment : endpoints) {
       if (assignment.cluster_name() != cluster_) continue;
       for (const auto& locality : assignment.endpoints()) {
-        if (locality.locality().sub_zone() == sub_zone_ &&
-            locality.load_balancing_weight().value() == weight_) {
-          counted_[stream] = id_;
-          seen_++;
-          last_arrival_ = std::max(last_arrival_, arrived);
-          arrivals_.push_back(arrived);
-          return;
+        for (const auto& endpoint : locality.lb_endpoints()) {
+          const auto& socket = endpoint.endpoint().address().socket_address();
+          if (absl::StrCat(socket.address(), ":", socket.port_value()) == address_ &&
+              endpoint.load_balancing_weight().value() == weight_) {
+            counted_[stream] = id_;
+            seen_++;
+            last_arrival_ = std::max(last_arrival_, arrived);
+            arrivals_.push_back(arrived);
+            return;
+          }
         }
       }
     }
@@ -125,7 +128,7 @@ class ChangeTracker {
   std::mutex mu_;
   int id_ = -1;
   std::string cluster_;
-  std::string sub_zone_;
+  std::string address_;
   uint32_t weight_ = 0;
   int expected_ = 0;
   int seen_ = 0;

@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <limits>
+#include <map>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -259,8 +262,14 @@ ClusterLoadAssignment BuildClusterLoadAssignment(absl::string_view service,
   std::sort(sorted.begin(), sorted.end(),
             [](const Instance* a, const Instance* b) { return a->address < b->address; });
 
-  ClusterLoadAssignment assignment;
-  assignment.set_cluster_name(ResourceName(ResourceKind::kClusterLoadAssignment, service));
+  // Instances of one zone and one weight share a locality: within it the
+  // client's round robin is strict, and the locality's weight (the sum of
+  // its serving instances' weights) gives each instance its weight's share.
+  struct LocalityGroup {
+    std::vector<std::pair<const Instance*, SocketAddress>> members;
+    uint64_t serving_weight = 0;
+  };
+  std::map<std::pair<std::string, uint32_t>, LocalityGroup> groups;
   for (const Instance* instance : sorted) {
     absl::StatusOr<SocketAddress> address = ParseEndpointAddress(instance->address);
     if (!address.ok()) {
@@ -268,21 +277,38 @@ ClusterLoadAssignment BuildClusterLoadAssignment(absl::string_view service,
       continue;
     }
     uint32_t weight = ClampWeight(instance->metadata.weight);
+    LocalityGroup& group = groups[{instance->metadata.zone, weight}];
+    group.members.emplace_back(instance, std::move(*address));
+    // A draining instance takes no new calls, so it adds no share.
+    if (!instance->metadata.draining) group.serving_weight += weight;
+  }
+
+  ClusterLoadAssignment assignment;
+  assignment.set_cluster_name(ResourceName(ResourceKind::kClusterLoadAssignment, service));
+  // Clients refuse locality weights that sum past 2^32 - 1.
+  const uint64_t max_locality_weight =
+      groups.empty() ? 1 : std::numeric_limits<uint32_t>::max() / groups.size();
+  for (const auto& [key, group] : groups) {
+    const auto& [zone, weight] = key;
     auto* locality_endpoints = assignment.add_endpoints();
     auto* locality = locality_endpoints->mutable_locality();
-    locality->set_zone(instance->metadata.zone);
-    locality->set_sub_zone(instance->address);
-    locality_endpoints->mutable_load_balancing_weight()->set_value(weight);
+    locality->set_zone(zone);
+    locality->set_sub_zone(absl::StrCat("weight-", weight));
+    // At least 1: a locality without weight is dropped by clients.
+    locality_endpoints->mutable_load_balancing_weight()->set_value(static_cast<uint32_t>(
+        std::clamp<uint64_t>(group.serving_weight, 1, max_locality_weight)));
     locality_endpoints->set_priority(0);
-    auto* lb_endpoint = locality_endpoints->add_lb_endpoints();
-    auto* socket = lb_endpoint->mutable_endpoint()->mutable_address()->mutable_socket_address();
-    socket->set_address(address->ip);
-    socket->set_port_value(address->port);
-    lb_endpoint->set_health_status(instance->metadata.draining
-                                       ? envoy::config::core::v3::DRAINING
-                                       : envoy::config::core::v3::HEALTHY);
-    // For clients that honour endpoint weights (ring hash, newer releases).
-    lb_endpoint->mutable_load_balancing_weight()->set_value(weight);
+    for (const auto& [instance, address] : group.members) {
+      auto* lb_endpoint = locality_endpoints->add_lb_endpoints();
+      auto* socket = lb_endpoint->mutable_endpoint()->mutable_address()->mutable_socket_address();
+      socket->set_address(address.ip);
+      socket->set_port_value(address.port);
+      lb_endpoint->set_health_status(instance->metadata.draining
+                                         ? envoy::config::core::v3::DRAINING
+                                         : envoy::config::core::v3::HEALTHY);
+      // For clients that honour endpoint weights (ring hash, newer releases).
+      lb_endpoint->mutable_load_balancing_weight()->set_value(weight);
+    }
   }
   return assignment;
 }

@@ -7,11 +7,15 @@
 //         -> ClusterLoadAssignment "<service>.endpoints"
 //
 // Weights: gRPC clients of this generation ignore per-endpoint weights under
-// round robin but honour locality weights. So every instance is its own
-// locality {zone: instance zone, sub_zone: instance address} whose weight is
-// the instance weight (always >= 1: a locality without weight is dropped by
-// clients). Draining instances are sent with health DRAINING, which clients
-// read as "no new calls".
+// round robin but honour locality weights, picking a locality at random by
+// weight and then going round robin inside it. So the instances of one zone
+// and one weight share a locality {zone, sub_zone: "weight-<w>"} whose
+// weight is the sum of its serving instances' weights (always >= 1: a
+// locality without weight is dropped by clients). Equal weights make one
+// locality per zone and a strict round robin; weights 1 and 3 make two
+// localities whose instances get 1/4 and 3/4. Draining instances are sent
+// with health DRAINING, which clients read as "no new calls", and add no
+// weight to their locality.
 //
 // Example:
 //   std::vector<Instance> instances = snapshot->Instances("greeter");
