@@ -13,13 +13,6 @@
 // CPU come from /proc: after start-up, with every stream subscribed, and
 // over the changes.
 //
-// gRPC clients probe bandwidth with a PING after data arrives: every 100 ms
-// at first, backing off to one PING per 10 s once the estimate is steady.
-// The streams here are seconds old, so with probing on most pushes would
-// carry a PING round trip per stream that a long-lived client no longer
-// sends (on this machine, load generator and control plane share two
-// cores). Off by default; --client_bdp_probe measures fresh clients.
-//
 //   bench_control_plane_scale [--services=1000] [--instances=10] [--streams=1000]
 //                             [--changes=40] [--json=out.json]
 #include <atomic>
@@ -49,10 +42,6 @@ ABSL_FLAG(int, streams, 1000, "ADS client streams, one connection each");
 ABSL_FLAG(int, subscriptions, 4,
           "services each stream watches besides the one every stream shares");
 ABSL_FLAG(int, changes, 40, "instance changes timed (half to the shared service)");
-ABSL_FLAG(bool, client_bdp_probe, false,
-          "let the load generator's streams probe bandwidth as fresh gRPC clients do (a PING "
-          "after most pushes); off measures long-lived clients, whose probing has backed off "
-          "to one PING per 10 s");
 ABSL_FLAG(std::string, json, "", "also write the figures to this file");
 
 namespace switchboard::bench {
@@ -171,7 +160,6 @@ absl::Status Run() {
   const int streams = absl::GetFlag(FLAGS_streams);
   const int subscriptions = absl::GetFlag(FLAGS_subscriptions);
   const int changes = absl::GetFlag(FLAGS_changes);
-  const bool client_bdp_probe = absl::GetFlag(FLAGS_client_bdp_probe);
   if (services < 2 || services > 100000) return absl::InvalidArgumentError("--services: want 2..100000");
   if (instances < 1 || instances > 1000) return absl::InvalidArgumentError("--instances: want 1..1000");
   if (streams < 1 || streams > 5000) return absl::InvalidArgumentError("--streams: want 1..5000");
@@ -207,9 +195,9 @@ absl::Status Run() {
   }
   pid_t pid = (*plane)->pid();
   std::printf("bench_control_plane_scale: %d services x %d instances in etcd (written in %s), "
-              "%d streams (client BDP probing %s)\n",
+              "%d streams\n",
               services, instances, absl::FormatDuration(absl::Trunc(populate_time, absl::Milliseconds(1))).c_str(),
-              streams, client_bdp_probe ? "on" : "off");
+              streams);
   std::fflush(stdout);
 
   // Streams: stream i watches svc-0 and `subscriptions` services of its own.
@@ -220,7 +208,6 @@ absl::Status Run() {
   for (int i = 0; i < streams; ++i) {
     grpc::ChannelArguments args;
     args.SetInt("switchboard.bench.connection", i);  // distinct args: a connection of its own
-    if (!client_bdp_probe) args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
     stubs.push_back(AggregatedDiscoveryService::NewStub(
         grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)));
     std::vector<std::string> watched = {ServiceName(0)};
@@ -338,7 +325,6 @@ absl::Status Run() {
       {"services", services},
       {"instances_per_service", instances},
       {"streams", streams},
-      {"client_bdp_probe", client_bdp_probe},
       {"subscriptions_per_stream", subscriptions + 1},
       {"changes", changes},
       {"incomplete_changes", incomplete},
