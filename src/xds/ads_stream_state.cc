@@ -21,6 +21,19 @@ bool AbsenceMeansDeleted(ResourceKind kind) {
   return kind == ResourceKind::kListener || kind == ResourceKind::kCluster;
 }
 
+// True when `requested` (as a client sends them, gRPC's sorted) are exactly
+// `current`. False when unsure (unsorted or repeated names): the caller
+// then compares sets.
+bool SameNames(const google::protobuf::RepeatedPtrField<std::string>& requested,
+               const std::set<std::string>& current) {
+  if (static_cast<size_t>(requested.size()) != current.size()) return false;
+  auto it = current.begin();
+  for (const std::string& name : requested) {
+    if (name != *it++) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 SharedPushes PrepareSharedPushes(const ResourceCatalog& catalog, const ChangedByKind& changed,
@@ -232,6 +245,12 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
     }
   }
 
+  // Most requests are ACKs naming what the stream already watches: tell
+  // so without building a set (a thousand of them follow every push).
+  if (!first && SameNames(request.resource_names(), status.names) &&
+      (!status.wildcard || request.resource_names().empty())) {
+    return step;
+  }
   std::set<std::string> names(request.resource_names().begin(), request.resource_names().end());
   bool wildcard = status.wildcard;
   if (first) wildcard = names.empty() && AbsenceMeansDeleted(*kind);

@@ -385,6 +385,29 @@ TEST_F(AdsStreamStateTest, SharedPushIsHandedToEveryStreamItSuits) {
             push.response->version_info());
 }
 
+// An ACK names what the stream watches, in any order, maybe repeated: no
+// subscription change, no response. A name more or less is a change.
+TEST_F(AdsStreamStateTest, AckNamesInAnyOrderAreNoChange) {
+  AdsStreamState stream("peer-1");
+  std::vector<std::string> names = {"billing.endpoints", "greeter.endpoints"};
+  auto first = stream.OnRequest(WithNode(Request(ResourceKind::kClusterLoadAssignment, names)),
+                                catalog_.get(), now_);
+  ASSERT_EQ(first.responses.size(), 1u);
+  EXPECT_TRUE(stream.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, *first.responses[0]),
+                               catalog_.get(), now_)
+                  .responses.empty());
+  EXPECT_TRUE(stream
+                  .OnRequest(Request(ResourceKind::kClusterLoadAssignment,
+                                     {"greeter.endpoints", "billing.endpoints", "greeter.endpoints"}),
+                             catalog_.get(), now_)
+                  .responses.empty());
+  auto fewer = stream.OnRequest(Request(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"}),
+                                catalog_.get(), now_);
+  ASSERT_EQ(fewer.responses.size(), 1u);
+  EXPECT_EQ(stream.Status(ResourceKind::kClusterLoadAssignment).names,
+            std::set<std::string>{"greeter.endpoints"});
+}
+
 TEST_F(AdsStreamStateTest, StaleNonceIsIgnored) {
   AdsStreamState stream("peer-1");
   auto first = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"greeter"})),
