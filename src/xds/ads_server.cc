@@ -52,6 +52,9 @@ grpc::ByteBuffer AdsServer::Serialize(const DiscoveryResponse& response) {
 // serialized once (see SharedPush).
 class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
+  // Position in the server's streams_; guarded by its streams_mu_.
+  size_t index_ = 0;
+
   Stream(AdsServer* server, std::string peer)
       : server_(server), state_(std::move(peer), LogEnabled(LogLevel::kDebug)) {
     bool accepted = server_->Register(this);
@@ -276,7 +279,7 @@ std::set<std::string> AdsServer::Publish(CatalogPtr catalog) {
     for (Stream* stream : streams_) stream->Push(*catalog, changed, shared, shared_bytes, now);
     return changed_services;
   }
-  auto middle = std::next(streams_.begin(), streams_.size() / 2);
+  auto middle = streams_.begin() + streams_.size() / 2;
   std::thread helper([&] {
     for (auto it = middle; it != streams_.end(); ++it) (*it)->Push(*catalog, changed, shared, shared_bytes, now);
   });
@@ -301,13 +304,19 @@ void AdsServer::FinishAll() {
 bool AdsServer::Register(Stream* stream) {
   std::lock_guard<std::mutex> lock(streams_mu_);
   if (finishing_) return false;
-  streams_.insert(stream);
+  stream->index_ = streams_.size();
+  streams_.push_back(stream);
   return true;
 }
 
 void AdsServer::Unregister(Stream* stream) {
   std::lock_guard<std::mutex> lock(streams_mu_);
-  streams_.erase(stream);
+  // A stream Register() refused was never added: not found here.
+  size_t index = stream->index_;
+  if (index >= streams_.size() || streams_[index] != stream) return;
+  streams_[index] = streams_.back();
+  streams_[index]->index_ = index;
+  streams_.pop_back();
   if (streams_.empty()) streams_gone_.notify_all();
 }
 

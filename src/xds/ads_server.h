@@ -31,6 +31,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
@@ -103,7 +104,9 @@ class AdsServer {
   uint64_t generation_ ABSL_GUARDED_BY(publish_mu_) = 0;
   // Lock order: streams_mu_, then a stream's own mutex, then catalog_mu_.
   mutable std::mutex streams_mu_;
-  std::set<Stream*> streams_ ABSL_GUARDED_BY(streams_mu_);
+  // Each stream knows its index here (O(1) removal); a vector because every
+  // push walks all of them.
+  std::vector<Stream*> streams_ ABSL_GUARDED_BY(streams_mu_);
   std::condition_variable streams_gone_;
   bool finishing_ ABSL_GUARDED_BY(streams_mu_) = false;
 

@@ -185,13 +185,13 @@ void XdsControlPlane::Rebuild() {
   }
   std::set<std::string> changed = ads_.Publish(catalog);
   if (!changed.empty()) {
-    SB_LOG(kInfo, kLog, "serving ", catalog->Services().size(), " service(s), ", merged->size(),
+    SB_LOG(kInfo, kLog, "serving ", catalog->service_count(), " service(s), ", merged->size(),
            " instance(s); changed: ", absl::StrJoin(changed, ", "));
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     serving_ = true;
-    stats_.services = catalog->Services().size();
+    stats_.services = catalog->service_count();
     stats_.instances = merged->size();
     stats_.catalogs_published++;
   }

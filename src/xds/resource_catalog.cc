@@ -51,6 +51,8 @@ CatalogPtr ResourceCatalog::Build(const Snapshot& snapshot, const PolicyTable& p
   static const Snapshot::InstanceList kNoInstances =
       std::make_shared<const std::vector<Instance>>();
   std::shared_ptr<ResourceCatalog> catalog(new ResourceCatalog());
+  catalog->policies_ = policies;
+  const bool same_policies = previous != nullptr && previous->policies_ == policies;
   // Every service of the snapshot and of `retained`, in name order, taken
   // from both sorted sides at once (no merged copy of a thousand names).
   auto known = snapshot.services().begin();
@@ -73,7 +75,7 @@ CatalogPtr ResourceCatalog::Build(const Snapshot& snapshot, const PolicyTable& p
     if (previous != nullptr) {
       auto it = previous->services_.find(*service);
       // The pointer test settles nearly every service of a large registry.
-      if (it != previous->services_.end() && it->second->policy == policy &&
+      if (it != previous->services_.end() && (same_policies || it->second->policy == policy) &&
           (it->second->instances == instances || *it->second->instances == *instances)) {
         resources = it->second;
       }

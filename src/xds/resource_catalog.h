@@ -68,6 +68,7 @@ class ResourceCatalog {
   std::vector<std::string> Names(ResourceKind kind) const;
   // The services served, sorted.
   std::vector<std::string> Services() const;
+  size_t service_count() const { return services_.size(); }
   bool HasService(absl::string_view service) const { return services_.count(service) > 0; }
   // The combined versions of one service's resources (any one changes,
   // this changes); empty when the service is not served.
@@ -102,6 +103,9 @@ class ResourceCatalog {
                                                               Snapshot::InstanceList instances,
                                                               const ServicePolicy& policy);
 
+  // The policies it was built with: when the next catalog's are the same,
+  // no service's policy needs comparing.
+  PolicyTable policies_;
   // Shared, immutable: a catalog built from this one reuses the entries of
   // services that did not change.
   std::map<std::string, std::shared_ptr<const ServiceResources>, std::less<>> services_;

@@ -87,6 +87,8 @@ struct PolicyTable {
     auto it = per_service.find(service);
     return it == per_service.end() ? defaults : it->second;
   }
+
+  friend bool operator==(const PolicyTable&, const PolicyTable&) = default;
 };
 
 }  // namespace switchboard::xds
