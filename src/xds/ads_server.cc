@@ -270,20 +270,22 @@ std::set<std::string> AdsServer::Publish(CatalogPtr catalog) {
     shared_bytes.emplace(push.response.get(), Serialize(*push.response));
   }
   absl::Time now = absl::Now();
+  auto push = [&](std::vector<Stream*>::const_iterator begin,
+                  std::vector<Stream*>::const_iterator end) {
+    for (auto it = begin; it != end; ++it) (*it)->Push(*catalog, changed, shared, shared_bytes, now);
+  };
   std::lock_guard<std::mutex> lock(streams_mu_);
-  // Each write serializes and calls sendmsg inline: with many streams, a
+  // Each write goes through gRPC and sendmsg inline: with many streams, a
   // second thread takes half of them. Both run under streams_mu_, held here
   // until the helper is joined.
   constexpr size_t kSplitAbove = 64;
   if (streams_.size() <= kSplitAbove) {
-    for (Stream* stream : streams_) stream->Push(*catalog, changed, shared, shared_bytes, now);
+    push(streams_.begin(), streams_.end());
     return changed_services;
   }
   auto middle = streams_.begin() + streams_.size() / 2;
-  std::thread helper([&] {
-    for (auto it = middle; it != streams_.end(); ++it) (*it)->Push(*catalog, changed, shared, shared_bytes, now);
-  });
-  for (auto it = streams_.begin(); it != middle; ++it) (*it)->Push(*catalog, changed, shared, shared_bytes, now);
+  std::thread helper([&] { push(middle, streams_.end()); });
+  push(streams_.begin(), middle);
   helper.join();
   return changed_services;
 }

@@ -21,9 +21,9 @@ bool AbsenceMeansDeleted(ResourceKind kind) {
   return kind == ResourceKind::kListener || kind == ResourceKind::kCluster;
 }
 
-// True when `requested` (as a client sends them, gRPC's sorted) are exactly
-// `current`. False when unsure (unsorted or repeated names): the caller
-// then compares sets.
+// True when `requested` is exactly `current`, in order (gRPC clients send
+// names sorted). False when unsure (another order, repeated names): the
+// caller then compares them as sets.
 bool SameNames(const google::protobuf::RepeatedPtrField<std::string>& requested,
                const std::set<std::string>& current) {
   if (static_cast<size_t>(requested.size()) != current.size()) return false;
@@ -246,11 +246,9 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
   }
 
   // Most requests are ACKs naming what the stream already watches: tell
-  // so without building a set (a thousand of them follow every push).
-  if (!first && SameNames(request.resource_names(), status.names) &&
-      (!status.wildcard || request.resource_names().empty())) {
-    return step;
-  }
+  // so without building a set (a thousand of them follow every push). A
+  // wildcard has no names, and an empty request keeps it.
+  if (!first && SameNames(request.resource_names(), status.names)) return step;
   std::set<std::string> names(request.resource_names().begin(), request.resource_names().end());
   bool wildcard = status.wildcard;
   if (first) wildcard = names.empty() && AbsenceMeansDeleted(*kind);
