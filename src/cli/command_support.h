@@ -41,12 +41,14 @@ int UsageError(const Command& command, const std::string& message);
 // "switchboard up: <message>" on stderr; returns kExitFailure.
 int RuntimeError(const Command& command, const absl::Status& error);
 
-// Blocks SIGINT and SIGTERM in the calling thread and every thread it
-// starts afterwards, so that they are taken by WaitForTerminationSignal()
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and every thread
+// it starts afterwards, so that they are taken by WaitForTerminationSignal()
 // instead of killing the process mid-cleanup. Call before starting threads.
+// SIGHUP asks `xds` and `up` to reload their policy file; other commands
+// stop on it as on SIGTERM.
 void BlockTerminationSignals();
-// Waits up to `timeout` for SIGINT or SIGTERM: the signal number, or 0 when
-// the time passed.
+// Waits up to `timeout` for SIGINT, SIGTERM or SIGHUP: the signal number,
+// or 0 when the time passed.
 int WaitForTerminationSignal(absl::Duration timeout);
 
 // The etcd flags every registry subcommand takes, and their resolution

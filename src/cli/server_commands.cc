@@ -17,6 +17,7 @@
 #include "lookup/source_registry.h"
 #include "xds/bootstrap.h"
 #include "xds/control_plane.h"
+#include "xds/policy_file.h"
 
 namespace switchboard::cli {
 namespace {
@@ -38,8 +39,45 @@ std::string EtcdSourceUri(const std::string& endpoints, const std::string& prefi
   return absl::StrCat("etcd://", absl::StrJoin(hosts, ","), "/", prefix);
 }
 
+// The policies of --policy FILE; the built-in defaults without it.
+absl::StatusOr<xds::PolicyTable> PoliciesFrom(const ParsedFlags& flags) {
+  if (!flags.IsSet("policy")) return xds::PolicyTable{};
+  absl::StatusOr<xds::PolicyTable> table = xds::LoadPolicyFile(flags.Get("policy"));
+  if (!table.ok()) return absl::InvalidArgumentError(absl::StrCat("--policy: ", table.status().message()));
+  return table;
+}
+
+FlagSpec PolicyFlag() {
+  return {.name = "policy", .value_name = "FILE",
+          .help = "per-service timeout, retry, outlier detection, circuit breaker and LB "
+                  "policy (JSON, see docs/policy.md); reloaded on SIGHUP"};
+}
+
+// Serves until SIGINT or SIGTERM (returned); on SIGHUP reads the policy
+// file again and applies it, or keeps the current policies if it is bad.
+int ServeUntilTerminated(const Command& cmd, xds::XdsControlPlane& plane,
+                         const ParsedFlags& flags) {
+  while (true) {
+    int signal = WaitForTerminationSignal(absl::InfiniteDuration());
+    if (signal != SIGHUP) return signal;
+    if (!flags.IsSet("policy")) {
+      std::fprintf(stderr, "switchboard %s: SIGHUP: no --policy file to reload\n", cmd.name.c_str());
+      continue;
+    }
+    absl::StatusOr<xds::PolicyTable> table = PoliciesFrom(flags);
+    if (!table.ok()) {
+      std::fprintf(stderr, "switchboard %s: SIGHUP: %s; keeping the current policies\n",
+                   cmd.name.c_str(), std::string(table.status().message()).c_str());
+      continue;
+    }
+    plane.SetPolicies(*std::move(table));
+    std::fprintf(stderr, "switchboard %s: SIGHUP: policies reloaded from %s\n", cmd.name.c_str(),
+                 flags.Get("policy").c_str());
+  }
+}
+
 absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
-    const std::vector<std::string>& uris, const std::string& listen) {
+    const std::vector<std::string>& uris, const std::string& listen, xds::PolicyTable policies) {
   if (absl::Status s = RegisterSources(); !s.ok()) return s;
   std::vector<std::unique_ptr<LookupSource>> sources;
   for (const std::string& uri : uris) {
@@ -49,7 +87,8 @@ absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
     }
     sources.push_back(std::move(*source));
   }
-  return xds::XdsControlPlane::Start(std::move(sources), {.listen_address = listen});
+  return xds::XdsControlPlane::Start(std::move(sources),
+                                     {.listen_address = listen, .policies = std::move(policies)});
 }
 
 }  // namespace
@@ -77,6 +116,7 @@ const Command kUpCommand = {
         {.name = "prefix", .value_name = "P", .help = "registry key prefix"},
         {.name = "etcd-binary", .value_name = "PATH", .help = "the etcd executable",
          .default_text = "etcd"},
+        PolicyFlag(),
     },
 };
 
@@ -103,6 +143,9 @@ int RunUp(const Args& args) {
                            "runs etcd, or it uses yours");
   }
 
+  absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(*flags);
+  if (!policies.ok()) return UsageError(cmd, policies.status());
+
   absl::StatusOr<UpLock> lock = UpLock::Acquire(data_dir);
   if (!lock.ok()) return RuntimeError(cmd, lock.status());
   BlockTerminationSignals();
@@ -127,7 +170,7 @@ int RunUp(const Args& args) {
   }
 
   const std::string prefix = flags->Get("prefix");
-  auto plane = StartControlPlane({EtcdSourceUri(endpoints, prefix)}, xds_listen);
+  auto plane = StartControlPlane({EtcdSourceUri(endpoints, prefix)}, xds_listen, *std::move(policies));
   if (!plane.ok()) {
     if (supervisor) supervisor->Stop();
     return RuntimeError(cmd, plane.status());
@@ -165,7 +208,7 @@ int RunUp(const Args& args) {
       endpoints.c_str(), dir_flag.c_str(), dir_flag.c_str(), dir_flag.c_str());
   std::fflush(stdout);
 
-  int signal = WaitForTerminationSignal(absl::InfiniteDuration());
+  int signal = ServeUntilTerminated(cmd, **plane, *flags);
   std::printf("switchboard up: %s received, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
   RemoveUpState(data_dir);
@@ -190,6 +233,7 @@ const Command kXdsCommand = {
          .default_text = "the running `switchboard up`'s, else 127.0.0.1:2379"},
         {.name = "prefix", .value_name = "P", .help = "registry key prefix of the default source"},
         {.name = "data-dir", .value_name = "DIR", .help = "where `switchboard up` keeps its state"},
+        PolicyFlag(),
     },
 };
 
@@ -214,15 +258,17 @@ int RunXds(const Args& args) {
       return UsageError(cmd, absl::StrCat("--source: ", parsed.status().message()));
     }
   }
+  absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(*flags);
+  if (!policies.ok()) return UsageError(cmd, policies.status());
   BlockTerminationSignals();
-  auto plane = StartControlPlane(uris, listen);
+  auto plane = StartControlPlane(uris, listen, *std::move(policies));
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
   std::printf("serving xDS on %s from %s\n", (*plane)->address().c_str(),
               absl::StrJoin(uris, ", ").c_str());
   std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
               (*plane)->address().c_str());
   std::fflush(stdout);
-  WaitForTerminationSignal(absl::InfiniteDuration());
+  ServeUntilTerminated(cmd, **plane, *flags);
   (*plane)->Stop();
   return kExitOk;
 }

@@ -21,6 +21,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "envoy/config/cluster/v3/cluster.pb.h"
+#include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "etcd/etcd_client.h"
 #include "fleet/closed_loop_caller.h"
 #include "fleet/scenario_stage.h"
@@ -144,6 +146,26 @@ TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
     EXPECT_EQ(run.exit_code, 2) << absl::StrJoin(c.args, " ") << "\n" << run.output;
     EXPECT_THAT(run.output, HasSubstr(c.says)) << absl::StrJoin(c.args, " ");
   }
+}
+
+TEST(CliUsageTest, BadPolicyFileExitsTwoNamingFileAndField) {
+  TempDir dir;
+  const std::string path = dir.File("policy.json");
+  {
+    std::ofstream out(path);
+    out << R"({"services": {"greeter": {"retry": {"num_retry": 3}}}})";
+  }
+  for (const char* command : {"xds", "up"}) {
+    RunResult run = RunSwitchboard(dir, {command, "--policy", path, "--data-dir", dir.File("state")});
+    EXPECT_EQ(run.exit_code, 2) << command << "\n" << run.output;
+    EXPECT_THAT(run.output, HasSubstr(absl::StrCat("--policy: ", path,
+                                                   ": services.greeter.retry: unknown field "
+                                                   "\"num_retry\"")))
+        << command;
+  }
+  RunResult missing = RunSwitchboard(dir, {"xds", "--policy", dir.File("nope.json")});
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_THAT(missing.output, HasSubstr("nope.json: cannot read the policy file"));
 }
 
 TEST(CliUsageTest, HelpExitsZeroAndDocumentsExitCodes) {
@@ -359,6 +381,81 @@ TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
       fleet::CallGreeterOnce(*channel, absl::Seconds(10), /*wait_for_ready=*/true);
   EXPECT_EQ(outcome.code, grpc::StatusCode::OK) << outcome.message << ReadFile(dir.File("xds.log"));
   EXPECT_EQ(outcome.served_by, server_address);
+  (*xds)->Signal(SIGTERM);
+  ASSERT_TRUE((*xds)->WaitExit(absl::Seconds(10)));
+  EXPECT_EQ(WEXITSTATUS((*xds)->exit_status()), 0);
+}
+
+// The circuit breaker limit of `cluster` as served at `xds_address` (0 when
+// none), read over a raw ADS stream.
+uint32_t ServedMaxRequests(const std::string& xds_address, const std::string& cluster) {
+  using envoy::service::discovery::v3::AggregatedDiscoveryService;
+  auto stub = AggregatedDiscoveryService::NewStub(
+      grpc::CreateChannel(xds_address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto stream = stub->StreamAggregatedResources(&context);
+  envoy::service::discovery::v3::DiscoveryRequest request;
+  request.mutable_node()->set_id("cli-test-policy");
+  request.set_type_url("type.googleapis.com/envoy.config.cluster.v3.Cluster");
+  request.add_resource_names(cluster);
+  envoy::service::discovery::v3::DiscoveryResponse response;
+  if (!stream->Write(request) || !stream->Read(&response) || response.resources_size() != 1) {
+    return 0;
+  }
+  envoy::config::cluster::v3::Cluster served;
+  if (!response.resources(0).UnpackTo(&served)) return 0;
+  context.TryCancel();
+  for (const auto& threshold : served.circuit_breakers().thresholds()) {
+    if (threshold.has_max_requests()) return threshold.max_requests().value();
+  }
+  return 0;
+}
+
+// --policy is served, and SIGHUP applies an edited file; a broken edit is
+// reported and the policies in force stay.
+TEST(CliXdsTest, PolicyFileIsServedAndReloadedOnSighup) {
+  TempDir dir;
+  {
+    std::ofstream out(dir.File("services.json"));
+    out << R"({"services":{"greeter":["127.0.0.1:9"]}})";
+  }
+  auto write_policy = [&](const std::string& text) {
+    std::ofstream out(dir.File("policy.json"));
+    out << text;
+  };
+  write_policy(R"({"services": {"greeter": {"max_requests": 7}}})");
+  const int xds_port = PickFreePort();
+  const std::string xds_address = absl::StrCat("127.0.0.1:", xds_port);
+  auto xds = ChildProcess::Start({Switchboard(), "xds", "--listen", xds_address, "--source",
+                                  absl::StrCat("file://", dir.File("services.json")), "--policy",
+                                  dir.File("policy.json")},
+                                 {.log_path = dir.File("xds.log")});
+  ASSERT_TRUE(xds.ok());
+  ASSERT_TRUE(WaitForPort(xds_port, absl::Seconds(10))) << ReadFile(dir.File("xds.log"));
+  EXPECT_TRUE(WaitFor([&] { return ServedMaxRequests(xds_address, "greeter.cluster") == 7; },
+                      absl::Seconds(5)))
+      << ReadFile(dir.File("xds.log"));
+
+  write_policy(R"({"services": {"greeter": {"max_requests": 9}}})");
+  (*xds)->Signal(SIGHUP);
+  EXPECT_TRUE(WaitFor([&] { return ServedMaxRequests(xds_address, "greeter.cluster") == 9; },
+                      absl::Seconds(5)))
+      << ReadFile(dir.File("xds.log"));
+  EXPECT_THAT(ReadFile(dir.File("xds.log")), HasSubstr("SIGHUP: policies reloaded from"));
+
+  write_policy(R"({"services": {"greeter": {"max_requests": "lots"}}})");
+  (*xds)->Signal(SIGHUP);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return ReadFile(dir.File("xds.log")).find("services.greeter.max_requests: must be an "
+                                                  "integer; keeping the current policies") !=
+               std::string::npos;
+      },
+      absl::Seconds(5)))
+      << ReadFile(dir.File("xds.log"));
+  EXPECT_EQ(ServedMaxRequests(xds_address, "greeter.cluster"), 9u);
+
   (*xds)->Signal(SIGTERM);
   ASSERT_TRUE((*xds)->WaitExit(absl::Seconds(10)));
   EXPECT_EQ(WEXITSTATUS((*xds)->exit_status()), 0);

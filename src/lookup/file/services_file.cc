@@ -18,13 +18,6 @@ absl::Status ContentError(absl::string_view path, absl::string_view where, absl:
   return absl::InvalidArgumentError(absl::StrCat(path, ": ", where, ": ", what));
 }
 
-// The part of nlohmann's message after its own position prefix.
-std::string SyntaxMessage(const json::parse_error& e) {
-  std::string what = e.what();
-  size_t colon = what.find(": ");
-  return colon == std::string::npos ? what : what.substr(colon + 2);
-}
-
 absl::StatusOr<std::string> StringField(const json& value, absl::string_view path, const std::string& where) {
   if (!value.is_string()) return ContentError(path, where, "must be a string");
   return value.get<std::string>();
@@ -87,33 +80,13 @@ absl::StatusOr<Instance> ParseInstance(const json& item, const std::string& serv
 
 }  // namespace
 
-TextPosition PositionOfOffset(absl::string_view text, size_t offset) {
-  TextPosition position;
-  size_t end = std::min(offset, text.size());
-  for (size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++position.line;
-      position.column = 1;
-    } else {
-      ++position.column;
-    }
-  }
-  return position;
-}
-
 absl::StatusOr<std::vector<Instance>> ParseServicesFile(absl::string_view text, absl::string_view path) {
   if (absl::StripAsciiWhitespace(text).empty()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": file is empty"));
   }
-  json root;
-  try {
-    root = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    // e.byte counts the bytes read, the offending one included.
-    TextPosition at = PositionOfOffset(text, e.byte == 0 ? 0 : e.byte - 1);
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ":", at.line, ":", at.column, ": ", SyntaxMessage(e)));
-  }
+  absl::StatusOr<json> parsed = ParseJsonText(text, path);
+  if (!parsed.ok()) return parsed.status();
+  const json& root = *parsed;
   if (!root.is_object()) return ContentError(path, "top level", "must be an object with \"services\"");
   auto services = root.find("services");
   if (services == root.end()) return ContentError(path, "top level", "missing \"services\"");

@@ -34,22 +34,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/json_text.h"
 #include "core/instance.h"
 
 namespace switchboard {
 
 // Parses the file's `text`; `path` only names the file in errors.
 absl::StatusOr<std::vector<Instance>> ParseServicesFile(absl::string_view text, absl::string_view path);
-
-struct TextPosition {
-  int line = 1;    // 1-based
-  int column = 1;  // 1-based, in bytes
-  friend bool operator==(const TextPosition&, const TextPosition&) = default;
-};
-
-// Line and column of the byte at `offset` (0-based) in `text`. An offset at
-// or past the end gives the position just after the last byte.
-TextPosition PositionOfOffset(absl::string_view text, size_t offset);
 
 }  // namespace switchboard
 
