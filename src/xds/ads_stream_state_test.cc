@@ -57,8 +57,25 @@ bool HasEvent(const AdsStreamState::Step& step, Severity severity, const std::st
 
 class AdsStreamStateTest : public ::testing::Test {
  protected:
+  // The first request of `kind` for `names` on `stream`, answered, and the
+  // answer acknowledged unless `ack` is false.
+  void Subscribe(AdsStreamState& stream, ResourceKind kind, const std::vector<std::string>& names,
+                 const CatalogPtr& catalog, bool ack = true) {
+    auto first = stream.OnRequest(WithNode(Request(kind, names)), catalog.get(), now_);
+    ASSERT_EQ(first.responses.size(), 1u);
+    if (ack) stream.OnRequest(Ack(kind, names, *first.responses[0]), catalog.get(), now_);
+  }
+
   absl::Time now_ = absl::FromUnixSeconds(1000);
   CatalogPtr catalog_ = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2")});
+  // Three services, and the same with billing's instance moved.
+  CatalogPtr three_ = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2"),
+                                 Make("search", "127.0.0.1:3")});
+  CatalogPtr billing_moved_ = CatalogOf({Make("greeter", "127.0.0.1:1"),
+                                         Make("billing", "127.0.0.1:9"),
+                                         Make("search", "127.0.0.1:3")});
+  std::vector<std::string> three_endpoints_ = {"greeter.endpoints", "billing.endpoints",
+                                               "search.endpoints"};
 };
 
 TEST_F(AdsStreamStateTest, FirstRequestIsAnsweredAndAckIsNot) {
@@ -231,18 +248,13 @@ TEST_F(AdsStreamStateTest, PushesOnlyToStreamsSubscribedToWhatChanged) {
 }
 
 TEST_F(AdsStreamStateTest, PushDependsOnWhatChangedWhicheverSideIsLarger) {
-  auto three = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2"),
-                          Make("search", "127.0.0.1:3")});
+  auto& three = three_;
+  auto& billing_moved = billing_moved_;
   AdsStreamState client("peer-1");
-  std::vector<std::string> names = {"greeter.endpoints", "billing.endpoints", "search.endpoints"};
-  auto first = client.OnRequest(WithNode(Request(ResourceKind::kClusterLoadAssignment, names)),
-                                three.get(), now_);
-  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, *first.responses[0]),
-                   three.get(), now_);
+  const std::vector<std::string>& names = three_endpoints_;
+  Subscribe(client, ResourceKind::kClusterLoadAssignment, names, three);
 
   // Fewer changed services than subscribed names.
-  auto billing_moved = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:9"),
-                                  Make("search", "127.0.0.1:3")});
   auto push = client.OnCatalogChange(*billing_moved, {"billing"}, now_);
   ASSERT_EQ(push.responses.size(), 1u);
   EXPECT_EQ(push.responses[0]->resources_size(), 1);  // the changed one only
@@ -270,18 +282,9 @@ TEST_F(AdsStreamStateTest, PushDependsOnWhatChangedWhicheverSideIsLarger) {
 // what a response leaves out. Listeners and clusters may not: there,
 // absence means deletion.
 TEST_F(AdsStreamStateTest, ChangeSendsOnlyChangedEndpointsButEveryListener) {
-  auto three = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2"),
-                          Make("search", "127.0.0.1:3")});
   AdsStreamState client("peer-1");
-  std::vector<std::string> endpoints = {"greeter.endpoints", "billing.endpoints",
-                                        "search.endpoints"};
-  std::vector<std::string> listeners = {"greeter", "billing", "search"};
-  auto eds = client.OnRequest(WithNode(Request(ResourceKind::kClusterLoadAssignment, endpoints)),
-                              three.get(), now_);
-  auto lds = client.OnRequest(Request(ResourceKind::kListener, listeners), three.get(), now_);
-  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, endpoints, *eds.responses[0]),
-                   three.get(), now_);
-  client.OnRequest(Ack(ResourceKind::kListener, listeners, *lds.responses[0]), three.get(), now_);
+  Subscribe(client, ResourceKind::kClusterLoadAssignment, three_endpoints_, three_);
+  Subscribe(client, ResourceKind::kListener, {"greeter", "billing", "search"}, three_);
 
   // billing's instance moved (endpoints) and its listener changed (a
   // policy): the endpoints go alone, the listeners all together.
@@ -311,17 +314,9 @@ TEST_F(AdsStreamStateTest, ChangeSendsOnlyChangedEndpointsButEveryListener) {
 // queue, where a newer one of its type replaces it: so the newer one must
 // be complete.
 TEST_F(AdsStreamStateTest, ChangeBeforeTheAckSendsEverySubscribedEndpoints) {
-  auto three = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2"),
-                          Make("search", "127.0.0.1:3")});
   AdsStreamState client("peer-1");
-  std::vector<std::string> names = {"greeter.endpoints", "billing.endpoints", "search.endpoints"};
-  auto first = client.OnRequest(WithNode(Request(ResourceKind::kClusterLoadAssignment, names)),
-                                three.get(), now_);
-  client.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, names, *first.responses[0]),
-                   three.get(), now_);
-  auto billing_moved = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:9"),
-                                  Make("search", "127.0.0.1:3")});
-  auto partial = client.OnCatalogChange(*billing_moved, {"billing"}, now_);
+  Subscribe(client, ResourceKind::kClusterLoadAssignment, three_endpoints_, three_);
+  auto partial = client.OnCatalogChange(*billing_moved_, {"billing"}, now_);
   ASSERT_EQ(partial.responses.size(), 1u);
   EXPECT_EQ(partial.responses[0]->resources_size(), 1);
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -116,54 +117,46 @@ absl::Status ReadOutlierDetection(const json& value, const std::string& where,
   return absl::OkStatus();
 }
 
+// A reader of an optional field: null clears it; anything else is read by
+// `read` into the current value (or T's defaults), kept if it reads well.
+template <typename T>
+MemberReader Optional(std::optional<T>* out,
+                      std::function<absl::Status(const json&, const std::string&, T&)> read) {
+  return [out, read](const json& value, const std::string& where) -> absl::Status {
+    if (value.is_null()) {
+      out->reset();
+      return absl::OkStatus();
+    }
+    T current = out->value_or(T{});
+    if (absl::Status s = read(value, where, current); !s.ok()) return s;
+    *out = current;
+    return absl::OkStatus();
+  };
+}
+
+absl::Status ReadTimeout(const json& value, const std::string& where, absl::Duration& timeout) {
+  absl::StatusOr<absl::Duration> d = ReadDuration(value, where);
+  if (!d.ok()) return d.status();
+  timeout = *d;
+  return absl::OkStatus();
+}
+
+absl::Status ReadMaxRequests(const json& value, const std::string& where, uint32_t& max) {
+  absl::StatusOr<uint32_t> n = ReadCount(value, where, 1, std::numeric_limits<uint32_t>::max());
+  if (!n.ok()) return n.status();
+  max = *n;
+  return absl::OkStatus();
+}
+
 // Overrides the fields of `policy` that `value` names.
 absl::Status ReadPolicy(const json& value, const std::string& where, ServicePolicy& policy) {
   return ReadObject(
       value, where,
-      {{"timeout",
-        [&](const json& v, const std::string& at) -> absl::Status {
-          if (v.is_null()) {
-            policy.timeout.reset();
-            return absl::OkStatus();
-          }
-          absl::StatusOr<absl::Duration> d = ReadDuration(v, at);
-          if (!d.ok()) return d.status();
-          policy.timeout = *d;
-          return absl::OkStatus();
-        }},
-       {"retry",
-        [&](const json& v, const std::string& at) -> absl::Status {
-          if (v.is_null()) {
-            policy.retry.reset();
-            return absl::OkStatus();
-          }
-          RetryPolicy retry = policy.retry.value_or(RetryPolicy{});
-          if (absl::Status s = ReadRetry(v, at, retry); !s.ok()) return s;
-          policy.retry = retry;
-          return absl::OkStatus();
-        }},
+      {{"timeout", Optional<absl::Duration>(&policy.timeout, ReadTimeout)},
+       {"retry", Optional<RetryPolicy>(&policy.retry, ReadRetry)},
        {"outlier_detection",
-        [&](const json& v, const std::string& at) -> absl::Status {
-          if (v.is_null()) {
-            policy.outlier_detection.reset();
-            return absl::OkStatus();
-          }
-          OutlierDetectionPolicy od = policy.outlier_detection.value_or(OutlierDetectionPolicy{});
-          if (absl::Status s = ReadOutlierDetection(v, at, od); !s.ok()) return s;
-          policy.outlier_detection = od;
-          return absl::OkStatus();
-        }},
-       {"max_requests",
-        [&](const json& v, const std::string& at) -> absl::Status {
-          if (v.is_null()) {
-            policy.max_requests.reset();
-            return absl::OkStatus();
-          }
-          absl::StatusOr<uint32_t> n = ReadCount(v, at, 1, std::numeric_limits<uint32_t>::max());
-          if (!n.ok()) return n.status();
-          policy.max_requests = *n;
-          return absl::OkStatus();
-        }},
+        Optional<OutlierDetectionPolicy>(&policy.outlier_detection, ReadOutlierDetection)},
+       {"max_requests", Optional<uint32_t>(&policy.max_requests, ReadMaxRequests)},
        {"lb_policy",
         [&](const json& v, const std::string& at) -> absl::Status {
           std::string name = v.is_string() ? v.get<std::string>() : "";
