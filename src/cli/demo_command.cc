@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/share_board.h"
+#include "cli/work_dir.h"
 #include "common/log.h"
 #include "fleet/scenarios.h"
 
@@ -65,11 +66,15 @@ int RunDemo(const Args& args) {
   if (!server.ok()) return RuntimeError(cmd, server.status());
 
   const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/switchboard-demo-XXXXXX");
-  if (mkdtemp(pattern.data()) == nullptr) {
-    return RuntimeError(cmd, absl::InternalError(absl::StrCat("cannot create ", pattern)));
+  const std::string parent = tmp != nullptr ? tmp : "/tmp";
+  // A demo killed outright (SIGKILL) could not clean up after itself.
+  for (const std::string& dir : RemoveStaleWorkDirs(parent, "switchboard-demo")) {
+    std::printf("switchboard demo: removed %s, left behind by a demo that was killed\n",
+                dir.c_str());
   }
-  g_work_dir = pattern;
+  absl::StatusOr<std::string> work_dir = MakeWorkDir(parent, "switchboard-demo");
+  if (!work_dir.ok()) return RuntimeError(cmd, work_dir.status());
+  g_work_dir = *work_dir;
   const bool keep = flags->IsSet("keep");
 
   // Ctrl-C / SIGTERM: kill every child, remove the work dir, exit 130/143.
