@@ -21,7 +21,6 @@ using switchboard::testing::WaitFor;
 using xds::testing::CallGreeter;
 using xds::testing::CallOnce;
 using xds::testing::GreeterInstance;
-using xds::testing::InProcessGreeter;
 using xds::testing::ManualSource;
 
 std::unique_ptr<Greeter::Stub> StubFor(const std::string& service) {
@@ -31,12 +30,9 @@ std::unique_ptr<Greeter::Stub> StubFor(const std::string& service) {
 
 TEST(EmbeddedDiscoveryTest, PlainChannelsBalanceOverMergedSources) {
   ASSERT_EQ(std::getenv("GRPC_XDS_BOOTSTRAP_CONFIG"), nullptr);
-  std::vector<std::unique_ptr<InProcessGreeter>> servers;
-  for (int i = 0; i < 3; ++i) {
-    auto server = InProcessGreeter::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    servers.push_back(std::move(*server));
-  }
+  auto started = xds::testing::StartGreeters(3);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto& servers = *started;
   // "billing" comes from a services file...
   TempDir dir;
   std::string file = dir.File("services.json");

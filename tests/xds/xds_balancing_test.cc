@@ -29,6 +29,7 @@ using testing::CallOnce;
 using testing::CallTally;
 using testing::GreeterInstance;
 using testing::InProcessGreeter;
+using testing::StartGreeters;
 using testing::ManualSource;
 
 // The control plane and what it serves, for the whole binary.
@@ -82,16 +83,6 @@ class ControlPlaneEnvironment : public ::testing::Environment {
 ControlPlaneEnvironment* env = static_cast<ControlPlaneEnvironment*>(
     ::testing::AddGlobalTestEnvironment(new ControlPlaneEnvironment()));
 
-std::vector<std::unique_ptr<InProcessGreeter>> StartGreeters(int n) {
-  std::vector<std::unique_ptr<InProcessGreeter>> servers;
-  for (int i = 0; i < n; ++i) {
-    auto server = InProcessGreeter::Start();
-    EXPECT_TRUE(server.ok()) << server.status();
-    if (server.ok()) servers.push_back(std::move(*server));
-  }
-  return servers;
-}
-
 std::unique_ptr<Greeter::Stub> StubFor(const std::string& service) {
   return Greeter::NewStub(
       grpc::CreateChannel(absl::StrCat("xds:///", service), grpc::InsecureChannelCredentials()));
@@ -124,7 +115,9 @@ void ExpectShare(const CallTally& tally, const std::string& address, double expe
 TEST(XdsBalancingTest, ThreeInstancesShareCallsEvenly) {
   // "greeter" carries a timeout, retries, outlier detection and a circuit
   // breaker (see the environment); the client takes them all.
-  auto servers = StartGreeters(3);
+  auto started = StartGreeters(3);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto& servers = *started;
   ASSERT_EQ(servers.size(), 3u);
   env->SetInstances("greeter", {GreeterInstance("greeter", *servers[0]),
                                 GreeterInstance("greeter", *servers[1]),
@@ -144,7 +137,9 @@ TEST(XdsBalancingTest, ThreeInstancesShareCallsEvenly) {
 }
 
 TEST(XdsBalancingTest, AddedInstanceServesWithinOneSecondAndRemovedOneStops) {
-  auto servers = StartGreeters(4);
+  auto started = StartGreeters(4);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto& servers = *started;
   ASSERT_EQ(servers.size(), 4u);
   std::vector<Instance> three = {GreeterInstance("greeter-scale", *servers[0]),
                                  GreeterInstance("greeter-scale", *servers[1]),
@@ -190,7 +185,9 @@ TEST(XdsBalancingTest, AddedInstanceServesWithinOneSecondAndRemovedOneStops) {
 }
 
 TEST(XdsBalancingTest, WeightsOneToThreeSplitTwentyFiveSeventyFive) {
-  auto servers = StartGreeters(2);
+  auto started = StartGreeters(2);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto& servers = *started;
   ASSERT_EQ(servers.size(), 2u);
   env->SetInstances("greeter-weighted", {GreeterInstance("greeter-weighted", *servers[0], 1),
                                          GreeterInstance("greeter-weighted", *servers[1], 3)});
@@ -212,7 +209,9 @@ TEST(XdsBalancingTest, WeightsOneToThreeSplitTwentyFiveSeventyFive) {
 }
 
 TEST(XdsBalancingTest, DrainingInstanceGetsNoNewCalls) {
-  auto servers = StartGreeters(2);
+  auto started = StartGreeters(2);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto& servers = *started;
   ASSERT_EQ(servers.size(), 2u);
   env->SetInstances("greeter-drain", {GreeterInstance("greeter-drain", *servers[0]),
                                       GreeterInstance("greeter-drain", *servers[1])});
@@ -232,7 +231,9 @@ TEST(XdsBalancingTest, DrainingInstanceGetsNoNewCalls) {
 
 TEST(XdsBalancingTest, RingHashServiceIsServedAsRoundRobinToThisClient) {
   // gRPC C++ 1.51 crashes on RING_HASH: the control plane tailors it away.
-  auto servers = StartGreeters(2);
+  auto started = StartGreeters(2);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto& servers = *started;
   ASSERT_EQ(servers.size(), 2u);
   env->SetInstances("greeter-ring", {GreeterInstance("greeter-ring", *servers[0]),
                                      GreeterInstance("greeter-ring", *servers[1])});

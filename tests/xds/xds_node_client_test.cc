@@ -20,7 +20,6 @@ namespace {
 using switchboard::testing::ChildProcess;
 using switchboard::testing::TempDir;
 using testing::GreeterInstance;
-using testing::InProcessGreeter;
 using testing::ManualSource;
 
 std::string SourceDir() {
@@ -66,14 +65,11 @@ void RunNodeClient(const XdsControlPlane& plane, const std::vector<std::string>&
 // (gRPC C++ 1.51 does not: it is told round_robin instead). Every key
 // sticks to one server, and the keys spread over the servers.
 TEST(XdsNodeClientTest, RingHashSendsEachKeyToOneServer) {
-  std::vector<std::unique_ptr<InProcessGreeter>> servers;
+  auto started = testing::StartGreeters(3);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto& servers = *started;
   std::vector<Instance> instances;
-  for (int i = 0; i < 3; ++i) {
-    auto server = InProcessGreeter::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    instances.push_back(GreeterInstance("greeter", **server));
-    servers.push_back(std::move(*server));
-  }
+  for (const auto& server : servers) instances.push_back(GreeterInstance("greeter", *server));
   PolicyTable policies;
   policies.per_service["greeter"].lb_policy = LbPolicy::kRingHash;
   policies.per_service["greeter"].hash_header = "x-user";
@@ -100,14 +96,11 @@ TEST(XdsNodeClientTest, RingHashSendsEachKeyToOneServer) {
 }
 
 TEST(XdsNodeClientTest, NodeClientBalancesThroughTheSameControlPlane) {
-  std::vector<std::unique_ptr<InProcessGreeter>> servers;
+  auto started = testing::StartGreeters(3);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto& servers = *started;
   std::vector<Instance> instances;
-  for (int i = 0; i < 3; ++i) {
-    auto server = InProcessGreeter::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    instances.push_back(GreeterInstance("greeter", **server));
-    servers.push_back(std::move(*server));
-  }
+  for (const auto& server : servers) instances.push_back(GreeterInstance("greeter", *server));
   auto plane = XdsControlPlane::Start(
       testing::MakeSources(std::make_unique<ManualSource>(instances)),
       {.listen_address = "127.0.0.1:0"});

@@ -26,7 +26,6 @@ using switchboard::testing::TempDir;
 using switchboard::testing::WaitFor;
 using testing::CallGreeter;
 using testing::CallOnce;
-using testing::InProcessGreeter;
 
 void WriteServices(const std::string& path, const std::vector<std::string>& greeters) {
   std::string tmp = path + ".tmp";
@@ -40,12 +39,9 @@ bool Exists(const std::string& path) {
 }
 
 TEST(XdsRestartTest, ClientsSurviveAControlPlaneKillAndResumeAfterRestart) {
-  std::vector<std::unique_ptr<InProcessGreeter>> servers;
-  for (int i = 0; i < 3; ++i) {
-    auto server = InProcessGreeter::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    servers.push_back(std::move(*server));
-  }
+  auto started = testing::StartGreeters(3);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto& servers = *started;
   TempDir dir;
   std::string services = dir.File("services.json");
   std::string socket = dir.File("ads.sock");

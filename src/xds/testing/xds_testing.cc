@@ -83,6 +83,16 @@ void InProcessGreeter::Stop() {
   }
 }
 
+absl::StatusOr<std::vector<std::unique_ptr<InProcessGreeter>>> StartGreeters(int n) {
+  std::vector<std::unique_ptr<InProcessGreeter>> servers;
+  for (int i = 0; i < n; ++i) {
+    absl::StatusOr<std::unique_ptr<InProcessGreeter>> server = InProcessGreeter::Start();
+    if (!server.ok()) return server.status();
+    servers.push_back(std::move(*server));
+  }
+  return servers;
+}
+
 Instance GreeterInstance(const std::string& service, const InProcessGreeter& server,
                          uint32_t weight, bool draining) {
   Instance instance;

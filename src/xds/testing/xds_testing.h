@@ -65,6 +65,9 @@ class InProcessGreeter {
   std::string address_;
 };
 
+// `n` greeters; the first error if one does not start.
+absl::StatusOr<std::vector<std::unique_ptr<InProcessGreeter>>> StartGreeters(int n);
+
 Instance GreeterInstance(const std::string& service, const InProcessGreeter& server,
                          uint32_t weight = 1, bool draining = false);
 
