@@ -151,11 +151,9 @@ absl::Status Run() {
   variants.push_back({"ipv4 round_robin", MakeRoundRobinChannel(servers.Addresses())});
   const size_t switchboard = 0;
   const size_t baseline = variants.size() - 1;
-  for (const Variant& variant : variants) {
-    if (!WaitUntilAllServe(*variant.channel, servers.Addresses(), absl::Seconds(20))) {
-      return absl::DeadlineExceededError(
-          absl::StrCat(variant.name, ": the three greeter servers did not all serve within 20s"));
-    }
+  if (absl::Status s = WaitUntilEveryVariantServes(variants, servers.Addresses(), absl::Seconds(20));
+      !s.ok()) {
+    return s;
   }
 
   std::printf("bench_data_path: 3 greeter servers, %d round(s) of %s per variant and K\n", rounds,

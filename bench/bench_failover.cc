@@ -102,17 +102,10 @@ absl::Status Run() {
   std::vector<Variant> variants;
   variants.push_back({"xds:///greeter", MakeXdsChannel("greeter")});
   variants.push_back({"ipv4 round_robin", MakeRoundRobinChannel(servers.Addresses())});
-  auto all_serve = [&](absl::Duration timeout) -> absl::Status {
-    for (const Variant& variant : variants) {
-      if (!WaitUntilAllServe(*variant.channel, servers.Addresses(), timeout)) {
-        return absl::DeadlineExceededError(
-            absl::StrCat(variant.name, ": not every server served within ",
-                         absl::FormatDuration(timeout)));
-      }
-    }
-    return absl::OkStatus();
+  auto all_serve = [&] {
+    return WaitUntilEveryVariantServes(variants, servers.Addresses(), absl::Seconds(20));
   };
-  if (absl::Status s = all_serve(absl::Seconds(20)); !s.ok()) return s;
+  if (absl::Status s = all_serve(); !s.ok()) return s;
 
   std::printf("bench_failover: kill -9 one of 3 servers under K=%d, %d trial(s) per variant\n",
               threads, trials);
@@ -130,7 +123,7 @@ absl::Status Run() {
       std::fflush(stdout);
       variant.trials.push_back(*figures);
       if (absl::Status s = servers.Restart(victim); !s.ok()) return s;
-      if (absl::Status s = all_serve(absl::Seconds(20)); !s.ok()) return s;
+      if (absl::Status s = all_serve(); !s.ok()) return s;
     }
   }
 

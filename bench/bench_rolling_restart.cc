@@ -98,10 +98,9 @@ absl::Status Run() {
   std::vector<Variant> variants;
   variants.push_back({"xds:///greeter", MakeXdsChannel("greeter")});
   variants.push_back({"ipv4 round_robin", MakeRoundRobinChannel(servers.Addresses())});
-  for (const Variant& variant : variants) {
-    if (!WaitUntilAllServe(*variant.channel, servers.Addresses(), absl::Seconds(20))) {
-      return absl::DeadlineExceededError(absl::StrCat(variant.name, ": not every server served"));
-    }
+  if (absl::Status s = WaitUntilEveryVariantServes(variants, servers.Addresses(), absl::Seconds(20));
+      !s.ok()) {
+    return s;
   }
 
   std::printf("bench_rolling_restart: 3 servers restarted one by one with drain, K=%d, "
@@ -117,10 +116,9 @@ absl::Status Run() {
                   figures->failure_summary.c_str());
       std::fflush(stdout);
       variant.rounds.push_back(*figures);
-      // Both channels see every server again before the next rollout.
-      for (const Variant& v : variants) {
-        WaitUntilAllServe(*v.channel, servers.Addresses(), absl::Seconds(20));
-      }
+      // Both channels see every server again before the next rollout; one
+      // that did not come back fails that rollout, which waits for it.
+      WaitUntilEveryVariantServes(variants, servers.Addresses(), absl::Seconds(20)).IgnoreError();
     }
   }
 

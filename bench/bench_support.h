@@ -140,6 +140,21 @@ absl::StatusOr<std::string> CallOnce(grpc::Channel& channel,
 bool WaitUntilAllServe(grpc::Channel& channel, const std::vector<std::string>& addresses,
                        absl::Duration timeout);
 
+// WaitUntilAllServe for each of `variants` (any structs with a `name` and a
+// `channel`); the error names the first that was not served by all.
+template <typename Variant>
+absl::Status WaitUntilEveryVariantServes(const std::vector<Variant>& variants,
+                                         const std::vector<std::string>& addresses,
+                                         absl::Duration timeout) {
+  for (const Variant& variant : variants) {
+    if (!WaitUntilAllServe(*variant.channel, addresses, timeout)) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          variant.name, ": not every server served within ", absl::FormatDuration(timeout)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // A direct channel to `addresses` ("127.0.0.1:50051"...) through the
 // `ipv4:` resolver with round_robin: the baseline Switchboard is compared
 // with.
