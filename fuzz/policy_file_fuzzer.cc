@@ -1,5 +1,6 @@
 // Policy files are written by hand: parsing must never crash, and what it
-// accepts holds values the resource builder can send.
+// accepts holds values the resource builder can send; a refusal names the
+// file.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -26,9 +27,9 @@ void CheckPolicy(const switchboard::xds::ServicePolicy& policy) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);
-  auto table = switchboard::xds::ParsePolicyJson(input);
+  auto table = switchboard::xds::ParsePolicyJson(input, "/fuzz/policy.json");
   if (!table.ok()) {
-    if (table.status().message().empty()) std::abort();
+    if (table.status().message().find("/fuzz/policy.json") == std::string::npos) std::abort();
     return 0;
   }
   CheckPolicy(table->defaults);

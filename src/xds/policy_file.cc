@@ -185,20 +185,17 @@ absl::Status ReadPolicy(const json& value, const std::string& where, ServicePoli
         }}});
 }
 
-}  // namespace
-
-absl::StatusOr<PolicyTable> ParsePolicyJson(absl::string_view text) {
-  absl::StatusOr<json> root = ParseJsonText(text, "policy");
-  if (!root.ok()) return root.status();
+// The table `root` describes; errors name the field, not the file.
+absl::StatusOr<PolicyTable> ReadTable(const json& root) {
   PolicyTable table;
   // "defaults" first, whatever the key order: services inherit from it.
-  if (root->is_object()) {
-    if (auto defaults = root->find("defaults"); defaults != root->end()) {
+  if (root.is_object()) {
+    if (auto defaults = root.find("defaults"); defaults != root.end()) {
       if (absl::Status s = ReadPolicy(*defaults, "defaults", table.defaults); !s.ok()) return s;
     }
   }
   absl::Status s = ReadObject(
-      *root, "",
+      root, "",
       {{"defaults", [](const json&, const std::string&) { return absl::OkStatus(); }},
        {"services", [&](const json& services, const std::string& at) -> absl::Status {
           if (!services.is_object()) return FieldError(at, "must be an object: service -> policy");
@@ -214,20 +211,24 @@ absl::StatusOr<PolicyTable> ParsePolicyJson(absl::string_view text) {
   return table;
 }
 
+}  // namespace
+
+absl::StatusOr<PolicyTable> ParsePolicyJson(absl::string_view text, absl::string_view path) {
+  absl::StatusOr<json> root = ParseJsonText(text, path);
+  if (!root.ok()) return root.status();
+  absl::StatusOr<PolicyTable> table = ReadTable(*root);
+  if (!table.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", table.status().message()));
+  }
+  return table;
+}
+
 absl::StatusOr<PolicyTable> LoadPolicyFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the policy file"));
   std::stringstream text;
   text << in.rdbuf();
-  absl::StatusOr<PolicyTable> table = ParsePolicyJson(text.str());
-  if (!table.ok()) {
-    std::string message(table.status().message());
-    // A syntax error already reads "policy:<line>:<col>: ...".
-    if (message.rfind("policy:", 0) == 0) message = message.substr(7);
-    else message = absl::StrCat(" ", message);
-    return absl::InvalidArgumentError(absl::StrCat(path, ":", message));
-  }
-  return table;
+  return ParsePolicyJson(text.str(), path);
 }
 
 }  // namespace switchboard::xds

@@ -40,9 +40,11 @@
 
 namespace switchboard::xds {
 
-absl::StatusOr<PolicyTable> ParsePolicyJson(absl::string_view text);
+// Parses the file's `text`; `path` only names the file in errors, which
+// read "<path>: <field path>: ..." or "<path>:<line>:<col>: ..." (syntax).
+absl::StatusOr<PolicyTable> ParsePolicyJson(absl::string_view text, absl::string_view path);
 
-// Reads and parses `path`; errors start with the path.
+// Reads and parses `path`.
 absl::StatusOr<PolicyTable> LoadPolicyFile(const std::string& path);
 
 }  // namespace switchboard::xds

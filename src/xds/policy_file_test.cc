@@ -17,7 +17,8 @@ TEST(PolicyFileTest, ServicesInheritDefaultsAndOverrideWhatTheyName) {
                   "timeout": null}
     },
     "defaults": {"timeout": "5s", "retry": {"base_interval": "10ms"}}
-  })");
+  })",
+                               "policy");
   ASSERT_TRUE(table.ok()) << table.status();
   EXPECT_EQ(table->defaults.timeout, absl::Seconds(5));
   ASSERT_TRUE(table->defaults.retry.has_value());
@@ -45,7 +46,7 @@ TEST(PolicyFileTest, ServicesInheritDefaultsAndOverrideWhatTheyName) {
 }
 
 TEST(PolicyFileTest, EmptyObjectIsTheBuiltInDefaults) {
-  auto table = ParsePolicyJson("{}");
+  auto table = ParsePolicyJson("{}", "policy");
   ASSERT_TRUE(table.ok()) << table.status();
   EXPECT_EQ(*table, PolicyTable{});
 }
@@ -77,7 +78,7 @@ TEST(PolicyFileTest, ErrorsNameTheField) {
       {"{\n  \"services\": {,}\n}", "policy:2:16: syntax error"},
   };
   for (const Case& c : cases) {
-    auto table = ParsePolicyJson(c.json);
+    auto table = ParsePolicyJson(c.json, "policy");
     ASSERT_FALSE(table.ok()) << c.json;
     EXPECT_NE(std::string(table.status().message()).find(c.error), std::string::npos)
         << c.json << "\n  got: " << table.status().message();
