@@ -33,6 +33,7 @@
 #include "common/log.h"
 #include "etcd/etcd_client.h"
 #include "harness/etcd_process.h"
+#include "lookup/source_uri.h"
 #include "registry/naming_codec.h"
 #include "xds/resource_builder.h"
 
@@ -187,7 +188,7 @@ absl::Status Run() {
   absl::Time plane_start = absl::Now();
   auto plane = testing::ChildProcess::Start(
       {*server_binary, "xds", "--listen", address, "--source",
-       absl::StrCat("etcd://", (*etcd)->endpoint(), "/")},
+       EtcdSourceUri((*etcd)->endpoint())},
       {.log_path = logs.File("control_plane.log"), .env = {"SWITCHBOARD_LOG=warn"}});
   if (!plane.ok()) return plane.status();
   if (!testing::WaitForPort(port, absl::Seconds(30))) {

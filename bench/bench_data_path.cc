@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "etcd/etcd_client.h"
 #include "harness/etcd_process.h"
+#include "lookup/source_uri.h"
 #include "registry/registrar.h"
 
 ABSL_FLAG(std::string, threads, "1,4,16", "client thread counts K, comma-separated");
@@ -140,7 +141,7 @@ absl::Status Run() {
   }
 
   EmbeddedDiscoveryOptions discovery_options;
-  discovery_options.source_uris = {absl::StrCat("etcd://", etcd->endpoint(), "/")};
+  discovery_options.source_uris = {EtcdSourceUri(etcd->endpoint())};
   discovery_options.policies.per_service["greeter-noretry"].retry.reset();
   auto discovery = StartEmbeddedDiscovery(std::move(discovery_options));
   if (!discovery.ok()) return discovery.status();

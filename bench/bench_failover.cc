@@ -23,6 +23,7 @@
 #include "client/embedded_discovery.h"
 #include "common/log.h"
 #include "harness/etcd_process.h"
+#include "lookup/source_uri.h"
 
 ABSL_FLAG(int, trials, 4, "kills per variant");
 ABSL_FLAG(int, threads, 4, "client threads calling in a closed loop (K)");
@@ -96,7 +97,7 @@ absl::Status Run() {
   if (!testbed.ok()) return testbed.status();
   testing::EtcdProcess* etcd = (*testbed)->etcd.get();
   GreeterChildren& servers = *(*testbed)->servers;
-  auto discovery = StartEmbeddedDiscovery({absl::StrCat("etcd://", etcd->endpoint(), "/")});
+  auto discovery = StartEmbeddedDiscovery({EtcdSourceUri(etcd->endpoint())});
   if (!discovery.ok()) return discovery.status();
 
   std::vector<Variant> variants;

@@ -35,6 +35,7 @@
 #include "common/log.h"
 #include "etcd/etcd_client.h"
 #include "harness/etcd_process.h"
+#include "lookup/source_uri.h"
 #include "registry/naming_codec.h"
 
 ABSL_FLAG(int, trials, 30, "join/leave trials");
@@ -183,7 +184,7 @@ absl::Status Run() {
   auto stamps = EtcdEventStamps::Start(**client, "greeter/");
   if (!stamps.ok()) return stamps.status();
 
-  auto discovery = StartEmbeddedDiscovery({absl::StrCat("etcd://", etcd->endpoint(), "/")});
+  auto discovery = StartEmbeddedDiscovery({EtcdSourceUri(etcd->endpoint())});
   if (!discovery.ok()) return discovery.status();
   EndpointPushStamps pushes((*discovery)->server_address());
   if (!pushes.WaitSubscribed(absl::Seconds(10))) {

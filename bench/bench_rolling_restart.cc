@@ -21,6 +21,7 @@
 #include "client/embedded_discovery.h"
 #include "common/log.h"
 #include "harness/etcd_process.h"
+#include "lookup/source_uri.h"
 
 ABSL_FLAG(int, rounds, 2, "rolling restarts of all three servers, per variant");
 ABSL_FLAG(int, threads, 4, "client threads calling in a closed loop (K)");
@@ -92,7 +93,7 @@ absl::Status Run() {
   if (!testbed.ok()) return testbed.status();
   testing::EtcdProcess* etcd = (*testbed)->etcd.get();
   GreeterChildren& servers = *(*testbed)->servers;
-  auto discovery = StartEmbeddedDiscovery({absl::StrCat("etcd://", etcd->endpoint(), "/")});
+  auto discovery = StartEmbeddedDiscovery({EtcdSourceUri(etcd->endpoint())});
   if (!discovery.ok()) return discovery.status();
 
   std::vector<Variant> variants;

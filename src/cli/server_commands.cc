@@ -15,6 +15,7 @@
 #include "cli/up_state.h"
 #include "fleet/local_etcd.h"
 #include "lookup/source_registry.h"
+#include "lookup/source_uri.h"
 #include "xds/bootstrap.h"
 #include "xds/control_plane.h"
 #include "xds/policy_file.h"
@@ -29,15 +30,6 @@ absl::Status RegisterSources() {
   return s;
 }
 
-// "etcd://a:2379,b:2379/prefix" from "a:2379,b:2379" and "prefix".
-std::string EtcdSourceUri(const std::string& endpoints, const std::string& prefix) {
-  std::vector<std::string> hosts;
-  for (absl::string_view e : absl::StrSplit(endpoints, ',', absl::SkipEmpty())) {
-    absl::ConsumePrefix(&e, "http://");
-    hosts.emplace_back(e);
-  }
-  return absl::StrCat("etcd://", absl::StrJoin(hosts, ","), "/", prefix);
-}
 
 // The policies of --policy FILE; the built-in defaults without it.
 absl::StatusOr<xds::PolicyTable> PoliciesFrom(const ParsedFlags& flags) {

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "core/instance.h"
 #include "lookup/source_registry.h"
+#include "lookup/source_uri.h"
 #include "registry/naming_codec.h"
 #include "xds/bootstrap.h"
 
@@ -50,7 +51,7 @@ absl::StatusOr<std::unique_ptr<ScenarioStage>> ScenarioStage::Start(ScenarioStag
   if (!LookupSourceRegistry::Global().Has("etcd") && !LookupSourceRegistry::Global().frozen()) {
     if (absl::Status s = RegisterBuiltinLookupSources(); !s.ok()) return s;
   }
-  auto source = MakeLookupSource(absl::StrCat("etcd://", endpoint, "/"));
+  auto source = MakeLookupSource(EtcdSourceUri(endpoint));
   if (!source.ok()) return source.status();
   std::vector<std::unique_ptr<LookupSource>> sources;
   sources.push_back(std::move(*source));

@@ -84,6 +84,15 @@ bool IsSrvName(absl::string_view name) {
 
 }  // namespace
 
+std::string EtcdSourceUri(absl::string_view endpoints, absl::string_view prefix) {
+  std::vector<std::string> hosts;
+  for (absl::string_view e : absl::StrSplit(endpoints, ',', absl::SkipEmpty())) {
+    absl::ConsumePrefix(&e, "http://");
+    hosts.emplace_back(e);
+  }
+  return absl::StrCat("etcd://", absl::StrJoin(hosts, ","), "/", prefix);
+}
+
 absl::string_view SourceUriForms() { return kForms; }
 
 absl::StatusOr<SourceUri> ParseSourceUri(absl::string_view uri) {

@@ -65,6 +65,10 @@ absl::StatusOr<SourceUri> ParseSourceUri(absl::string_view uri);
 // The accepted forms, one per line, for help texts and error messages.
 absl::string_view SourceUriForms();
 
+// "etcd://a:2379,b:2379/<prefix>" from etcd endpoints "a:2379,b:2379" (an
+// "http://" in front of each is dropped) and a registry key prefix.
+std::string EtcdSourceUri(absl::string_view endpoints, absl::string_view prefix = "");
+
 // Typed access to query parameters, for factories. Each returns `fallback`
 // when the parameter is absent and an error naming the parameter and the URI
 // when its value is malformed.

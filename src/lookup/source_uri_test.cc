@@ -118,6 +118,18 @@ TEST(SourceUriTest, BadUrisShowTheAcceptedForms) {
   }
 }
 
+TEST(SourceUriTest, EtcdSourceUriFromEndpointsParsesBack) {
+  EXPECT_EQ(EtcdSourceUri("127.0.0.1:2379"), "etcd://127.0.0.1:2379/");
+  std::string uri = EtcdSourceUri("http://a:2379,,b:2379", "sb/");
+  EXPECT_EQ(uri, "etcd://a:2379,b:2379/sb/");
+  absl::StatusOr<SourceUri> parsed = ParseSourceUri(uri);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->scheme, SourceUri::Scheme::kEtcd);
+  ASSERT_EQ(parsed->servers.size(), 2u);
+  EXPECT_EQ(parsed->servers[1].ToString(), "b:2379");
+  EXPECT_EQ(parsed->target, "sb/");
+}
+
 TEST(HostPortTest, ParsesAndFormats) {
   EXPECT_EQ(ParseHostPort("[::1]:50051")->ToString(), "[::1]:50051");
   EXPECT_EQ(ParseHostPort("a.test", 80)->ToString(), "a.test:80");

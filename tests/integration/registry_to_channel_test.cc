@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/embedded_discovery.h"
+#include "lookup/source_uri.h"
 #include "xds/service_policy.h"
 #include "etcd/etcd_client.h"
 #include "greeter.grpc.pb.h"
@@ -120,7 +121,7 @@ class RegistryToChannelTest : public ::testing::Test {
         .failure_percentage_request_volume = 10,
         .failure_percentage_minimum_hosts = 3};
     auto discovery = StartEmbeddedDiscovery(
-        {.source_uris = {absl::StrCat("etcd://", etcd_->endpoint(), "/")}, .policies = policies});
+        {.source_uris = {EtcdSourceUri(etcd_->endpoint())}, .policies = policies});
     ASSERT_TRUE(discovery.ok()) << discovery.status();
     discovery_ = discovery->release();
     auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()}});
@@ -314,7 +315,7 @@ TEST_F(RegistryToChannelTest, ThroughASwitchboardXdsProcessTooCallsSplitEvenly) 
   std::string xds_address = absl::StrCat("127.0.0.1:", xds_port);
   auto plane = ChildProcess::Start(
       {testing::BuiltBinary("src/cli/switchboard"), "xds", "--listen", xds_address, "--source",
-       absl::StrCat("etcd://", etcd_->endpoint(), "/")},
+       EtcdSourceUri(etcd_->endpoint())},
       {.log_path = dir_.File("xds.log")});
   ASSERT_TRUE(plane.ok()) << plane.status();
   ASSERT_TRUE(testing::WaitForPort(xds_port, absl::Seconds(10)));
