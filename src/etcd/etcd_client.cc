@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/log.h"
+#include "etcd/member_order.h"
 
 namespace switchboard {
 namespace {
@@ -104,6 +105,11 @@ void StreamCanceller::Cancel() {
   std::lock_guard<std::mutex> lock(mu_);
   cancelled_ = true;
   if (stream_ != nullptr) stream_->Cancel();
+}
+
+bool StreamCanceller::cancelled() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cancelled_;
 }
 
 void StreamCanceller::Reset() {
@@ -204,6 +210,12 @@ absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(EtcdClientOptions
     m.auth = etcdserverpb::Auth::NewStub(m.channel);
     client->members_.push_back(std::move(m));
   }
+  client->last_failure_.assign(client->members_.size(), absl::InfinitePast());
+  if (client->members_.size() > 1) {
+    // Connect to every member now, so that the first call finds out which
+    // ones answer without waiting on a dead one.
+    for (Member& member : client->members_) member.channel->GetState(/*try_to_connect=*/true);
+  }
   if (!client->options_.username.empty()) {
     // Authenticate eagerly so that bad credentials fail at start-up, clearly.
     absl::Status status;
@@ -232,53 +244,140 @@ absl::Status EtcdClient::Authenticate(Member& member) {
   return absl::OkStatus();
 }
 
-std::unique_ptr<grpc::ClientContext> EtcdClient::NewContext(bool with_deadline) {
+std::unique_ptr<grpc::ClientContext> EtcdClient::NewContext(absl::Time deadline) {
   auto context = std::make_unique<grpc::ClientContext>();
-  if (with_deadline) {
-    context->set_deadline(absl::ToChronoTime(absl::Now() + options_.request_timeout));
-  }
+  if (deadline != absl::InfiniteFuture()) context->set_deadline(absl::ToChronoTime(deadline));
+  // etcd's require-leader metadata: a member that lost its raft leader
+  // refuses at once ("etcdserver: no leader"), and ends a watch or
+  // keep-alive stream when it loses the leader later, instead of serving a
+  // view that no longer changes.
+  context->AddMetadata("hasleader", "true");
   std::lock_guard<std::mutex> lock(token_mu_);
   if (!token_.empty()) context->AddMetadata("token", token_);
   return context;
 }
 
-void EtcdClient::MarkFailed(size_t index) {
+std::vector<size_t> EtcdClient::Order() const {
+  std::vector<MemberHealth> health(members_.size());
+  {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    for (size_t i = 0; i < members_.size(); ++i) health[i].last_failure = last_failure_[i];
+  }
+  for (size_t i = 0; i < members_.size(); ++i) {
+    health[i].connected = members_[i].channel->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
+  }
+  return MemberOrder(CurrentIndex(), health, absl::Now(), options_.failure_penalty);
+}
+
+void EtcdClient::MarkFailed(size_t index, absl::string_view why) {
+  {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    last_failure_[index] = absl::Now();
+  }
   if (members_.size() < 2) return;
-  size_t next = (index + 1) % members_.size();
+  size_t next = Order().front();
+  if (next == index) next = (index + 1) % members_.size();
   if (current_.compare_exchange_strong(index, next)) {
-    SB_LOG(kWarn, kComponent, "member ", members_[index].endpoint, " failed; using ",
+    SB_LOG(kWarn, kComponent, "member ", members_[index].endpoint, " failed (", why, "); using ",
            members_[next].endpoint);
   }
+}
+
+void EtcdClient::MarkSucceeded(size_t index) {
+  if (members_.size() < 2) return;
+  current_.store(index, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(health_mu_);
+  last_failure_[index] = absl::InfinitePast();
+}
+
+void EtcdClient::ReportFailure(absl::string_view endpoint, absl::string_view why) {
+  for (size_t i = 0; i < members_.size(); ++i) {
+    if (members_[i].endpoint == endpoint) MarkFailed(i, why);
+  }
+}
+
+bool EtcdClient::ConnectWithin(Member& member, absl::Time deadline, bool until_deadline) {
+  while (true) {
+    grpc_connectivity_state state = member.channel->GetState(/*try_to_connect=*/true);
+    if (state == GRPC_CHANNEL_READY) return true;
+    if (state == GRPC_CHANNEL_SHUTDOWN) return false;
+    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE && !until_deadline) return false;
+    if (!member.channel->WaitForStateChange(state, absl::ToChronoTime(deadline))) return false;
+  }
+}
+
+absl::StatusOr<size_t> EtcdClient::PickStreamMember(absl::string_view what) {
+  std::vector<size_t> order = Order();
+  for (size_t k = 0; k < order.size(); ++k) {
+    size_t index = order[k];
+    // A stream fails at once on a channel that is not connected (it does
+    // not wait for a reconnection the way a unary call here does), so it
+    // is opened only once connected. The last candidate gets the whole
+    // request timeout to connect, the others the connect timeout.
+    bool last_chance = k + 1 == order.size();
+    absl::Time deadline =
+        absl::Now() + (last_chance ? options_.request_timeout : options_.connect_timeout);
+    if (ConnectWithin(members_[index], deadline, /*until_deadline=*/last_chance)) {
+      if (index != CurrentIndex()) current_.store(index, std::memory_order_relaxed);
+      return index;
+    }
+    if (last_chance) {
+      return absl::UnavailableError(absl::StrCat(
+          "etcd ", members_[index].endpoint, ": ", what, ": unreachable: no connection within ",
+          absl::FormatDuration(options_.request_timeout)));
+    }
+    MarkFailed(index, "no connection");
+  }
+  return absl::InternalError("etcd client: no members");
 }
 
 std::string EtcdClient::current_endpoint() const { return members_[CurrentIndex()].endpoint; }
 
 template <typename Call>
-absl::Status EtcdClient::Unary(absl::string_view what, Call call) {
+absl::Status EtcdClient::Unary(absl::string_view what, Call call, absl::Time deadline) {
   grpc::Status last;
-  size_t index = CurrentIndex();
+  std::vector<size_t> order = Order();
+  const bool several = order.size() > 1;
   bool reauthenticated = false;
   bool retried_stale_connection = false;
-  for (size_t tries = 0; tries < members_.size(); ++tries) {
+  size_t index = order.front();
+  for (size_t k = 0; k < order.size(); ++k) {
+    index = order[k];
     Member& member = members_[index];
+    const bool last_chance = k + 1 == order.size();
+    absl::Time now = absl::Now();
+    if (now >= deadline) break;
+    // With members left to try, one that cannot connect at once is passed
+    // over: a dead member listed first costs milliseconds, a frozen one
+    // (its port accepts, nothing answers) the connect timeout.
+    if (several && !last_chance &&
+        !ConnectWithin(member, std::min(deadline, now + options_.connect_timeout),
+                       /*until_deadline=*/false)) {
+      last = grpc::Status(grpc::StatusCode::UNAVAILABLE, "unreachable: no connection");
+      MarkFailed(index, "no connection");
+      continue;
+    }
     absl::Time sent = absl::Now();
-    auto context = NewContext(/*with_deadline=*/true);
+    auto context = NewContext(std::min(deadline, sent + options_.request_timeout));
     // Waiting for the connection (up to the deadline) rather than failing
     // at once: a channel that saw etcd go away otherwise keeps failing with
     // the old error for a while after etcd is back.
     context->set_wait_for_ready(true);
     last = call(member, context.get());
-    if (last.ok()) return absl::OkStatus();
+    if (last.ok()) {
+      MarkSucceeded(index);
+      return absl::OkStatus();
+    }
     if (last.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
         member.channel->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
       last = grpc::Status(grpc::StatusCode::UNAVAILABLE,
                           absl::StrCat("unreachable: no connection within ",
-                                       absl::FormatDuration(options_.request_timeout)));
+                                       absl::FormatDuration(absl::Now() - sent)));
     }
     if (!options_.username.empty() && !reauthenticated && IsAuthTokenFailure(last)) {
       reauthenticated = true;
       if (Authenticate(member).ok()) {
-        --tries;
+        --k;
         continue;
       }
     }
@@ -287,15 +386,18 @@ absl::Status EtcdClient::Unary(absl::string_view what, Call call) {
     // that had just died (etcd restarted a moment ago): one more try on the
     // same member gets a fresh connection. Every call this client makes may
     // be repeated (puts and deletes of the same keys, grants that expire).
+    // Not when the member said it has no leader: another member may have one.
     if (!retried_stale_connection && last.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        !absl::StrContains(last.error_message(), "no leader") &&
         absl::Now() - sent < options_.request_timeout / 4) {
       retried_stale_connection = true;
-      --tries;
+      --k;
       continue;
     }
-    MarkFailed(index);
-    if (tries + 1 == members_.size()) return EtcdError(member.endpoint, what, last);
-    index = (index + 1) % members_.size();
+    MarkFailed(index, last.error_message());
+  }
+  if (last.ok()) {
+    last = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "no time left to try a member");
   }
   return EtcdError(members_[index].endpoint, what, last);
 }
@@ -364,10 +466,15 @@ absl::StatusOr<int64_t> EtcdClient::DeletePrefix(absl::string_view prefix) {
 }
 
 absl::StatusOr<etcdserverpb::TxnResponse> EtcdClient::Txn(const etcdserverpb::TxnRequest& request) {
+  return Txn(request, absl::InfiniteDuration());
+}
+
+absl::StatusOr<etcdserverpb::TxnResponse> EtcdClient::Txn(const etcdserverpb::TxnRequest& request,
+                                                          absl::Duration timeout) {
   etcdserverpb::TxnResponse response;
-  absl::Status status = Unary("Txn", [&](Member& m, grpc::ClientContext* c) {
-    return m.kv->Txn(c, request, &response);
-  });
+  absl::Status status = Unary(
+      "Txn", [&](Member& m, grpc::ClientContext* c) { return m.kv->Txn(c, request, &response); },
+      absl::Now() + timeout);
   if (!status.ok()) return status;
   return response;
 }
@@ -382,7 +489,7 @@ absl::Status EtcdClient::Compact(int64_t revision) {
   });
 }
 
-absl::StatusOr<int64_t> EtcdClient::LeaseGrant(absl::Duration ttl) {
+absl::StatusOr<int64_t> EtcdClient::LeaseGrant(absl::Duration ttl, absl::Duration* granted) {
   etcdserverpb::LeaseGrantRequest request;
   request.set_ttl(std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(ttl, absl::Seconds(1)))));
   etcdserverpb::LeaseGrantResponse response;
@@ -394,17 +501,18 @@ absl::StatusOr<int64_t> EtcdClient::LeaseGrant(absl::Duration ttl) {
     return absl::InternalError(
         absl::StrCat("etcd ", current_endpoint(), ": LeaseGrant: ", response.error()));
   }
+  if (granted != nullptr) *granted = absl::Seconds(response.ttl());
   return response.id();
 }
 
-absl::Status EtcdClient::LeaseRevoke(int64_t lease) {
+absl::Status EtcdClient::LeaseRevoke(int64_t lease, absl::Duration timeout) {
   etcdserverpb::LeaseRevokeRequest request;
   request.set_id(lease);
   etcdserverpb::LeaseRevokeResponse response;
-  return Unary(absl::StrCat("LeaseRevoke ", absl::Hex(lease)),
-               [&](Member& m, grpc::ClientContext* c) {
-                 return m.lease->LeaseRevoke(c, request, &response);
-               });
+  return Unary(
+      absl::StrCat("LeaseRevoke ", absl::Hex(lease)),
+      [&](Member& m, grpc::ClientContext* c) { return m.lease->LeaseRevoke(c, request, &response); },
+      absl::Now() + timeout);
 }
 
 absl::StatusOr<absl::Duration> EtcdClient::LeaseTimeToLive(int64_t lease) {
@@ -420,12 +528,14 @@ absl::StatusOr<absl::Duration> EtcdClient::LeaseTimeToLive(int64_t lease) {
 }
 
 absl::StatusOr<std::unique_ptr<LeaseKeepAliveStream>> EtcdClient::LeaseKeepAlive() {
-  size_t index = CurrentIndex();
+  absl::StatusOr<size_t> picked = PickStreamMember("LeaseKeepAlive");
+  if (!picked.ok()) return picked.status();
+  size_t index = *picked;
   Member& member = members_[index];
-  auto context = NewContext(/*with_deadline=*/false);
+  auto context = NewContext(absl::InfiniteFuture());
   auto stream = member.lease->LeaseKeepAlive(context.get());
   if (!stream) {
-    MarkFailed(index);
+    MarkFailed(index, "cannot open a keep-alive stream");
     return absl::UnavailableError(absl::StrCat("etcd ", member.endpoint, ": LeaseKeepAlive: cannot open stream"));
   }
   return std::make_unique<LeaseKeepAliveStream>(std::move(context), std::move(stream),
@@ -434,9 +544,11 @@ absl::StatusOr<std::unique_ptr<LeaseKeepAliveStream>> EtcdClient::LeaseKeepAlive
 
 absl::StatusOr<std::unique_ptr<WatchStream>> EtcdClient::Watch(
     const etcdserverpb::WatchCreateRequest& create) {
-  size_t index = CurrentIndex();
+  absl::StatusOr<size_t> picked = PickStreamMember(absl::StrCat("Watch '", create.key(), "'"));
+  if (!picked.ok()) return picked.status();
+  size_t index = *picked;
   Member& member = members_[index];
-  auto context = NewContext(/*with_deadline=*/false);
+  auto context = NewContext(absl::InfiniteFuture());
   auto raw = member.watch->Watch(context.get());
   auto stream = std::make_unique<WatchStream>(std::move(context), std::move(raw), member.endpoint,
                                               absl::StrCat("Watch '", create.key(), "'"));
@@ -444,7 +556,7 @@ absl::StatusOr<std::unique_ptr<WatchStream>> EtcdClient::Watch(
   *request.mutable_create_request() = create;
   absl::Status status = stream->Write(request);
   if (!status.ok()) {
-    MarkFailed(index);
+    MarkFailed(index, "cannot open a watch stream");
     return status;
   }
   return stream;

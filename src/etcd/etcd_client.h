@@ -6,6 +6,14 @@
 // Every error is an absl::Status that names the endpoint and the operation,
 // e.g. "etcd 127.0.0.1:2379: Put greeter/127.0.0.1:50051: UNAVAILABLE: ...".
 //
+// With several members, a member that refused, timed out, stalled a stream
+// or lost its raft leader is tried last for a while (member_order.h), and a
+// member with no connection gets `connect_timeout` before the next is tried,
+// so that a dead or frozen member listed first costs little. Every call and
+// stream carries etcd's require-leader metadata (clientv3's
+// WithRequireLeader): a member cut off from its cluster refuses at once
+// instead of serving a stale view or hanging.
+//
 // Example:
 //   auto client = EtcdClient::Create({.endpoints = {"127.0.0.1:2379"}});
 //   if (!client.ok()) return client.status();
@@ -51,6 +59,11 @@ struct EtcdClientOptions {
   // How fast a lost connection is retried: kept short so that a registry
   // that comes back is used again within a second.
   absl::Duration max_reconnect_backoff = absl::Milliseconds(300);
+  // With several members: how long a member with no connection gets to
+  // connect before the next one is tried.
+  absl::Duration connect_timeout = absl::Milliseconds(500);
+  // How long a member that failed is tried after the others.
+  absl::Duration failure_penalty = absl::Seconds(10);
 };
 
 // Parses "host:port[,host:port...]" (an optional http:// or https:// before
@@ -98,6 +111,8 @@ class StreamCanceller {
   void Cancel();
   // Lets streams be attached again (a restarted worker).
   void Reset();
+  // True once Cancel() was called (until Reset()).
+  bool cancelled();
 
  private:
   std::mutex mu_;
@@ -156,11 +171,16 @@ class EtcdClient {
   absl::StatusOr<int64_t> Delete(absl::string_view key);
   absl::StatusOr<int64_t> DeletePrefix(absl::string_view prefix);
   absl::StatusOr<etcdserverpb::TxnResponse> Txn(const etcdserverpb::TxnRequest& request);
+  // The same, giving up after `timeout` in all (at most the request timeout
+  // per member).
+  absl::StatusOr<etcdserverpb::TxnResponse> Txn(const etcdserverpb::TxnRequest& request,
+                                                absl::Duration timeout);
   absl::Status Compact(int64_t revision);
 
-  // Lease. Returns the lease id.
-  absl::StatusOr<int64_t> LeaseGrant(absl::Duration ttl);
-  absl::Status LeaseRevoke(int64_t lease);
+  // Lease. Returns the lease id. etcd grants whole seconds, and never less
+  // than its minimum TTL: `granted`, when given, receives the TTL it chose.
+  absl::StatusOr<int64_t> LeaseGrant(absl::Duration ttl, absl::Duration* granted = nullptr);
+  absl::Status LeaseRevoke(int64_t lease, absl::Duration timeout = absl::InfiniteDuration());
   // Remaining TTL; a negative value when the lease does not exist.
   absl::StatusOr<absl::Duration> LeaseTimeToLive(int64_t lease);
   absl::StatusOr<std::unique_ptr<LeaseKeepAliveStream>> LeaseKeepAlive();
@@ -171,6 +191,10 @@ class EtcdClient {
 
   // The endpoint calls go to now.
   std::string current_endpoint() const;
+  // Tells the client that `endpoint` failed in a way only the caller could
+  // see (a stream that stopped answering, a member without a leader): it is
+  // tried last for a while and the next member becomes the current one.
+  void ReportFailure(absl::string_view endpoint, absl::string_view why);
   const EtcdClientOptions& options() const { return options_; }
 
  private:
@@ -185,19 +209,36 @@ class EtcdClient {
 
   explicit EtcdClient(EtcdClientOptions options) : options_(std::move(options)) {}
 
-  // Runs `call` on the current member, failing over to the next ones when
-  // a member is unreachable. `what` names the operation in errors.
+  // Runs `call` on the members in MemberOrder(), failing over to the next
+  // when one is unreachable, until one answers or `deadline`. `what` names
+  // the operation in errors.
   template <typename Call>
-  absl::Status Unary(absl::string_view what, Call call);
-  std::unique_ptr<grpc::ClientContext> NewContext(bool with_deadline);
+  absl::Status Unary(absl::string_view what, Call call,
+                     absl::Time deadline = absl::InfiniteFuture());
+  // A context with etcd's metadata (auth token, require-leader) and the
+  // deadline, if any.
+  std::unique_ptr<grpc::ClientContext> NewContext(absl::Time deadline);
+  // The members in the order to try them now.
+  std::vector<size_t> Order() const;
+  // For a stream: the first member in Order() that connects. Unavailable
+  // when none does.
+  absl::StatusOr<size_t> PickStreamMember(absl::string_view what);
+  // True once `member`'s channel is connected; false at `deadline`, or as
+  // soon as a connection attempt fails unless `until_deadline`.
+  static bool ConnectWithin(Member& member, absl::Time deadline, bool until_deadline);
   // Authenticates against `member`, storing the token.
   absl::Status Authenticate(Member& member);
   size_t CurrentIndex() const { return current_.load(std::memory_order_relaxed); }
-  void MarkFailed(size_t index);
+  // Records the failure; moves off `index` if it is the current member.
+  void MarkFailed(size_t index, absl::string_view why);
+  void MarkSucceeded(size_t index);
 
   const EtcdClientOptions options_;
   std::vector<Member> members_;
   std::atomic<size_t> current_{0};
+  mutable std::mutex health_mu_;
+  // When each member last failed (index as members_).
+  std::vector<absl::Time> last_failure_ ABSL_GUARDED_BY(health_mu_);
   mutable std::mutex token_mu_;
   std::string token_ ABSL_GUARDED_BY(token_mu_);
 };

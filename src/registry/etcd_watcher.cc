@@ -1,11 +1,14 @@
 #include "registry/etcd_watcher.h"
 
+#include <algorithm>
+
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/backoff.h"
 #include "common/log.h"
+#include "etcd/watch_runner.h"
 #include "registry/naming_codec.h"
 
 namespace switchboard {
@@ -58,12 +61,19 @@ void EtcdWatcher::Run() {
     int64_t lists_before = lists_.load();
     absl::Status status = ListAndWatch();
     if (Stopping()) return;
-    // A list that went through means etcd answered: start backing off anew.
-    if (lists_.load() != lists_before) backoff.Reset();
+    bool first_failure;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      first_failure = degraded_since_ == absl::InfiniteFuture();
+      if (first_failure) degraded_since_ = absl::Now();
+    }
+    // A list or watch that went through means etcd answered: start backing
+    // off anew, and say once that the view may now be stale.
+    if (lists_.load() != lists_before || first_failure) backoff.Reset();
     SB_LOG(kDebug, kComponent, Describe(), ": ", status.ToString());
-    if (backoff.attempts() == 0 || backoff.attempts() % 20 == 0) {
+    if (first_failure || backoff.attempts() % 20 == 0) {
       SB_LOG(kWarn, kComponent, Describe(), ": ", status.ToString(),
-             "; keeping the last ", Current()->size(), " instance(s) and retrying");
+             "; serving the last ", Current()->size(), " instance(s), which may be stale, and retrying");
     }
     ReportError(status);
     std::unique_lock<std::mutex> lock(mu_);
@@ -136,47 +146,72 @@ void EtcdWatcher::PublishRecords(int64_t revision) {
   }
 }
 
-absl::Status EtcdWatcher::ListAndWatch() {
+absl::Status EtcdWatcher::List() {
   absl::StatusOr<RangeResult> range = client_->GetPrefix(watch_prefix_);
   if (!range.ok()) return range.status();
   ++lists_;
   records_.clear();
   for (const KeyValue& kv : range->kvs) Apply(kv.key, kv.value, kv.mod_revision);
   PublishRecords(range->revision);
+  revision_ = range->revision;
   if (options_.after_list_for_testing) options_.after_list_for_testing(range->revision);
+  return absl::OkStatus();
+}
 
+absl::Status EtcdWatcher::ListAndWatch() {
+  if (revision_ == 0) {
+    if (absl::Status s = List(); !s.ok()) return s;
+  }
   etcdserverpb::WatchCreateRequest create;
   create.set_key(watch_prefix_.empty() ? std::string(1, '\0') : watch_prefix_);
   create.set_range_end(PrefixRangeEnd(watch_prefix_));
-  create.set_start_revision(range->revision + 1);
+  create.set_start_revision(revision_ + 1);
   create.set_prev_kv(true);
-  create.set_progress_notify(true);
-  absl::StatusOr<std::unique_ptr<WatchStream>> stream = client_->Watch(create);
-  if (!stream.ok()) return stream.status();
-  if (!canceller_.Attach(stream->get())) return absl::CancelledError("stopping");
-  auto detach = absl::MakeCleanup([this] { canceller_.Detach(); });
-
-  while (true) {
-    absl::StatusOr<etcdserverpb::WatchResponse> response = (*stream)->Read();
-    if (!response.ok()) return response.status();
-    if (response->compact_revision() > 0) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "watch from revision ", range->revision + 1, " fell behind compaction at revision ",
-          response->compact_revision(), "; listing again"));
+  WatchRunOptions run = options_.watch;
+  run.seen_revision = revision_;
+  bool resumed = false;
+  absl::Status status = RunWatch(*client_, create, canceller_, run,
+                                 [&](const etcdserverpb::WatchResponse& response) {
+    if (!resumed) {
+      resumed = true;
+      OnWatching();
     }
-    if (response->canceled()) {
-      return absl::AbortedError(absl::StrCat("etcd cancelled the watch: ", response->cancel_reason()));
-    }
-    if (response->events_size() == 0) continue;  // created or progress notification
-    for (const mvccpb::Event& event : response->events()) {
+    if (response.events_size() == 0) return absl::OkStatus();  // progress
+    for (const mvccpb::Event& event : response.events()) {
       if (event.type() == mvccpb::Event::PUT) {
         Apply(event.kv().key(), event.kv().value(), event.kv().mod_revision());
       } else {
         Erase(event.kv().key());
         reported_skips_.erase(event.kv().key());
       }
+      // Not the header's revision: a batch that catches up may stop short
+      // of it, and resuming past it would skip events.
+      revision_ = std::max(revision_, event.kv().mod_revision());
     }
-    PublishTouched(response->header().revision());
+    PublishTouched(response.header().revision());
+    return absl::OkStatus();
+  });
+  // History gone (compaction) or the store behind what was seen (data
+  // lost): only a new list tells the truth. Otherwise the next attempt
+  // resumes from revision_, on another member if this one failed.
+  if (status.code() == absl::StatusCode::kOutOfRange ||
+      status.code() == absl::StatusCode::kDataLoss) {
+    revision_ = 0;
+  }
+  return status;
+}
+
+void EtcdWatcher::OnWatching() {
+  absl::Time since;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    since = degraded_since_;
+    degraded_since_ = absl::InfiniteFuture();
+  }
+  if (since != absl::InfiniteFuture()) {
+    SB_LOG(kInfo, kComponent, Describe(), ": watching again on ", client_->current_endpoint(),
+           " from revision ", revision_ + 1, " after ", absl::FormatDuration(absl::Now() - since),
+           " of a stale view");
   }
 }
 

@@ -2,11 +2,15 @@
 // registered in etcd under a prefix (every service) or of one service.
 //
 // It ranges the prefix at revision R, publishes that snapshot, then watches
-// from R+1 and publishes a new snapshot after each batch of events. After a
-// watch error, a disconnect, a restart of etcd (even with its data wiped) or
-// a compaction it lists again and resumes, so that it converges to the truth
-// with no lost and no phantom instance. While etcd is unreachable it keeps
-// its last good snapshot and retries with backoff.
+// from R+1 and publishes a new snapshot after each batch of events. The
+// watch is etcd's require-leader kind and is probed for progress
+// (etcd/watch_runner.h), so a member that froze or lost its leader is left
+// within seconds, and the watch resumes on another member from the last
+// revision seen. After a compaction, or on a member whose store is behind
+// what was seen (etcd restarted with its data wiped), it lists again, so
+// that it converges to the truth with no lost and no phantom instance.
+// While etcd is unreachable it keeps its last good snapshot, says once that
+// it may be stale, and retries with backoff.
 //
 // Malformed records (not the naming format, bad metadata) are skipped with
 // a logged reason naming the key; they never disturb other instances.
@@ -35,6 +39,7 @@
 #include "absl/base/thread_annotations.h"
 #include "core/lookup_source.h"
 #include "etcd/etcd_client.h"
+#include "etcd/watch_runner.h"
 
 namespace switchboard {
 
@@ -45,6 +50,8 @@ struct EtcdWatcherOptions {
   std::string service;
   // Longest pause between attempts while etcd is unreachable.
   absl::Duration max_retry_delay = absl::Milliseconds(500);
+  // Progress probes: how often, and how long an answer may take.
+  WatchRunOptions watch;
   // Test seam: runs after each list, before the watch is created, with the
   // listed revision. Lets tests make the watch start behind a compaction.
   std::function<void(int64_t revision)> after_list_for_testing;
@@ -66,8 +73,12 @@ class EtcdWatcher : public PublishingSource {
 
  private:
   void Run();
-  // Lists, publishes, then watches until an error; returns that error.
+  // Lists (unless a watch can resume from revision_), publishes, then
+  // watches until an error; returns that error.
   absl::Status ListAndWatch();
+  absl::Status List();
+  // The first answer of a (re)created watch: logs the end of a stale spell.
+  void OnWatching();
   // Decodes one record into records_ (or drops the key when malformed).
   void Apply(const std::string& key, const std::string& value, int64_t mod_revision);
   // Publishes a snapshot of every record (after a list).
@@ -87,10 +98,14 @@ class EtcdWatcher : public PublishingSource {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Since when the view may be stale (a failed list or watch); InfiniteFuture while watching.
+  absl::Time degraded_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   StreamCanceller canceller_;
   std::thread thread_;
 
   // Owned by the watcher's thread.
+  // The last revision applied; 0: list before watching.
+  int64_t revision_ = 0;
   std::map<std::string, Instance> records_;         // key -> instance
   std::map<std::string, int64_t> reported_skips_;   // key -> mod revision logged
   // Services whose records changed since the last publish.

@@ -5,6 +5,19 @@
 // etcd is down and registering again within a second of it coming back;
 // drained and deregistered on shutdown.
 //
+// Against a cluster it keeps the lease alive through a slow, frozen or
+// partitioned member: every keep-alive must be answered within
+// `keepalive_answer_timeout`, or the registrar moves to another member and
+// keeps the same lease alive there, well before the TTL runs out.
+//
+// It also guards its keys (anti-entropy): a watch on them sees a record
+// deleted or overwritten behind its back while the lease lives, and writes
+// it again at once, logging what it found. A record taken over by another
+// live registrant (another lease: a server and a sidecar registering the
+// same address) is reported and left alone, never fought over; it is
+// written again once that registrant's record goes away. Deregistering
+// revokes the lease, which removes only the keys still under it.
+//
 // Example:
 //   auto client = EtcdClient::Create({.endpoints = {"127.0.0.1:2379"}});
 //   Registrar registrar(std::move(*client), {.ttl = absl::Seconds(10)});
@@ -24,6 +37,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,13 +53,24 @@ namespace switchboard {
 struct RegistrarOptions {
   // Key prefix: keys are "<prefix><service>/<address>" (grpc-go uses "").
   std::string prefix;
-  // Lease TTL; keep-alives go out every ttl/3.
+  // Lease TTL, whole seconds, at least kMinRegistrationTtl; keep-alives go
+  // out every ttl/3.
   absl::Duration ttl = absl::Seconds(10);
+  // How long a keep-alive may go unanswered before the member is taken for
+  // frozen and another one is used; 0: ttl/5, between 200 ms and 2 s.
+  absl::Duration keepalive_answer_timeout = absl::ZeroDuration();
   // Longest pause between attempts while etcd is unreachable.
   absl::Duration max_retry_delay = absl::Milliseconds(250);
   // How long Deregister() keeps trying to delete the keys.
   absl::Duration deregister_timeout = absl::Seconds(5);
 };
+
+// etcd grants leases in whole seconds; under a second it silently grants
+// one second, so shorter TTLs are refused rather than misreported.
+inline constexpr absl::Duration kMinRegistrationTtl = absl::Seconds(1);
+
+// Checks `options` (the TTL) before a registrar starts.
+absl::Status ValidateRegistrarOptions(const RegistrarOptions& options);
 
 enum class RegistrationPhase {
   kIdle,        // not started
@@ -64,6 +89,11 @@ struct RegistrationState {
   int64_t lease_id = 0;
   // How many times the keys were written under a new lease.
   int registrations = 0;
+  // Keys found deleted or overwritten behind the registrar's back, and
+  // written again.
+  int restored = 0;
+  // Keys another live registrant holds now (left to it, see above).
+  std::vector<std::string> conflicts;
   absl::Time since;
 };
 
@@ -76,7 +106,8 @@ class Registrar {
   Registrar& operator=(const Registrar&) = delete;
 
   // Validates the instances and starts registering them in the background;
-  // returns at once. InvalidArgument for a bad service name or address.
+  // returns at once. InvalidArgument for a bad service name or address, or
+  // a TTL that etcd cannot grant.
   absl::Status Start(std::vector<Instance> instances);
   // Blocks until registered (true) or the timeout passes (false).
   bool WaitRegistered(absl::Duration timeout);
@@ -84,9 +115,9 @@ class Registrar {
   // client's request timeout for the write; on error the registrar keeps
   // retrying in the background.
   absl::Status SetDraining(bool draining);
-  // Stops keep-alives, deletes the keys and revokes the lease, retrying for
-  // up to `deregister_timeout`. Returns the etcd error when it could not
-  // (the keys then expire with the lease).
+  // Stops keep-alives and revokes the lease (which deletes the keys still
+  // under it), retrying for up to `deregister_timeout`. Returns the etcd
+  // error when it could not (the keys then expire with the lease).
   absl::Status Deregister();
   // Stops keep-alives without deleting anything.
   void Stop();
@@ -102,6 +133,11 @@ class Registrar {
   absl::Status RegisterAndKeepAlive();
   absl::Status EnsureLease();
   absl::Status WriteKeys(uint64_t generation);
+  // The guard's thread: watches the keys once written, and asks for them
+  // to be written again when they are deleted or overwritten.
+  void GuardKeys();
+  // One event on a guarded key.
+  void Inspect(const mvccpb::Event& event);
   void SetPhase(RegistrationPhase phase, absl::Status error);
   // Waits up to `timeout` for a stop or a new generation; true if stopping.
   bool WaitForWork(absl::Duration timeout);
@@ -118,11 +154,21 @@ class Registrar {
   absl::Status last_write_error_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   RegistrationState state_ ABSL_GUARDED_BY(mu_);
+  // Every lease this registrar wrote keys under: events under them are its own.
+  std::set<int64_t> own_leases_ ABSL_GUARDED_BY(mu_);
+  // Keys another registrant holds: not written until they are deleted.
+  std::set<std::string> conflicts_ ABSL_GUARDED_BY(mu_);
+  // The store revision of the last write of the keys; the guard watches
+  // from just after it. 0 until the first write.
+  int64_t written_revision_ ABSL_GUARDED_BY(mu_) = 0;
   StreamCanceller canceller_;
+  StreamCanceller guard_canceller_;
   std::thread thread_;
+  std::thread guard_thread_;
 
   // Owned by the registrar's thread.
   int64_t lease_ = 0;
+  bool warned_granted_ttl_ = false;
 };
 
 }  // namespace switchboard
