@@ -171,7 +171,7 @@ const Command kRegisterCommand = {
           .default_text = "1"},
          {.name = "zone", .value_name = "Z", .help = "locality"},
          {.name = "version", .value_name = "V", .help = "software version"},
-         {.name = "ttl", .value_name = "DURATION", .help = "lease TTL", .default_text = "10s"},
+         {.name = "ttl", .value_name = "DURATION", .help = "lease TTL (whole seconds, at least 1s)", .default_text = "10s"},
          {.name = "health", .value_name = "grpc|tcp|none", .help = "health check",
           .default_text = "grpc"},
          {.name = "health-interval", .value_name = "DURATION", .help = "time between checks",
@@ -225,9 +225,19 @@ int RunRegister(const Args& args) {
   if (!instance.ok()) return UsageError(cmd, instance.status());
   absl::StatusOr<absl::Duration> ttl = ParseDurationFlag("ttl", flags->Get("ttl", "10s"));
   if (!ttl.ok()) return UsageError(cmd, ttl.status());
+  if (absl::Status s = ValidateRegistrarOptions({.ttl = *ttl}); !s.ok()) {
+    return UsageError(cmd, absl::StrCat("--ttl: ", s.message()));
+  }
   absl::StatusOr<absl::Duration> interval =
       ParseDurationFlag("health-interval", flags->Get("health-interval", "1s"));
   if (!interval.ok()) return UsageError(cmd, interval.status());
+  // Checks closer together than this only load the server and flap.
+  constexpr absl::Duration kMinHealthInterval = absl::Milliseconds(100);
+  if (*interval < kMinHealthInterval) {
+    return UsageError(cmd, absl::StrCat("--health-interval: ", absl::FormatDuration(*interval),
+                                        " is too short; use ",
+                                        absl::FormatDuration(kMinHealthInterval), " or more"));
+  }
   absl::StatusOr<HealthCheckKind> kind = ParseHealthCheckKind(flags->Get("health", "grpc"));
   if (!kind.ok()) return UsageError(cmd, kind.status());
   absl::StatusOr<int64_t> unhealthy_after =
@@ -239,7 +249,11 @@ int RunRegister(const Args& args) {
 
   BlockTerminationSignals();
   const std::string who = absl::StrCat(instance->service, " ", instance->address);
-  const RegistrarOptions registrar_options = {.prefix = flags->Get("prefix"), .ttl = *ttl};
+  // On SIGTERM with etcd unreachable, waiting long to deregister only
+  // delays the exit: the record expires with the lease anyway.
+  const RegistrarOptions registrar_options = {.prefix = flags->Get("prefix"),
+                                              .ttl = *ttl,
+                                              .deregister_timeout = absl::Seconds(1)};
   HealthProbe probe(*kind, instance->address);
   std::unique_ptr<Registrar> registrar;
   RegistrationPhase reported = RegistrationPhase::kIdle;

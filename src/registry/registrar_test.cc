@@ -210,3 +210,100 @@ TEST_F(RegistrarTest, DrainingIsWrittenToTheValue) {
 
 }  // namespace
 }  // namespace switchboard
+
+namespace switchboard {
+namespace {
+
+// The guard's tests: records changed behind the registrar's back.
+class RegistrarGuardTest : public RegistrarTest {
+ protected:
+  int64_t LeaseOf(const std::string& key) {
+    auto range = client_->Get(key);
+    if (!range.ok() || range->kvs.empty()) return -1;
+    return range->kvs[0].lease;
+  }
+};
+
+TEST_F(RegistrarGuardTest, ARecordDeletedByHandIsWrittenAgainWithinASecond) {
+  Registrar registrar(NewClient(), {.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(registrar.Start({kInstance}).ok());
+  ASSERT_TRUE(registrar.WaitRegistered(absl::Seconds(5)));
+  std::string before = Value(kKey);
+  // The guard watches from the revision of its write on, so it sees the
+  // delete even if its watch is not open yet.
+  ASSERT_TRUE(client_->Delete(kKey).ok());
+  absl::Time deleted = absl::Now();
+  ASSERT_TRUE(WaitFor([&] { return Present(kKey); }, absl::Seconds(1)))
+      << "not restored within a second";
+  std::printf("restored %.1f ms after the delete\n",
+              absl::ToDoubleMilliseconds(absl::Now() - deleted));
+  EXPECT_EQ(Value(kKey), before);
+  EXPECT_EQ(LeaseOf(kKey), registrar.state().lease_id);
+  EXPECT_GE(registrar.state().restored, 1);
+}
+
+TEST_F(RegistrarGuardTest, ARecordOverwrittenWithoutALeaseIsWrittenBack) {
+  Registrar registrar(NewClient(), {.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(registrar.Start({kInstance}).ok());
+  ASSERT_TRUE(registrar.WaitRegistered(absl::Seconds(5)));
+  std::string before = Value(kKey);
+  ASSERT_TRUE(client_->Put(kKey, R"({"Op":0,"Addr":"127.0.0.1:50051","Metadata":{"weight":10000}})").ok());
+  ASSERT_TRUE(WaitFor([&] { return Value(kKey) == before; }, absl::Seconds(1))) << Value(kKey);
+  EXPECT_EQ(LeaseOf(kKey), registrar.state().lease_id);
+}
+
+TEST_F(RegistrarGuardTest, TwoRegistrantsForOneAddressAreReportedNotFoughtOver) {
+  Registrar first(NewClient(), {.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(first.Start({kInstance}).ok());
+  ASSERT_TRUE(first.WaitRegistered(absl::Seconds(5)));
+  Instance other = kInstance;
+  other.metadata.weight = 7;
+  auto second = std::make_unique<Registrar>(NewClient(), RegistrarOptions{.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(second->Start({other}).ok());
+  ASSERT_TRUE(second->WaitRegistered(absl::Seconds(5)));
+  int64_t second_lease = second->state().lease_id;
+  // The first sees the takeover and steps back, reporting it.
+  ASSERT_TRUE(WaitFor([&] { return !first.state().conflicts.empty(); }, absl::Seconds(2)));
+  EXPECT_EQ(first.state().conflicts, std::vector<std::string>{kKey});
+  // No tug of war: the record stays the second's for a while.
+  auto revision_now = [&] {
+    auto range = client_->Get(kKey);
+    return range.ok() && !range->kvs.empty() ? range->kvs[0].mod_revision : -1;
+  };
+  int64_t revision = revision_now();
+  absl::SleepFor(absl::Seconds(1));  // the time a fight would take to show
+  EXPECT_EQ(revision_now(), revision);
+  EXPECT_EQ(LeaseOf(kKey), second_lease);
+  // A change of the first's (draining) is not written over the second's.
+  EXPECT_TRUE(first.SetDraining(true).ok());
+  EXPECT_EQ(LeaseOf(kKey), second_lease);
+  // The second goes away: its lease revoked takes its record; the first
+  // writes its own again.
+  ASSERT_TRUE(second->Deregister().ok());
+  second.reset();
+  ASSERT_TRUE(WaitFor([&] { return LeaseOf(kKey) == first.state().lease_id; }, absl::Seconds(2)));
+  EXPECT_TRUE(first.state().conflicts.empty());
+}
+
+TEST_F(RegistrarGuardTest, DeregisterLeavesAnotherRegistrantsRecordAlone) {
+  auto first = std::make_unique<Registrar>(NewClient(), RegistrarOptions{.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(first->Start({kInstance}).ok());
+  ASSERT_TRUE(first->WaitRegistered(absl::Seconds(5)));
+  Registrar second(NewClient(), {.ttl = absl::Seconds(10)});
+  ASSERT_TRUE(second.Start({kInstance}).ok());
+  ASSERT_TRUE(second.WaitRegistered(absl::Seconds(5)));
+  ASSERT_TRUE(first->Deregister().ok());
+  EXPECT_EQ(LeaseOf(kKey), second.state().lease_id);
+}
+
+TEST(RegistrarOptionsTest, TtlsEtcdCannotGrantAreRefused) {
+  EXPECT_TRUE(ValidateRegistrarOptions({.ttl = absl::Seconds(1)}).ok());
+  EXPECT_TRUE(ValidateRegistrarOptions({.ttl = absl::Seconds(10)}).ok());
+  absl::Status short_ttl = ValidateRegistrarOptions({.ttl = absl::Milliseconds(500)});
+  EXPECT_EQ(short_ttl.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(short_ttl.message().find("500ms"), std::string::npos) << short_ttl;
+  EXPECT_FALSE(ValidateRegistrarOptions({.ttl = absl::Milliseconds(2500)}).ok());
+}
+
+}  // namespace
+}  // namespace switchboard
