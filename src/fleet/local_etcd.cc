@@ -58,6 +58,12 @@ std::string LocalEtcd::log_path() const { return options_.data_dir + "/etcd.log"
 
 absl::Status LocalEtcd::Start() {
   if (Running()) return absl::OkStatus();
+  if (absl::Status s = Launch(); !s.ok()) return s;
+  return WaitHealthy(options_.ready_timeout);
+}
+
+absl::Status LocalEtcd::Launch() {
+  if (Running()) return absl::OkStatus();
   std::error_code error;
   std::filesystem::create_directories(options_.data_dir, error);
   if (error) {
@@ -72,6 +78,10 @@ absl::Status LocalEtcd::Start() {
   }
   const std::string client = absl::StrCat("http://", options_.host, ":", options_.client_port);
   const std::string peer = absl::StrCat("http://", options_.host, ":", options_.peer_port);
+  const std::string advertised_peer =
+      options_.advertise_peer_port == 0
+          ? peer
+          : absl::StrCat("http://", options_.host, ":", options_.advertise_peer_port);
   std::vector<std::string> argv = {
       options_.binary,
       "--name", options_.name,
@@ -79,24 +89,36 @@ absl::Status LocalEtcd::Start() {
       "--listen-client-urls", client,
       "--advertise-client-urls", client,
       "--listen-peer-urls", peer,
-      "--initial-advertise-peer-urls", peer,
-      "--initial-cluster", absl::StrCat(options_.name, "=", peer),
+      "--initial-advertise-peer-urls", advertised_peer,
+      "--initial-cluster", options_.initial_cluster.empty()
+                               ? absl::StrCat(options_.name, "=", advertised_peer)
+                               : options_.initial_cluster,
       "--initial-cluster-state", "new",
-      // Loopback and one member: fast elections are safe, fsync is not
-      // needed for a development registry.
+      // Loopback: fast elections are safe, fsync is not needed for a
+      // development registry.
       "--unsafe-no-fsync",
       "--heartbeat-interval", "10",
       "--election-timeout", "50",
       "--logger", "zap",
       "--log-level", "warn",
   };
+  if (!options_.initial_cluster_token.empty()) {
+    argv.insert(argv.end(), {"--initial-cluster-token", options_.initial_cluster_token});
+  }
   auto process = Subprocess::Start(argv, {.log_path = log_path()});
   if (!process.ok()) {
     return absl::NotFoundError(absl::StrCat(process.status().message(),
                                             " (Debian: apt-get install etcd-server)"));
   }
   process_ = std::move(*process);
-  absl::Time deadline = absl::Now() + options_.ready_timeout;
+  return absl::OkStatus();
+}
+
+absl::Status LocalEtcd::WaitHealthy(absl::Duration timeout) {
+  if (process_ == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("etcd on ", endpoint(), " not started"));
+  }
+  absl::Time deadline = absl::Now() + timeout;
   while (true) {
     if (!process_->Running()) {
       return absl::UnavailableError(absl::StrCat("etcd on ", endpoint(), " ",
@@ -108,7 +130,7 @@ absl::Status LocalEtcd::Start() {
       process_->Kill();
       return absl::DeadlineExceededError(absl::StrCat(
           "etcd on ", endpoint(), " not healthy after ",
-          absl::FormatDuration(options_.ready_timeout), "; log tail:\n", LogTail()));
+          absl::FormatDuration(timeout), "; log tail:\n", LogTail()));
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
@@ -135,6 +157,8 @@ absl::Status LocalEtcd::WipeData() {
 }
 
 bool LocalEtcd::Running() { return process_ != nullptr && process_->Running(); }
+
+pid_t LocalEtcd::pid() { return Running() ? process_->pid() : -1; }
 
 bool LocalEtcd::Healthy() const { return EtcdHealthy(options_.host, options_.client_port); }
 

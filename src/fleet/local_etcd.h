@@ -40,6 +40,14 @@ struct LocalEtcdOptions {
   std::string binary = "etcd";
   std::string name = "switchboard";
   absl::Duration ready_timeout = absl::Seconds(20);
+  // A member of a larger cluster: "name=http://host:port,..." naming every
+  // member by its advertised peer URL. Empty: a cluster of this one member.
+  std::string initial_cluster;
+  // Keeps clusters started side by side apart; empty: etcd's default.
+  std::string initial_cluster_token;
+  // The peer port the other members are told to dial, when something (a
+  // test's network bridge) forwards it to peer_port. 0: peer_port itself.
+  int advertise_peer_port = 0;
 };
 
 class LocalEtcd {
@@ -50,6 +58,11 @@ class LocalEtcd {
   // Launches etcd and waits until /health says true. Errors name the
   // endpoint and carry the tail of etcd's log (e.g. "address already in use").
   absl::Status Start();
+  // Launches etcd without waiting: a member of a new cluster cannot be
+  // healthy before a majority of its peers run too. Then WaitHealthy().
+  absl::Status Launch();
+  // Waits up to `timeout` until /health says true; errors as Start()'s.
+  absl::Status WaitHealthy(absl::Duration timeout);
   // SIGTERM, a few seconds' grace, then SIGKILL. The data is kept.
   void Stop();
   // kill -9.
@@ -72,6 +85,8 @@ class LocalEtcd {
   // "exited with 1" etc., once the process has stopped.
   std::string DescribeExit() const;
   const LocalEtcdOptions& options() const { return options_; }
+  // The process id while running (for finding its sockets), else -1.
+  pid_t pid();
 
  private:
   const LocalEtcdOptions options_;
@@ -95,6 +110,11 @@ class EtcdSupervisor {
   ~EtcdSupervisor();
 
   absl::Status Start();
+  // Launches etcd without waiting: a member of a new cluster cannot be
+  // healthy before a majority of its peers run too. Then WaitHealthy().
+  absl::Status Launch();
+  // Waits up to `timeout` until /health says true; errors as Start()'s.
+  absl::Status WaitHealthy(absl::Duration timeout);
   void Stop();
   std::string endpoint() const { return etcd_.endpoint(); }
   int restarts() const;
