@@ -58,6 +58,11 @@ std::string PrefixRangeEnd(absl::string_view prefix) {
   return std::string(1, '\0');
 }
 
+std::string DescribeWatchedKey(absl::string_view key) {
+  if (key == absl::string_view("\0", 1)) return "of every key";
+  return absl::StrCat("'", key, "'");
+}
+
 absl::Status EtcdError(absl::string_view endpoint, absl::string_view what,
                        const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
@@ -544,14 +549,14 @@ absl::StatusOr<std::unique_ptr<LeaseKeepAliveStream>> EtcdClient::LeaseKeepAlive
 
 absl::StatusOr<std::unique_ptr<WatchStream>> EtcdClient::Watch(
     const etcdserverpb::WatchCreateRequest& create) {
-  absl::StatusOr<size_t> picked = PickStreamMember(absl::StrCat("Watch '", create.key(), "'"));
+  absl::StatusOr<size_t> picked = PickStreamMember(absl::StrCat("Watch ", DescribeWatchedKey(create.key())));
   if (!picked.ok()) return picked.status();
   size_t index = *picked;
   Member& member = members_[index];
   auto context = NewContext(absl::InfiniteFuture());
   auto raw = member.watch->Watch(context.get());
   auto stream = std::make_unique<WatchStream>(std::move(context), std::move(raw), member.endpoint,
-                                              absl::StrCat("Watch '", create.key(), "'"));
+                                              absl::StrCat("Watch ", DescribeWatchedKey(create.key())));
   etcdserverpb::WatchRequest request;
   *request.mutable_create_request() = create;
   absl::Status status = stream->Write(request);

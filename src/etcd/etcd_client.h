@@ -247,6 +247,10 @@ class EtcdClient {
 // for a prefix query ("\0", the whole keyspace, for the empty prefix).
 std::string PrefixRangeEnd(absl::string_view prefix);
 
+// "'greeter/'" for a watch of a key or prefix, "of every key" for the
+// whole keyspace ("\0"), for messages.
+std::string DescribeWatchedKey(absl::string_view key);
+
 // "etcd 127.0.0.1:2379: <what>: <CODE>: <message>", with the absl code of
 // the gRPC status.
 absl::Status EtcdError(absl::string_view endpoint, absl::string_view what,

@@ -15,7 +15,8 @@ absl::Status RunWatch(EtcdClient& client, const etcdserverpb::WatchCreateRequest
   WatchStream& stream = **opened;
   if (!canceller.Attach(&stream)) return absl::CancelledError("stopping");
   auto detach = absl::MakeCleanup([&] { canceller.Detach(); });
-  const std::string what = absl::StrCat("etcd ", stream.endpoint(), ": watch '", create.key(), "'");
+  const std::string what =
+      absl::StrCat("etcd ", stream.endpoint(), ": watch ", DescribeWatchedKey(create.key()));
 
   etcdserverpb::WatchRequest progress;
   progress.mutable_progress_request();

@@ -346,6 +346,58 @@ TEST(CliRegisterTest, TcpHealthWithdrawsWhenThePortClosesAndReturns) {
   EXPECT_FALSE(registered());
 }
 
+TEST(CliRegisterTest, ExitsPromptlyOnSigtermWhenEtcdIsUnreachableSayingWhatItCouldNotDo) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  const int port = PickFreePort();
+  Listener listener(port);
+  auto sidecar = ChildProcess::Start(
+      {Switchboard(), "register", "--service", "greeter", "--addr", absl::StrCat("127.0.0.1:", port),
+       "--health", "tcp", "--ttl", "5s", "--etcd", (*etcd)->endpoint()},
+      {.log_path = dir.File("register.log")});
+  ASSERT_TRUE(sidecar.ok());
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(dir.File("register.log")).find("registered greeter") !=
+                                   std::string::npos; }, absl::Seconds(10)))
+      << ReadFile(dir.File("register.log"));
+  (*etcd)->Kill();
+  absl::Time asked = absl::Now();
+  (*sidecar)->Signal(SIGTERM);
+  ASSERT_TRUE((*sidecar)->WaitExit(absl::Seconds(10))) << ReadFile(dir.File("register.log"));
+  absl::Duration took = absl::Now() - asked;
+  std::printf("register exited %s after SIGTERM with etcd down\n", absl::FormatDuration(took).c_str());
+  EXPECT_LT(took, absl::Seconds(3)) << ReadFile(dir.File("register.log"));
+  EXPECT_THAT(ReadFile(dir.File("register.log")), HasSubstr("could not delete the registration"));
+}
+
+TEST(CliRegisterTest, RefusesTtlsAndHealthIntervalsThatCannotWork) {
+  TempDir dir;
+  for (const std::vector<std::string>& bad :
+       std::vector<std::vector<std::string>>{{"--ttl", "500ms"}, {"--ttl", "2500ms"},
+                                             {"--health-interval", "1ns"}}) {
+    std::vector<std::string> args = {"register", "--service", "greeter", "--addr", "127.0.0.1:1"};
+    args.insert(args.end(), bad.begin(), bad.end());
+    RunResult run = RunSwitchboard(dir, args);
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_THAT(run.output, HasSubstr(bad[0])) << run.output;
+  }
+}
+
+TEST(CliRegistryTest, ADeadEtcdListedFirstCostsLittle) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  const std::string dead = absl::StrCat("127.0.0.1:", PickFreePort());
+  absl::Time start = absl::Now();
+  RunResult run = RunSwitchboard(dir, {"ls", "--etcd", absl::StrCat(dead, ",", (*etcd)->endpoint())});
+  absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  std::printf("ls with a dead member listed first took %s\n", absl::FormatDuration(took).c_str());
+  // The whole command, process start included; a dead member used to cost
+  // the 2 s request timeout.
+  EXPECT_LT(took, absl::Milliseconds(1500)) << run.output;
+}
+
 TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
   TempDir dir;
   const int server_port = PickFreePort();
