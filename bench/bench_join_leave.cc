@@ -55,6 +55,7 @@ class StampingGreeter final : public examples::Greeter::Service {
   static absl::StatusOr<std::unique_ptr<StampingGreeter>> Start() {
     std::unique_ptr<StampingGreeter> greeter(new StampingGreeter());
     grpc::ServerBuilder builder;
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(greeter.get());

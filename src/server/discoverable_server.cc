@@ -8,6 +8,7 @@
 #include <grpcpp/support/server_interceptor.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/listen_check.h"
 #include "common/log.h"
 
 namespace switchboard {
@@ -105,9 +106,12 @@ absl::StatusOr<std::unique_ptr<DiscoverableServer>> DiscoverableServer::Start(
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<CallCounterFactory>(self->stats_));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  // gRPC allows SO_REUSEPORT by default: a second server on a taken port
+  // would start, share the port, and overwrite the first one's record.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   self->server_ = builder.BuildAndStart();
   if (self->server_ == nullptr || self->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen_address));
+    return ListenFailure(options.listen_address, options.service);
   }
 
   if (!options.advertise_address.empty()) {
@@ -124,6 +128,7 @@ absl::StatusOr<std::unique_ptr<DiscoverableServer>> DiscoverableServer::Start(
       self->registrar_->Start({Instance{options.service, self->address_, options.metadata}});
   if (!status.ok()) {
     self->server_->Shutdown();
+    self->registrar_.reset();
     return status;
   }
   if (options.wait_registered && !self->registrar_->WaitRegistered(options.etcd.request_timeout)) {
@@ -145,6 +150,11 @@ int64_t DiscoverableServer::calls_in_flight() const {
 absl::Status DiscoverableServer::Shutdown() {
   if (shut_down_) return absl::OkStatus();
   shut_down_ = true;
+  // Start() failed before there was anything to drain.
+  if (server_ == nullptr || registrar_ == nullptr) {
+    if (server_ != nullptr) server_->Shutdown();
+    return absl::OkStatus();
+  }
   absl::Time start = absl::Now();
   server_->GetHealthCheckService()->SetServingStatus(false);
   // Draining first tells balancers to stop picking this instance before its

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/listen_check.h"
 #include "common/log.h"
 #include "grpcpp/grpcpp.h"
 
@@ -60,6 +61,9 @@ absl::StatusOr<std::unique_ptr<XdsControlPlane>> XdsControlPlane::Start(
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
                            &selected_port);
   builder.RegisterService(plane->ads_.service());
+  // gRPC allows SO_REUSEPORT by default: a second control plane on a taken
+  // port would start, and clients would be split at random between two.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // Find clients that vanished without closing their stream.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
@@ -68,9 +72,7 @@ absl::StatusOr<std::unique_ptr<XdsControlPlane>> XdsControlPlane::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   plane->server_ = builder.BuildAndStart();
   if (plane->server_ == nullptr) {
-    return absl::UnavailableError(
-        absl::StrCat("xDS control plane: cannot listen on \"", options.listen_address,
-                     "\" (address in use, bad syntax or no permission)"));
+    return ListenFailure(options.listen_address, "xDS control plane");
   }
   bool is_unix = absl::StartsWith(options.listen_address, "unix:");
   plane->port_ = is_unix ? 0 : selected_port;

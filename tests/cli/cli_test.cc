@@ -398,6 +398,55 @@ TEST(CliRegistryTest, ADeadEtcdListedFirstCostsLittle) {
   EXPECT_LT(took, absl::Milliseconds(1500)) << run.output;
 }
 
+// gRPC allows SO_REUSEPORT by default; Switchboard's servers turn it off,
+// so a second one on a taken port fails instead of sharing it silently.
+TEST(CliXdsTest, ASecondServerOnATakenPortFailsNamingThePort) {
+  TempDir dir;
+  {
+    std::ofstream out(dir.File("services.json"));
+    out << R"({"services":{}})";
+  }
+  const int xds_port = PickFreePort();
+  const std::string xds_address = absl::StrCat("127.0.0.1:", xds_port);
+  const std::string source = absl::StrCat("file://", dir.File("services.json"));
+  auto first = ChildProcess::Start({Switchboard(), "xds", "--listen", xds_address, "--source", source},
+                                   {.log_path = dir.File("xds-1.log")});
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(WaitForPort(xds_port, absl::Seconds(10))) << ReadFile(dir.File("xds-1.log"));
+  RunResult second = RunSwitchboard(dir, {"xds", "--listen", xds_address, "--source", source});
+  EXPECT_EQ(second.exit_code, 1) << second.output;
+  EXPECT_THAT(second.output, HasSubstr(absl::StrCat(xds_address, ": the address is already in use")));
+  EXPECT_TRUE((*first)->Running());
+
+  // The same for a server that registers itself: the second one fails, and
+  // the first one's record stays.
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
+  ASSERT_TRUE(client.ok());
+  const int port = PickFreePort();
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  auto server = ChildProcess::Start({BuiltBinary("examples/greeter/greeter_server"),
+                                     "--listen=" + address, "--etcd=" + (*etcd)->endpoint()},
+                                    {.log_path = dir.File("greeter-1.log")});
+  ASSERT_TRUE(server.ok());
+  auto lease_of_record = [&] {
+    auto got = (*client)->Get("greeter/" + address);
+    return got.ok() && !got->kvs.empty() ? got->kvs[0].lease : int64_t{0};
+  };
+  ASSERT_TRUE(WaitFor([&] { return lease_of_record() != 0; }, absl::Seconds(10)))
+      << ReadFile(dir.File("greeter-1.log"));
+  int64_t lease = lease_of_record();
+  auto twin = ChildProcess::Start({BuiltBinary("examples/greeter/greeter_server"),
+                                   "--listen=" + address, "--etcd=" + (*etcd)->endpoint()},
+                                  {.log_path = dir.File("greeter-2.log")});
+  ASSERT_TRUE(twin.ok());
+  ASSERT_TRUE((*twin)->WaitExit(absl::Seconds(10)));
+  EXPECT_EQ(WEXITSTATUS((*twin)->exit_status()), 1);
+  EXPECT_THAT(ReadFile(dir.File("greeter-2.log")), HasSubstr("already in use"));
+  EXPECT_EQ(lease_of_record(), lease);
+}
+
 TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
   TempDir dir;
   const int server_port = PickFreePort();

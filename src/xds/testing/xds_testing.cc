@@ -59,6 +59,7 @@ absl::StatusOr<std::unique_ptr<InProcessGreeter>> InProcessGreeter::Start() {
   std::unique_ptr<InProcessGreeter> greeter(new InProcessGreeter());
   greeter->service_ = std::make_unique<Service>();
   grpc::ServerBuilder builder;
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(greeter->service_.get());
