@@ -269,7 +269,8 @@ std::vector<size_t> EtcdClient::Order() const {
     for (size_t i = 0; i < members_.size(); ++i) health[i].last_failure = last_failure_[i];
   }
   for (size_t i = 0; i < members_.size(); ++i) {
-    health[i].connected = members_[i].channel->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_READY;
+    health[i].reachable =
+        members_[i].channel->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_TRANSIENT_FAILURE;
   }
   return MemberOrder(CurrentIndex(), health, absl::Now(), options_.failure_penalty);
 }

@@ -18,7 +18,7 @@ std::vector<size_t> MemberOrder(size_t current, const std::vector<MemberHealth>&
     size_t ring_distance = (i + n - current) % n;
     // Recently failed members sort among themselves by failure time only.
     absl::Time failed_at = failed_recently ? m.last_failure : absl::InfinitePast();
-    return std::make_tuple(failed_recently, failed_at, !m.connected, ring_distance);
+    return std::make_tuple(failed_recently, failed_at, !m.reachable, ring_distance);
   };
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
   return order;

@@ -17,22 +17,22 @@ TEST(MemberOrderTest, HealthyMembersStartFromTheCurrentOneInRingOrder) {
   EXPECT_THAT(MemberOrder(2, members, kNow, kPenalty), ElementsAre(2, 0, 1));
 }
 
-TEST(MemberOrderTest, ConnectedMembersComeBeforeUnconnectedOnes) {
-  std::vector<MemberHealth> members = {{.connected = false}, {.connected = false}, {.connected = true}};
+TEST(MemberOrderTest, ReachableMembersComeBeforeUnreachableOnes) {
+  std::vector<MemberHealth> members = {{.reachable = false}, {.reachable = false}, {.reachable = true}};
   EXPECT_THAT(MemberOrder(0, members, kNow, kPenalty), ElementsAre(2, 0, 1));
 }
 
 TEST(MemberOrderTest, RecentlyFailedMembersGoLastOldestFailureFirst) {
   std::vector<MemberHealth> members = {
-      {.connected = true, .last_failure = kNow - absl::Seconds(1)},
-      {.connected = true, .last_failure = kNow - absl::Seconds(3)},
-      {.connected = false}};
+      {.reachable = true, .last_failure = kNow - absl::Seconds(1)},
+      {.reachable = true, .last_failure = kNow - absl::Seconds(3)},
+      {.reachable = false}};
   EXPECT_THAT(MemberOrder(0, members, kNow, kPenalty), ElementsAre(2, 1, 0));
 }
 
 TEST(MemberOrderTest, AFailureOlderThanThePenaltyIsForgotten) {
   std::vector<MemberHealth> members = {
-      {.connected = true, .last_failure = kNow - absl::Seconds(11)}, {.connected = true}};
+      {.reachable = true, .last_failure = kNow - absl::Seconds(11)}, {.reachable = true}};
   EXPECT_THAT(MemberOrder(0, members, kNow, kPenalty), ElementsAre(0, 1));
 }
 
