@@ -148,9 +148,38 @@ void AdsStreamState::MarkSent(ResourceKind kind, TypeState& state,
                     Describe()));
 }
 
+bool AdsStreamState::Hold(ResourceKind kind, TypeState& state, const ResourceCatalog& catalog,
+                          Step& step) {
+  if (catalog.complete() || !AbsenceMeansDeleted(kind)) {
+    state.reported_held.clear();
+    return false;
+  }
+  std::vector<std::string> held;
+  bool hold = state.status.wildcard;
+  if (hold && state.reported_held.insert("*").second) held.push_back("*");
+  for (const std::string& name : state.status.names) {
+    if (catalog.Find(kind, name, capabilities_) != nullptr) continue;
+    hold = true;
+    if (state.reported_held.insert(name).second) held.push_back(name);
+  }
+  if (!hold) {
+    state.reported_held.clear();
+    return false;
+  }
+  state.needs_response = true;
+  if (!held.empty()) {
+    Emit(step, Severity::kInfo,
+         absl::StrCat(Describe(), " asked for ", ShortName(kind), " \"",
+                      absl::StrJoin(held, "\", \""),
+                      "\": not known yet and not every source has answered; held until they have"));
+  }
+  return true;
+}
+
 std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
     ResourceKind kind, TypeState& state, const ResourceCatalog& catalog, absl::Time now,
     Step& step, std::string version, const std::set<std::string>* only) {
+  if (Hold(kind, state, catalog, step)) return nullptr;
   auto response = std::make_shared<DiscoveryResponse>();
   response->set_type_url(std::string(TypeUrl(kind)));
   response->mutable_control_plane()->set_identifier("switchboard");
@@ -263,7 +292,9 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
     state.needs_response = true;
     return step;
   }
-  step.responses.push_back(Respond(*kind, state, *catalog, now, step));
+  if (auto response = Respond(*kind, state, *catalog, now, step)) {
+    step.responses.push_back(std::move(response));
+  }
   return step;
 }
 
@@ -286,7 +317,9 @@ AdsStreamState::Step AdsStreamState::OnCatalogChangeByKind(const ResourceCatalog
     if (slot == nullptr) continue;
     TypeState& state = *slot;
     if (state.needs_response) {
-      step.responses.push_back(Respond(kind, state, catalog, now, step));
+      if (auto response = Respond(kind, state, catalog, now, step)) {
+        step.responses.push_back(std::move(response));
+      }
       continue;
     }
     auto of_kind = changed.find(kind);
@@ -307,8 +340,10 @@ AdsStreamState::Step AdsStreamState::OnCatalogChangeByKind(const ResourceCatalog
     }
     std::string version = VersionFor(kind, state, catalog);
     if (version == state.status.sent_version) continue;
-    step.responses.push_back(Respond(kind, state, catalog, now, step, std::move(version),
-                                     partial ? &changed_of_kind : nullptr));
+    if (auto response = Respond(kind, state, catalog, now, step, std::move(version),
+                                partial ? &changed_of_kind : nullptr)) {
+      step.responses.push_back(std::move(response));
+    }
   }
   return step;
 }
