@@ -150,10 +150,13 @@ void AdsStreamState::MarkSent(ResourceKind kind, TypeState& state,
 
 bool AdsStreamState::Hold(ResourceKind kind, TypeState& state, const ResourceCatalog& catalog,
                           Step& step) {
-  if (catalog.complete() || !AbsenceMeansDeleted(kind)) {
+  if (catalog.complete()) {
     state.reported_held.clear();
     return false;
   }
+  // Absence is no deletion for the other types: Respond() leaves out what
+  // is not known yet.
+  if (!AbsenceMeansDeleted(kind)) return false;
   std::vector<std::string> held;
   bool hold = state.status.wildcard;
   if (hold && state.reported_held.insert("*").second) held.push_back("*");
@@ -184,6 +187,7 @@ std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
   response->set_type_url(std::string(TypeUrl(kind)));
   response->mutable_control_plane()->set_identifier("switchboard");
   std::vector<std::string> missing;
+  std::vector<std::string> not_yet;  // incomplete catalog: may exist
   for (const std::string& name : SubscribedNames(kind, state, catalog)) {
     if (only != nullptr) {
       std::optional<std::string> service = ServiceOfResourceName(kind, name);
@@ -191,6 +195,10 @@ std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
     }
     const ServedResource* resource = catalog.Find(kind, name, capabilities_);
     if (resource == nullptr) {
+      if (!catalog.complete()) {
+        if (state.reported_held.insert(name).second) not_yet.push_back(name);
+        continue;
+      }
       if (state.reported_missing.insert(name).second) missing.push_back(name);
       if (kind == ResourceKind::kListener) {
         response->add_resources()->PackFrom(BuildUnknownServiceListener(name));
@@ -199,6 +207,12 @@ std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
     }
     state.reported_missing.erase(name);
     *response->add_resources() = resource->resource;
+  }
+  if (!not_yet.empty()) {
+    Emit(step, Severity::kInfo,
+         absl::StrCat(Describe(), " asked for ", ShortName(kind), " \"",
+                      absl::StrJoin(not_yet, "\", \""),
+                      "\": not known yet and not every source has answered; left out until they have"));
   }
   if (!missing.empty()) {
     Emit(step, Severity::kWarn,

@@ -457,6 +457,8 @@ TEST_F(AdsStreamStateTest, IncompleteCatalogHoldsListenersAndClustersItLacks) {
       partial.get(), now_);
   ASSERT_EQ(eds.responses.size(), 1u);
   EXPECT_EQ(eds.responses[0]->resources_size(), 1);
+  EXPECT_TRUE(HasEvent(eds, Severity::kInfo, "\"greeter.endpoints\": not known yet"));
+  EXPECT_FALSE(HasEvent(eds, Severity::kWarn, "no such service"));
 
   // Another incomplete catalog without greeter: still held, not reported again.
   CatalogPtr still = IncompleteCatalogOf({Make("billing", "127.0.0.1:9")});
