@@ -164,8 +164,8 @@ class XdsControlPlane {
   // Worker thread only (and Stop() after joining it).
   std::set<std::string> retained_services_;
   std::vector<std::string> last_problems_;
-  // What the control plane knows of each source when the source itself
-  // has not answered.
+  // Per source: what stands in for it while it has not answered (its
+  // cache, or a hold), and what of it was saved to the cache.
   struct Standin {
     // From the cache file, until the source's first snapshot; null if none.
     SnapshotPtr cached;

@@ -258,6 +258,10 @@ TEST_F(XdsOutageRestartTest, WithACacheARestartDuringAnOutageServesTheLastSnapsh
   // A client that starts now, knowing nothing, gets the cached instances.
   std::string output = RunNewClient(service, 60);
   EXPECT_TRUE(absl::StrContains(output, "60 replies, 0 failed")) << output;
+  if (size_t at = output.find("60 replies"); at != std::string::npos) {
+    std::printf("  new client during the outage: %s\n",
+                output.substr(at, output.find('\n', at) - at).c_str());
+  }
   for (const std::string& address : addresses) {
     EXPECT_TRUE(absl::StrContains(output, "  " + address + " ")) << address << "\n" << output;
   }
