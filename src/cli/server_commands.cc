@@ -68,8 +68,11 @@ int ServeUntilTerminated(const Command& cmd, xds::XdsControlPlane& plane,
   }
 }
 
+// `cache_dir`: where each source's last good snapshot is kept, so that a
+// restart while a source is unreachable serves it; empty: no cache.
 absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
-    const std::vector<std::string>& uris, const std::string& listen, xds::PolicyTable policies) {
+    const std::vector<std::string>& uris, const std::string& listen, xds::PolicyTable policies,
+    const std::string& cache_dir) {
   if (absl::Status s = RegisterSources(); !s.ok()) return s;
   std::vector<std::unique_ptr<LookupSource>> sources;
   for (const std::string& uri : uris) {
@@ -79,8 +82,9 @@ absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
     }
     sources.push_back(std::move(*source));
   }
-  return xds::XdsControlPlane::Start(std::move(sources),
-                                     {.listen_address = listen, .policies = std::move(policies)});
+  return xds::XdsControlPlane::Start(
+      std::move(sources),
+      {.listen_address = listen, .policies = std::move(policies), .cache_dir = cache_dir});
 }
 
 }  // namespace
@@ -94,9 +98,10 @@ const Command kUpCommand = {
         "running (restarted with backoff if it dies), and serves xDS from what is\n"
         "registered in it. With --etcd, uses an existing etcd cluster instead.\n"
         "Other subcommands find it through <data-dir>/up.json. Only one `up` runs per\n"
-        "data dir.\n",
+        "data dir. The last registry contents seen are kept in <data-dir>/cache and\n"
+        "served after a restart while the registry is unreachable.\n",
     .flags = {
-        {.name = "data-dir", .value_name = "DIR", .help = "etcd data, logs, up.json",
+        {.name = "data-dir", .value_name = "DIR", .help = "etcd data, logs, up.json, snapshot cache",
          .default_text = "$XDG_STATE_HOME/switchboard or ~/.local/state/switchboard"},
         {.name = "etcd-listen", .value_name = "HOST:PORT",
          .help = "client address of the managed etcd (peers on PORT+1)",
@@ -162,7 +167,8 @@ int RunUp(const Args& args) {
   }
 
   const std::string prefix = flags->Get("prefix");
-  auto plane = StartControlPlane({EtcdSourceUri(endpoints, prefix)}, xds_listen, *std::move(policies));
+  auto plane = StartControlPlane({EtcdSourceUri(endpoints, prefix)}, xds_listen,
+                                 *std::move(policies), data_dir + "/cache");
   if (!plane.ok()) {
     if (supervisor) supervisor->Stop();
     return RuntimeError(cmd, plane.status());
@@ -212,10 +218,12 @@ int RunUp(const Args& args) {
 const Command kXdsCommand = {
     .name = "xds",
     .summary = "Serve xDS to gRPC clients from one or more lookup sources.",
-    .usage = "switchboard xds [--listen HOST:PORT] [--source URI]...",
+    .usage = "switchboard xds [--listen HOST:PORT] [--source URI]... [--cache-dir DIR]",
     .description = absl::StrCat(
         "Without --source, serves what is registered in the etcd of the running\n"
-        "`switchboard up` (or --etcd). Source forms:\n", SourceUriForms(), "\n"),
+        "`switchboard up` (or --etcd). With --cache-dir, each source's last good\n"
+        "snapshot is kept there, and served after a restart while the source is\n"
+        "unreachable. Source forms:\n", SourceUriForms(), "\n"),
     .flags = {
         {.name = "listen", .value_name = "HOST:PORT", .help = "where xDS is served",
          .default_text = "127.0.0.1:18000"},
@@ -225,6 +233,9 @@ const Command kXdsCommand = {
          .default_text = "the running `switchboard up`'s, else 127.0.0.1:2379"},
         {.name = "prefix", .value_name = "P", .help = "registry key prefix of the default source"},
         {.name = "data-dir", .value_name = "DIR", .help = "where `switchboard up` keeps its state"},
+        {.name = "cache-dir", .value_name = "DIR",
+         .help = "keep each source's last good snapshot here (created if missing)",
+         .default_text = "no cache"},
         PolicyFlag(),
     },
 };
@@ -250,10 +261,13 @@ int RunXds(const Args& args) {
       return UsageError(cmd, absl::StrCat("--source: ", parsed.status().message()));
     }
   }
+  if (flags->IsSet("cache-dir") && flags->Get("cache-dir").empty()) {
+    return UsageError(cmd, "--cache-dir: give a directory");
+  }
   absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(*flags);
   if (!policies.ok()) return UsageError(cmd, policies.status());
   BlockTerminationSignals();
-  auto plane = StartControlPlane(uris, listen, *std::move(policies));
+  auto plane = StartControlPlane(uris, listen, *std::move(policies), flags->Get("cache-dir"));
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
   std::printf("serving xDS on %s from %s\n", (*plane)->address().c_str(),
               absl::StrJoin(uris, ", ").c_str());

@@ -69,7 +69,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedDiscovery>> StartEmbeddedDiscovery(
   auto plane = xds::XdsControlPlane::Start(
       std::move(sources), {.listen_address = absl::StrCat("unix:", discovery->socket_path_),
                            .policies = std::move(options.policies),
-                           .initial_sync_timeout = options.initial_sync_timeout});
+                           .initial_sync_timeout = options.initial_sync_timeout,
+                           .cache_dir = options.cache_dir});
   if (!plane.ok()) {
     alive = false;
     return plane.status();

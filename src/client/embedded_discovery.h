@@ -55,6 +55,11 @@ struct EmbeddedDiscoveryOptions {
   absl::Duration backup_poll_interval = absl::Milliseconds(100);
   // See XdsControlPlaneOptions::initial_sync_timeout.
   absl::Duration initial_sync_timeout = absl::Seconds(3);
+  // Opt-in: a directory where each source's last good snapshot is kept, so
+  // that a process started while the registry is down still finds the
+  // services it saw last (XdsControlPlaneOptions::cache_dir). Empty: off.
+  // Example: "/var/cache/my-client/switchboard".
+  std::string cache_dir;
 };
 
 class EmbeddedDiscovery {

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "harness/child_process.h"
 #include "nlohmann/json.hpp"
+#include "xds/snapshot_cache.h"
 #include "xds/testing/xds_testing.h"
 
 namespace switchboard {
@@ -46,6 +47,7 @@ TEST(EmbeddedDiscoveryTest, PlainChannelsBalanceOverMergedSources) {
   options.source_uris = {absl::StrCat("file://", file)};
   options.sources.push_back(std::move(manual));
   options.node_id = "embedded-test";
+  options.cache_dir = dir.File("cache");
   absl::Time start = absl::Now();
   auto discovery = StartEmbeddedDiscovery(std::move(options));
   ASSERT_TRUE(discovery.ok()) << discovery.status();
@@ -83,6 +85,13 @@ TEST(EmbeddedDiscoveryTest, PlainChannelsBalanceOverMergedSources) {
   feed->Set({GreeterInstance("greeter", *servers[2])});
   EXPECT_TRUE(WaitFor([&] { return *CallOnce(greeter.get()) == servers[2]->address(); },
                       absl::Seconds(1)));
+  // ...and reach the cache (written at most once a second).
+  xds::SnapshotCache cache(dir.File("cache"));
+  EXPECT_TRUE(WaitFor([&] {
+    auto entry = cache.Load(feed->Describe());
+    return entry.ok() && entry->snapshot->All() == std::vector<Instance>{
+        GreeterInstance("greeter", *servers[2])};
+  }, absl::Seconds(5)));
 
   // Unknown sources are reported by name.
   EmbeddedDiscoveryOptions bad;

@@ -261,7 +261,12 @@ std::set<std::string> AdsServer::Publish(CatalogPtr catalog) {
     catalog_ = catalog;
   }
   std::set<std::string> changed_services = ChangedServices(previous.get(), *catalog);
-  if (previous != nullptr && changed_services.empty()) return changed_services;
+  // A catalog that became complete answers held requests even when no
+  // service changed (the last source to answer knew none).
+  if (previous != nullptr && changed_services.empty() &&
+      previous->complete() == catalog->complete()) {
+    return changed_services;
+  }
   // Per kind, so a stream skips the types that did not change.
   ChangedByKind changed = ChangedServicesByKind(previous.get(), *catalog, changed_services);
   SharedPushes shared = PrepareSharedPushes(*catalog, changed, ++generation_);

@@ -59,7 +59,8 @@ class AdsServer {
   grpc::Service* service();
 
   // Serves `catalog` from now on and pushes what changed to the streams
-  // subscribed to it. Until the first call, requests are held unanswered.
+  // subscribed to it. Until the first call, requests are held unanswered;
+  // while the catalog is incomplete, those for services it lacks are.
   // Returns the services whose resources changed (ChangedServices()).
   std::set<std::string> Publish(CatalogPtr catalog);
   // The catalog served; null before the first Publish().

@@ -148,13 +148,46 @@ void AdsStreamState::MarkSent(ResourceKind kind, TypeState& state,
                     Describe()));
 }
 
+bool AdsStreamState::Hold(ResourceKind kind, TypeState& state, const ResourceCatalog& catalog,
+                          Step& step) {
+  if (catalog.complete()) {
+    state.reported_held.clear();
+    return false;
+  }
+  // Absence is no deletion for the other types: Respond() leaves out what
+  // is not known yet.
+  if (!AbsenceMeansDeleted(kind)) return false;
+  std::vector<std::string> held;
+  bool hold = state.status.wildcard;
+  if (hold && state.reported_held.insert("*").second) held.push_back("*");
+  for (const std::string& name : state.status.names) {
+    if (catalog.Find(kind, name, capabilities_) != nullptr) continue;
+    hold = true;
+    if (state.reported_held.insert(name).second) held.push_back(name);
+  }
+  if (!hold) {
+    state.reported_held.clear();
+    return false;
+  }
+  state.needs_response = true;
+  if (!held.empty()) {
+    Emit(step, Severity::kInfo,
+         absl::StrCat(Describe(), " asked for ", ShortName(kind), " \"",
+                      absl::StrJoin(held, "\", \""),
+                      "\": not known yet and not every source has answered; held until they have"));
+  }
+  return true;
+}
+
 std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
     ResourceKind kind, TypeState& state, const ResourceCatalog& catalog, absl::Time now,
     Step& step, std::string version, const std::set<std::string>* only) {
+  if (Hold(kind, state, catalog, step)) return nullptr;
   auto response = std::make_shared<DiscoveryResponse>();
   response->set_type_url(std::string(TypeUrl(kind)));
   response->mutable_control_plane()->set_identifier("switchboard");
   std::vector<std::string> missing;
+  std::vector<std::string> not_yet;  // incomplete catalog: may exist
   for (const std::string& name : SubscribedNames(kind, state, catalog)) {
     if (only != nullptr) {
       std::optional<std::string> service = ServiceOfResourceName(kind, name);
@@ -162,6 +195,10 @@ std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
     }
     const ServedResource* resource = catalog.Find(kind, name, capabilities_);
     if (resource == nullptr) {
+      if (!catalog.complete()) {
+        if (state.reported_held.insert(name).second) not_yet.push_back(name);
+        continue;
+      }
       if (state.reported_missing.insert(name).second) missing.push_back(name);
       if (kind == ResourceKind::kListener) {
         response->add_resources()->PackFrom(BuildUnknownServiceListener(name));
@@ -170,6 +207,12 @@ std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
     }
     state.reported_missing.erase(name);
     *response->add_resources() = resource->resource;
+  }
+  if (!not_yet.empty()) {
+    Emit(step, Severity::kInfo,
+         absl::StrCat(Describe(), " asked for ", ShortName(kind), " \"",
+                      absl::StrJoin(not_yet, "\", \""),
+                      "\": not known yet and not every source has answered; left out until they have"));
   }
   if (!missing.empty()) {
     Emit(step, Severity::kWarn,
@@ -263,7 +306,9 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
     state.needs_response = true;
     return step;
   }
-  step.responses.push_back(Respond(*kind, state, *catalog, now, step));
+  if (auto response = Respond(*kind, state, *catalog, now, step)) {
+    step.responses.push_back(std::move(response));
+  }
   return step;
 }
 
@@ -286,7 +331,9 @@ AdsStreamState::Step AdsStreamState::OnCatalogChangeByKind(const ResourceCatalog
     if (slot == nullptr) continue;
     TypeState& state = *slot;
     if (state.needs_response) {
-      step.responses.push_back(Respond(kind, state, catalog, now, step));
+      if (auto response = Respond(kind, state, catalog, now, step)) {
+        step.responses.push_back(std::move(response));
+      }
       continue;
     }
     auto of_kind = changed.find(kind);
@@ -307,8 +354,10 @@ AdsStreamState::Step AdsStreamState::OnCatalogChangeByKind(const ResourceCatalog
     }
     std::string version = VersionFor(kind, state, catalog);
     if (version == state.status.sent_version) continue;
-    step.responses.push_back(Respond(kind, state, catalog, now, step, std::move(version),
-                                     partial ? &changed_of_kind : nullptr));
+    if (auto response = Respond(kind, state, catalog, now, step, std::move(version),
+                                partial ? &changed_of_kind : nullptr)) {
+      step.responses.push_back(std::move(response));
+    }
   }
   return step;
 }

@@ -29,6 +29,13 @@
 //     shared message for the transport to serialize once.
 //   - Requests that arrive before the first catalog are answered when it
 //     comes.
+//   - While the catalog is incomplete (a source has not answered yet), a
+//     listener or cluster subscription naming a resource the catalog lacks
+//     (or any wildcard one) is held unanswered, as before the first
+//     catalog: the missing service may belong to the silent source, and
+//     "does not exist" would make a client drop it. A client that had the
+//     resources keeps using them meanwhile. The hold ends with the first
+//     catalog that has the names, or is complete.
 //   - Resource types this server does not serve are reported and ignored.
 //
 // Example:
@@ -149,16 +156,22 @@ class AdsStreamState {
     // Unknown names already reported, so a client retrying is not logged
     // again and again.
     std::set<std::string> reported_missing;
+    // Names already reported as held (incomplete catalog), likewise.
+    std::set<std::string> reported_held;
   };
 
   // The response for `kind` with the current subscription; sets the state
-  // as sent. `version`: VersionFor() when the caller has it already.
+  // as sent. Null when it is held (an incomplete catalog lacks a name; see
+  // the rules above): the state then waits for the next catalog. `version`: VersionFor() when the caller has it already.
   // `only`, when not null, limits the resources sent to those of these
   // services (a partial response).
   std::shared_ptr<const DiscoveryResponse> Respond(ResourceKind kind, TypeState& state,
                                                    const ResourceCatalog& catalog, absl::Time now,
                                                    Step& step, std::string version = "",
                                                    const std::set<std::string>* only = nullptr);
+  // True (and the state marked as waiting) when `kind`'s response must be
+  // held for an incomplete `catalog`.
+  bool Hold(ResourceKind kind, TypeState& state, const ResourceCatalog& catalog, Step& step);
   // Records `response` as sent for `kind` and says so in a debug event.
   void MarkSent(ResourceKind kind, TypeState& state, const DiscoveryResponse& response,
                 absl::Time now, Step& step);

@@ -1,5 +1,7 @@
 #include "xds/ads_stream_state.h"
 
+#include <map>
+
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "gmock/gmock.h"
@@ -428,6 +430,77 @@ TEST_F(AdsStreamStateTest, RequestsBeforeTheFirstCatalogAreAnsweredWhenItComes) 
   auto first = stream.OnCatalogChange(*catalog_, {"greeter", "billing"}, now_);
   ASSERT_EQ(first.responses.size(), 1u);
   EXPECT_EQ(first.responses[0]->resources_size(), 1);  // the stand-in
+}
+
+// A catalog built while a source has not answered: what it lacks may exist.
+CatalogPtr IncompleteCatalogOf(std::vector<Instance> instances) {
+  return ResourceCatalog::Build(*Snapshot::Create(std::move(instances)), {}, {}, nullptr, nullptr,
+                                ResourceCatalog::Coverage::kIncomplete);
+}
+
+TEST_F(AdsStreamStateTest, IncompleteCatalogHoldsListenersAndClustersItLacks) {
+  CatalogPtr partial = IncompleteCatalogOf({Make("billing", "127.0.0.1:2")});
+  AdsStreamState stream("peer-1");
+  auto lds = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"greeter"})),
+                              partial.get(), now_);
+  EXPECT_TRUE(lds.responses.empty());  // neither a stand-in nor does-not-exist
+  EXPECT_TRUE(HasEvent(lds, Severity::kInfo, "\"greeter\": not known yet"));
+  auto cds = stream.OnRequest(Request(ResourceKind::kCluster, {"billing.cluster", "greeter.cluster"}),
+                              partial.get(), now_);
+  EXPECT_TRUE(cds.responses.empty());  // answering billing alone would delete greeter
+  // Known names are answered as usual, and absence is no deletion in EDS.
+  auto billing = stream.OnRequest(Request(ResourceKind::kRouteConfiguration, {"billing.route"}),
+                                  partial.get(), now_);
+  ASSERT_EQ(billing.responses.size(), 1u);
+  auto eds = stream.OnRequest(
+      Request(ResourceKind::kClusterLoadAssignment, {"billing.endpoints", "greeter.endpoints"}),
+      partial.get(), now_);
+  ASSERT_EQ(eds.responses.size(), 1u);
+  EXPECT_EQ(eds.responses[0]->resources_size(), 1);
+  EXPECT_TRUE(HasEvent(eds, Severity::kInfo, "\"greeter.endpoints\": not known yet"));
+  EXPECT_FALSE(HasEvent(eds, Severity::kWarn, "no such service"));
+
+  // Another incomplete catalog without greeter: still held, not reported again.
+  CatalogPtr still = IncompleteCatalogOf({Make("billing", "127.0.0.1:9")});
+  auto again = stream.OnCatalogChange(*still, {"billing"}, now_);
+  for (const auto& response : again.responses) {
+    EXPECT_NE(response->type_url(), TypeUrl(ResourceKind::kListener));
+    EXPECT_NE(response->type_url(), TypeUrl(ResourceKind::kCluster));
+  }
+  EXPECT_FALSE(HasEvent(again, Severity::kInfo, "not known yet"));
+
+  // The silent source answers with greeter: both held types are answered.
+  auto answered = stream.OnCatalogChange(*catalog_, {"greeter", "billing"}, now_);
+  std::map<std::string, int> resources_by_type;
+  for (const auto& response : answered.responses) {
+    resources_by_type[response->type_url()] = response->resources_size();
+  }
+  EXPECT_EQ(resources_by_type[std::string(TypeUrl(ResourceKind::kListener))], 1);
+  EXPECT_EQ(resources_by_type[std::string(TypeUrl(ResourceKind::kCluster))], 2);
+}
+
+TEST_F(AdsStreamStateTest, HeldRequestsAreAnsweredWhenTheCatalogCompletesWithoutThem) {
+  CatalogPtr partial = IncompleteCatalogOf({Make("billing", "127.0.0.1:2")});
+  AdsStreamState stream("peer-1");
+  EXPECT_TRUE(stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"nope"})), partial.get(),
+                               now_).responses.empty());
+  // Every source answered and none knows "nope": now it is unknown, and
+  // gets the stand-in that fails calls naming it.
+  CatalogPtr complete = CatalogOf({Make("billing", "127.0.0.1:2")});
+  auto step = stream.OnCatalogChange(*complete, {}, now_);
+  ASSERT_EQ(step.responses.size(), 1u);
+  EXPECT_EQ(step.responses[0]->resources_size(), 1);
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn, "no such service"));
+}
+
+TEST_F(AdsStreamStateTest, IncompleteCatalogHoldsWildcards) {
+  CatalogPtr partial = IncompleteCatalogOf({Make("billing", "127.0.0.1:2")});
+  AdsStreamState stream("peer-1");
+  EXPECT_TRUE(stream.OnRequest(WithNode(Request(ResourceKind::kListener, {})), partial.get(), now_)
+                  .responses.empty());
+  auto step = stream.OnCatalogChange(*catalog_, {"greeter"}, now_);
+  ASSERT_EQ(step.responses.size(), 1u);
+  EXPECT_EQ(step.responses[0]->resources_size(), 2);
 }
 
 TEST_F(AdsStreamStateTest, RingHashIsTailoredForGrpc151) {

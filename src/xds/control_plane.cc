@@ -16,6 +16,19 @@ namespace {
 constexpr absl::string_view kLog = "xds";
 // How often the worker looks for stuck clients and the initial-sync deadline.
 constexpr absl::Duration kTick = absl::Seconds(1);
+// A source's cache is written at most this often: a registry in churn
+// costs one small file write a second, not one per event.
+constexpr absl::Duration kCacheSaveInterval = absl::Seconds(1);
+
+std::string FormatWhen(absl::Time t) {
+  return absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()), " (",
+                      absl::FormatDuration(absl::Trunc(absl::Now() - t, absl::Seconds(1))),
+                      " ago)");
+}
+
+std::string ErrorText(const absl::Status& error) {
+  return error.ok() ? "no error reported yet" : error.ToString();
+}
 
 // "host:port" with the port replaced by `port`.
 std::string WithPort(absl::string_view listen_address, int port) {
@@ -38,6 +51,7 @@ class XdsControlPlane::SourceObserver : public LookupObserver {
   void OnError(const absl::Status& error) override {
     SB_LOG(kWarn, kLog, "source ", description_, " failed (serving its last good snapshot): ",
            error.ToString());
+    plane_->OnSourceError(index_, error);
   }
 
  private:
@@ -80,6 +94,7 @@ absl::StatusOr<std::unique_ptr<XdsControlPlane>> XdsControlPlane::Start(
   SB_LOG(kInfo, kLog, "ADS server listening on ", plane->address_, " with ",
          plane->sources_.size(), " source(s)");
 
+  if (!plane->options_.cache_dir.empty()) plane->LoadCaches();
   plane->started_at_ = absl::Now();
   plane->worker_ = std::thread([p = plane.get()] { p->WorkerLoop(); });
   for (size_t i = 0; i < plane->sources_.size(); ++i) {
@@ -94,6 +109,9 @@ XdsControlPlane::XdsControlPlane(std::vector<std::unique_ptr<LookupSource>> sour
       sources_(std::move(sources)),
       ads_(AdsServerOptions{.ack_timeout = options_.ack_timeout}) {
   latest_.resize(sources_.size());
+  errors_.resize(sources_.size());
+  standins_.resize(sources_.size());
+  if (!options_.cache_dir.empty()) cache_.emplace(options_.cache_dir);
   policies_ = options_.policies;
   for (size_t i = 0; i < sources_.size(); ++i) {
     observers_.push_back(std::make_unique<SourceObserver>(this, i, sources_[i]->Describe()));
@@ -113,6 +131,7 @@ void XdsControlPlane::Stop() {
   }
   wake_.notify_all();
   if (worker_.joinable()) worker_.join();
+  if (cache_.has_value()) SaveCaches(/*now_or_never=*/true);
   ads_.FinishAll();
   if (server_ != nullptr) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
@@ -128,6 +147,88 @@ void XdsControlPlane::OnSourceUpdate(size_t index, SnapshotPtr snapshot) {
     dirty_ = true;
   }
   wake_.notify_all();
+}
+
+void XdsControlPlane::OnSourceError(size_t index, const absl::Status& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  errors_[index] = error;
+}
+
+void XdsControlPlane::LoadCaches() {
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    const std::string source = sources_[i]->Describe();
+    absl::StatusOr<SnapshotCacheEntry> entry = cache_->Load(source);
+    if (absl::IsNotFound(entry.status())) {
+      SB_LOG(kInfo, kLog, "source ", source, " has no cache yet in ", cache_->dir());
+      continue;
+    }
+    if (!entry.ok()) {
+      // Rewritten with the source's first snapshot.
+      SB_LOG(kWarn, kLog, "ignoring the cache of source ", source, ": ", entry.status().message());
+      continue;
+    }
+    standins_[i].cached = entry->snapshot;
+    standins_[i].cached_at = entry->written_at;
+    SB_LOG(kInfo, kLog, "source ", source, ": cache of ", entry->snapshot->size(),
+           " instance(s) written at ", FormatWhen(entry->written_at), " loaded from ",
+           cache_->PathFor(source));
+    // Served at the worker's first look, not after a tick.
+    std::lock_guard<std::mutex> lock(mu_);
+    dirty_ = true;
+  }
+}
+
+void XdsControlPlane::SaveCaches(bool now_or_never) {
+  std::vector<SnapshotPtr> latest;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    latest = latest_;
+  }
+  absl::Time now = absl::Now();
+  for (size_t i = 0; i < latest.size(); ++i) {
+    Standin& standin = standins_[i];
+    // Only what the source itself said: a cache is never saved back.
+    if (latest[i] == nullptr || latest[i] == standin.saved) continue;
+    if (!now_or_never && now - standin.saved_at < kCacheSaveInterval) continue;
+    const std::string source = sources_[i]->Describe();
+    absl::Status saved = cache_->Save({.source = source, .written_at = now, .snapshot = latest[i]});
+    standin.saved_at = now;
+    if (!saved.ok()) {
+      // Retried with the next change; said again only when it says something new.
+      if (saved.ToString() != standin.last_save_error) {
+        SB_LOG(kWarn, kLog, "cannot save the cache of source ", source, ": ", saved.ToString());
+        standin.last_save_error = saved.ToString();
+      }
+      continue;
+    }
+    standin.saved = latest[i];
+    standin.last_save_error.clear();
+    SB_LOG(kDebug, kLog, "source ", source, ": ", latest[i]->size(), " instance(s) saved to ",
+           cache_->PathFor(source));
+  }
+}
+
+void XdsControlPlane::ReportSilentSources() {
+  std::vector<absl::Status> errors;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    errors = errors_;
+  }
+  for (size_t i = 0; i < standins_.size(); ++i) {
+    Standin& standin = standins_[i];
+    if (standin.error_reported || errors[i].ok()) continue;
+    if (standin.cached != nullptr && standin.cache_announced) {
+      SB_LOG(kWarn, kLog, "serving ", standin.cached->size(), " instance(s) of source ",
+             sources_[i]->Describe(), " from the cache written at ", FormatWhen(standin.cached_at),
+             "; the source is unreachable: ", errors[i].ToString());
+    } else if (standin.held) {
+      SB_LOG(kWarn, kLog, "source ", sources_[i]->Describe(), " has not answered yet (",
+             errors[i].ToString(), "); holding requests for services it may own");
+    } else {
+      continue;
+    }
+    standin.error_reported = true;
+  }
 }
 
 void XdsControlPlane::SetPolicies(PolicyTable policies) {
@@ -147,31 +248,78 @@ void XdsControlPlane::WorkerLoop() {
       wake_.wait_for(lock, absl::ToChronoMilliseconds(kTick),
                      [this] { return stopping_ || dirty_; });
       if (stopping_) return;
-      bool all_sources_in = std::all_of(latest_.begin(), latest_.end(),
-                                        [](const SnapshotPtr& s) { return s != nullptr; });
+      // A cache counts as an answer: served at once rather than after the
+      // sync window, so a restart during an outage costs clients nothing.
+      bool all_sources_in = true;
+      for (size_t i = 0; i < latest_.size(); ++i) {
+        if (latest_[i] == nullptr && standins_[i].cached == nullptr) all_sources_in = false;
+      }
       bool sync_over = all_sources_in || absl::Now() - started_at_ >= options_.initial_sync_timeout;
       if (sync_over && (dirty_ || !serving_)) {
         if (!all_sources_in && !serving_) {
           SB_LOG(kWarn, kLog, "not every source delivered a first snapshot within ",
                  absl::FormatDuration(options_.initial_sync_timeout),
-                 "; serving what is known so far");
+                 "; serving what is known so far, and holding requests for other services");
         }
         dirty_ = false;
         rebuild = true;
       }
     }
     if (rebuild) Rebuild();
+    ReportSilentSources();
+    if (cache_.has_value()) SaveCaches(/*now_or_never=*/false);
     ads_.CheckUnacked(absl::Now());
   }
 }
 
 void XdsControlPlane::Rebuild() {
   std::vector<SnapshotPtr> latest;
+  std::vector<absl::Status> errors;
   PolicyTable policies;
   {
     std::lock_guard<std::mutex> lock(mu_);
     latest = latest_;
+    errors = errors_;
     policies = policies_;
+  }
+  // Each source's own snapshot, else its cache; null (held) if neither.
+  size_t from_cache = 0, missing = 0;
+  for (size_t i = 0; i < latest.size(); ++i) {
+    Standin& standin = standins_[i];
+    const std::string source = sources_[i]->Describe();
+    if (latest[i] != nullptr) {
+      if (standin.cached != nullptr && standin.cache_announced) {
+        SB_LOG(kInfo, kLog, "source ", source, " is live again: its ", latest[i]->size(),
+               " instance(s) replace the ", standin.cached->size(),
+               " from the cache written at ", FormatWhen(standin.cached_at));
+      } else if (standin.held) {
+        SB_LOG(kInfo, kLog, "source ", source, " answered: ", latest[i]->size(),
+               " instance(s); requests held for it are answered");
+      }
+      standin.cached = nullptr;
+      standin.held = false;
+      continue;
+    }
+    if (standin.cached != nullptr) {
+      latest[i] = standin.cached;
+      from_cache++;
+      if (!standin.cache_announced) {
+        standin.cache_announced = true;
+        standin.error_reported = !errors[i].ok();
+        SB_LOG(kWarn, kLog, "serving ", standin.cached->size(), " instance(s) of source ", source,
+               " from the cache written at ", FormatWhen(standin.cached_at),
+               errors[i].ok() ? "; the source has not answered yet"
+                              : absl::StrCat("; the source is unreachable: ", errors[i].ToString()));
+      }
+      continue;
+    }
+    missing++;
+    if (!standin.held) {
+      standin.held = true;
+      standin.error_reported = !errors[i].ok();
+      SB_LOG(kWarn, kLog, "source ", source, " has not answered yet (", ErrorText(errors[i]),
+             "); holding requests for services it may own");
+    }
   }
   SnapshotPtr merged = MergeSnapshots(latest);
   for (const auto& [service, instances] : merged->services()) retained_services_.insert(service);
@@ -179,8 +327,9 @@ void XdsControlPlane::Rebuild() {
   CatalogPtr previous = ads_.catalog();
   // Unchanged services keep their resources: one change in a large
   // registry rebuilds one service, not all of them.
-  CatalogPtr catalog =
-      ResourceCatalog::Build(*merged, policies, retained_services_, &problems, previous.get());
+  CatalogPtr catalog = ResourceCatalog::Build(
+      *merged, policies, retained_services_, &problems, previous.get(),
+      missing == 0 ? ResourceCatalog::Coverage::kComplete : ResourceCatalog::Coverage::kIncomplete);
   if (problems != last_problems_) {
     for (const std::string& problem : problems) SB_LOG(kWarn, kLog, problem);
     last_problems_ = std::move(problems);
@@ -196,6 +345,8 @@ void XdsControlPlane::Rebuild() {
     stats_.services = catalog->service_count();
     stats_.instances = merged->size();
     stats_.catalogs_published++;
+    stats_.sources_from_cache = from_cache;
+    stats_.sources_missing = missing;
   }
   wake_.notify_all();
 }

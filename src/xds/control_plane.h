@@ -20,6 +20,14 @@
 // builds the catalog and pushes it to the ADS streams. Nothing else runs on
 // a source's thread, so a slow stream never stalls a source.
 //
+// When the registry is down (see docs/architecture.md): with a cache_dir,
+// each source's last good snapshot is saved there by the worker (at most
+// once a second, and on Stop()), and at Start() a source that has a cache
+// counts as answered at once: its cached instances are served, marked
+// stale in the log, until the source's own first snapshot replaces them.
+// A source with neither a snapshot nor a cache never makes a service look
+// deleted: requests for services the others do not know stay unanswered.
+//
 // Threading: all methods are thread-safe. Start() and Stop() block (binding,
 // joining); the rest return at once.
 #ifndef SWITCHBOARD_XDS_CONTROL_PLANE_H_
@@ -29,6 +37,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -41,6 +50,7 @@
 #include "xds/ads_server.h"
 #include "xds/resource_catalog.h"
 #include "xds/service_policy.h"
+#include "xds/snapshot_cache.h"
 
 namespace grpc {
 class Server;
@@ -54,10 +64,16 @@ struct XdsControlPlaneOptions {
   std::string listen_address = "127.0.0.1:18000";
   PolicyTable policies;
   // Requests are held unanswered until every source delivered its first
-  // snapshot, or this long after Start(), whichever comes first: a client
-  // starting with the control plane then sees the services rather than
-  // "does not exist".
+  // snapshot (or has a cache), or this long after Start(), whichever comes
+  // first: a client starting with the control plane then sees the services
+  // rather than "does not exist". After it, what is known is served, and
+  // requests for other services stay held while a source has neither
+  // answered nor a cache (ResourceCatalog::Coverage).
   absl::Duration initial_sync_timeout = absl::Seconds(3);
+  // Directory of the sources' snapshot caches (snapshot_cache.h), created
+  // when missing; empty: no cache.
+  // Example: "/var/lib/switchboard/cache".
+  std::string cache_dir;
   // A response unacknowledged this long is reported as a stuck client.
   absl::Duration ack_timeout = absl::Seconds(30);
 };
@@ -69,6 +85,10 @@ struct XdsControlPlaneStats {
   uint64_t catalogs_published = 0;
   uint64_t responses_sent = 0;
   uint64_t nacks_received = 0;
+  // Sources served from their cache, and sources with neither a snapshot
+  // nor a cache, in the catalog served now.
+  size_t sources_from_cache = 0;
+  size_t sources_missing = 0;
 };
 
 class XdsControlPlane {
@@ -106,9 +126,19 @@ class XdsControlPlane {
   XdsControlPlane(std::vector<std::unique_ptr<LookupSource>> sources,
                   XdsControlPlaneOptions options);
   void OnSourceUpdate(size_t index, SnapshotPtr snapshot);
+  void OnSourceError(size_t index, const absl::Status& error);
   void WorkerLoop();
   // Merges, builds and publishes. Worker thread only.
   void Rebuild();
+  // Reads every source's cache file. Before the worker starts.
+  void LoadCaches();
+  // Saves the snapshots that changed since they were last saved, those
+  // saved less than a second ago only when `now_or_never`. Worker thread,
+  // or Stop() once the worker is joined.
+  void SaveCaches(bool now_or_never);
+  // Logs, once each, the errors of sources served from their cache or
+  // held for. Worker thread only.
+  void ReportSilentSources();
 
   const XdsControlPlaneOptions options_;
   std::vector<std::unique_ptr<LookupSource>> sources_;
@@ -123,15 +153,36 @@ class XdsControlPlane {
   std::condition_variable wake_;
   // Latest snapshot of each source, null until its first delivery.
   std::vector<SnapshotPtr> latest_ ABSL_GUARDED_BY(mu_);
+  // Last error each source reported; OK if none.
+  std::vector<absl::Status> errors_ ABSL_GUARDED_BY(mu_);
   PolicyTable policies_ ABSL_GUARDED_BY(mu_);
   bool dirty_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool serving_ ABSL_GUARDED_BY(mu_) = false;
   XdsControlPlaneStats stats_ ABSL_GUARDED_BY(mu_);
 
-  // Worker thread only.
+  // Worker thread only (and Stop() after joining it).
   std::set<std::string> retained_services_;
   std::vector<std::string> last_problems_;
+  // Per source: what stands in for it while it has not answered (its
+  // cache, or a hold), and what of it was saved to the cache.
+  struct Standin {
+    // From the cache file, until the source's first snapshot; null if none.
+    SnapshotPtr cached;
+    absl::Time cached_at;
+    // "Serving from the cache" was logged.
+    bool cache_announced = false;
+    // Served without a snapshot or a cache (requests held for it).
+    bool held = false;
+    // Its error was logged for the current stand-in state.
+    bool error_reported = false;
+    // The last snapshot saved to the cache, and when.
+    SnapshotPtr saved;
+    absl::Time saved_at = absl::InfinitePast();
+    std::string last_save_error;
+  };
+  std::optional<SnapshotCache> cache_;
+  std::vector<Standin> standins_;
 
   std::mutex stop_mu_;
   bool stopped_ ABSL_GUARDED_BY(stop_mu_) = false;

@@ -47,6 +47,12 @@ struct ServedResource {
 
 class ResourceCatalog {
  public:
+  // Whether every source has answered (or been loaded from its cache). In
+  // an incomplete catalog a missing service may exist at a source that has
+  // not answered yet: the ADS server holds requests for it instead of
+  // answering "does not exist" (ads_stream_state.h).
+  enum class Coverage { kComplete, kIncomplete };
+
   // Builds the resources of every service in `snapshot` and of every
   // service in `retained` (those with no instance get an empty endpoint
   // set). Instances whose address cannot go into EDS are left out and
@@ -57,7 +63,8 @@ class ResourceCatalog {
                                                       const PolicyTable& policies,
                                                       const std::set<std::string>& retained,
                                                       std::vector<std::string>* problems = nullptr,
-                                                      const ResourceCatalog* previous = nullptr);
+                                                      const ResourceCatalog* previous = nullptr,
+                                                      Coverage coverage = Coverage::kComplete);
   static std::shared_ptr<const ResourceCatalog> Empty();
 
   // The resource `name` of `kind` as a client with `caps` gets it; null
@@ -70,6 +77,8 @@ class ResourceCatalog {
   std::vector<std::string> Services() const;
   size_t service_count() const { return services_.size(); }
   bool HasService(absl::string_view service) const { return services_.count(service) > 0; }
+  // False while some source has not answered (see Coverage).
+  bool complete() const { return coverage_ == Coverage::kComplete; }
   // The combined versions of one service's resources (any one changes,
   // this changes); empty when the service is not served.
   std::string ServiceVersion(absl::string_view service) const;
@@ -106,6 +115,7 @@ class ResourceCatalog {
   // The policies it was built with: when the next catalog's are the same,
   // no service's policy needs comparing.
   PolicyTable policies_;
+  Coverage coverage_ = Coverage::kComplete;
   // Shared, immutable: a catalog built from this one reuses the entries of
   // services that did not change.
   std::map<std::string, std::shared_ptr<const ServiceResources>, std::less<>> services_;

@@ -284,6 +284,14 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
   EXPECT_FALSE(std::filesystem::exists(data_dir_ + "/up.json"));
   EXPECT_TRUE(WaitForPortClosed(etcd_port_, absl::Seconds(5)));
   EXPECT_TRUE(WaitForPortClosed(xds_port_, absl::Seconds(5)));
+  // The registry's last snapshot stays in the data dir for the next start.
+  int cache_files = 0;
+  std::error_code no_dir;  // counted as no file
+  for (const auto& file : std::filesystem::directory_iterator(data_dir_ + "/cache", no_dir)) {
+    EXPECT_THAT(file.path().filename().string(), ::testing::MatchesRegex("source-[0-9a-f]+\\.json"));
+    cache_files++;
+  }
+  EXPECT_EQ(cache_files, 1);
 }
 
 TEST_F(CliUpTest, UpRestartsEtcdWhenItDies) {

@@ -1,9 +1,11 @@
 // The ADS server against raw xDS clients on real sockets: clients that NACK,
 // ask for unknown types or names, or never ACK are reported clearly while a
-// real gRPC channel in the same process keeps being served; and a thousand
-// concurrent streams all get their pushes.
+// real gRPC channel in the same process keeps being served; a thousand
+// concurrent streams all get their pushes; and a source that has not
+// answered is stood in for by its cache, or its services' requests held.
 #include <cstdlib>
 #include <deque>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +17,7 @@
 #include "harness/child_process.h"
 #include "xds/bootstrap.h"
 #include "xds/control_plane.h"
+#include "xds/snapshot_cache.h"
 #include "xds/testing/xds_testing.h"
 
 namespace switchboard::xds {
@@ -324,6 +327,156 @@ TEST_F(XdsAdsServerTest, AThousandStreamsAllGetTheirPushes) {
   EXPECT_TRUE(WaitFor([&] { return done.load() == kStreams; }, absl::Seconds(30)));
   EXPECT_TRUE(WaitFor([&] { return plane_->Stats().streams == 0; }, absl::Seconds(10)));
   SetLogLevel(LogLevel::kInfo);
+}
+
+// A source that has not answered until the test says so: Start() reports
+// an error, and only Answer() publishes.
+class SilentSource : public PublishingSource {
+ public:
+  explicit SilentSource(std::string name) : name_(std::move(name)) {}
+  std::string Describe() const override { return name_; }
+  void Start(LookupObserver* observer) override {
+    SetObserver(observer);
+    ReportError(absl::UnavailableError("registry down (test)"));
+  }
+  void Stop() override { SetObserver(nullptr); }
+  void Answer(std::vector<Instance> instances) { Publish(Snapshot::Create(std::move(instances))); }
+
+ private:
+  const std::string name_;
+};
+
+// The responses of `count` types, by type URL, as they come.
+std::map<std::string, DiscoveryResponse> NextByType(RawAdsStream& stream, size_t count) {
+  std::map<std::string, DiscoveryResponse> by_type;
+  while (by_type.size() < count) {
+    std::optional<DiscoveryResponse> response = stream.Next();
+    if (!response.has_value()) break;
+    by_type[response->type_url()] = *response;
+  }
+  return by_type;
+}
+
+// The port of the first endpoint of an EDS response.
+int FirstEndpointPort(const DiscoveryResponse& response) {
+  envoy::config::endpoint::v3::ClusterLoadAssignment assignment;
+  if (response.resources_size() == 0 || !response.resources(0).UnpackTo(&assignment) ||
+      assignment.endpoints_size() == 0 || assignment.endpoints(0).lb_endpoints_size() == 0) {
+    return -1;
+  }
+  return assignment.endpoints(0).lb_endpoints(0).endpoint().address().socket_address().port_value();
+}
+
+// One source answers, the other stays silent past the initial sync window:
+// the first's services are served, requests naming anything else are held
+// (not answered "does not exist") until the silent one answers.
+TEST(XdsControlPlaneSilentSourceTest, RequestsForServicesItMayOwnAreHeldUntilItAnswers) {
+  StderrCapture capture;
+  std::vector<std::unique_ptr<LookupSource>> sources;
+  sources.push_back(std::make_unique<ManualSource>(
+      std::vector<Instance>{{.service = "greeter", .address = "127.0.0.1:1001"}}));
+  auto silent = std::make_unique<SilentSource>("silent://billing");
+  SilentSource* billing = silent.get();
+  sources.push_back(std::move(silent));
+  auto plane = XdsControlPlane::Start(
+      std::move(sources),
+      {.listen_address = "127.0.0.1:0", .initial_sync_timeout = absl::Milliseconds(200)});
+  ASSERT_TRUE(plane.ok()) << plane.status();
+  ASSERT_TRUE((*plane)->WaitUntilServing(absl::Seconds(5)));
+  EXPECT_TRUE(capture.WaitFor("source silent://billing has not answered yet (UNAVAILABLE: registry "
+                              "down (test)); holding requests for services it may own",
+                              absl::Seconds(5)))
+      << capture.Text();
+  EXPECT_EQ((*plane)->Stats().sources_missing, 1u);
+
+  RawAdsStream client((*plane)->address());
+  ASSERT_TRUE(client.Send(Request(ResourceKind::kListener, {"greeter"}, "held-client")));
+  auto greeter = client.Next();
+  ASSERT_TRUE(greeter.has_value());
+  EXPECT_EQ(greeter->resources_size(), 1);
+  ASSERT_TRUE(client.Send(Request(ResourceKind::kListener, {"billing", "greeter"})));
+  ASSERT_TRUE(client.Send(Request(ResourceKind::kCluster, {"billing.cluster"})));
+  // The span checked: nothing comes while billing's source is silent.
+  EXPECT_FALSE(client.Next(absl::Milliseconds(500)).has_value());
+
+  billing->Answer({{.service = "billing", .address = "127.0.0.1:1002"}});
+  auto answered = NextByType(client, 2);
+  ASSERT_EQ(answered.size(), 2u);
+  EXPECT_EQ(answered[std::string(TypeUrl(ResourceKind::kListener))].resources_size(), 2);
+  EXPECT_EQ(answered[std::string(TypeUrl(ResourceKind::kCluster))].resources_size(), 1);
+  EXPECT_TRUE(capture.WaitFor("source silent://billing answered: 1 instance(s)", absl::Seconds(5)));
+  EXPECT_EQ((*plane)->Stats().sources_missing, 0u);
+
+  // Every source has answered: an unknown name now gets its fail-fast
+  // stand-in at once.
+  ASSERT_TRUE(client.Send(Request(ResourceKind::kListener, {"billing", "greeter", "nope"})));
+  auto nope = client.Next();
+  ASSERT_TRUE(nope.has_value());
+  EXPECT_EQ(nope->resources_size(), 3);
+}
+
+// A control plane saves its source's snapshot; the next one, whose source
+// has not answered, serves it at once (not after the initial sync window)
+// until the source answers.
+TEST(XdsControlPlaneSilentSourceTest, ACachedSnapshotIsServedAtOnceUntilTheSourceAnswers) {
+  StderrCapture capture;
+  switchboard::testing::TempDir dir;
+  const std::string cache_dir = dir.File("cache");
+  {
+    auto plane = XdsControlPlane::Start(
+        testing::MakeSources(std::make_unique<ManualSource>(
+            std::vector<Instance>{{.service = "greeter", .address = "127.0.0.1:1001"}},
+            "manual://cached")),
+        {.listen_address = "127.0.0.1:0", .cache_dir = cache_dir});
+    ASSERT_TRUE(plane.ok()) << plane.status();
+    ASSERT_TRUE((*plane)->WaitUntilServing(absl::Seconds(5)));
+  }  // saved by now (on Stop() at the latest)
+  SnapshotCache cache(cache_dir);
+  auto saved = cache.Load("manual://cached");
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ(saved->snapshot->size(), 1u);
+
+  auto silent = std::make_unique<SilentSource>("manual://cached");
+  SilentSource* source = silent.get();
+  absl::Time start = absl::Now();
+  auto plane = XdsControlPlane::Start(
+      testing::MakeSources(std::move(silent)),
+      {.listen_address = "127.0.0.1:0", .initial_sync_timeout = absl::Minutes(1),
+       .cache_dir = cache_dir});
+  ASSERT_TRUE(plane.ok()) << plane.status();
+  ASSERT_TRUE((*plane)->WaitUntilServing(absl::Seconds(5)));
+  std::printf("  serving from the cache %s after start\n",
+              absl::FormatDuration(absl::Now() - start).c_str());
+  EXPECT_EQ((*plane)->Stats().sources_from_cache, 1u);
+  EXPECT_TRUE(capture.WaitFor("serving 1 instance(s) of source manual://cached from the cache "
+                              "written at ",
+                              absl::Seconds(5)));
+  EXPECT_TRUE(capture.WaitFor("; the source is unreachable: UNAVAILABLE: registry down (test)",
+                              absl::Seconds(5)))
+      << capture.Text();
+
+  RawAdsStream client((*plane)->address());
+  ASSERT_TRUE(client.Send(Request(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"},
+                                  "cache-client")));
+  auto cached = client.Next();
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(FirstEndpointPort(*cached), 1001);
+
+  // The source answers: its snapshot replaces the cache, and is saved.
+  source->Answer({{.service = "greeter", .address = "127.0.0.1:1002"}});
+  auto live = client.Next();
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(FirstEndpointPort(*live), 1002);
+  EXPECT_TRUE(capture.WaitFor("source manual://cached is live again: its 1 instance(s) replace the 1 "
+                              "from the cache written at ",
+                              absl::Seconds(5)));
+  EXPECT_EQ((*plane)->Stats().sources_from_cache, 0u);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto entry = cache.Load("manual://cached");
+        return entry.ok() && entry->snapshot->All()[0].address == "127.0.0.1:1002";
+      },
+      absl::Seconds(5)));
 }
 
 }  // namespace
