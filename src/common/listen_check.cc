@@ -31,8 +31,12 @@ absl::Status ListenFailure(absl::string_view address, absl::string_view who) {
     std::memcpy(un->sun_path, path.data(), path.size());
     length = sizeof(sockaddr_un);
   } else {
-    absl::StatusOr<HostPort> hp = ParseHostPort(address);
+    // Port 0 (any free port) is valid to listen on, not to dial.
+    bool any_port = absl::EndsWith(address, ":0");
+    absl::StatusOr<HostPort> hp =
+        ParseHostPort(any_port ? absl::StrCat(address.substr(0, address.size() - 2), ":1") : address);
     if (!hp.ok()) return absl::InvalidArgumentError(absl::StrCat(prefix, hp.status().message()));
+    if (any_port) hp->port = 0;
     std::string host = hp->host;
     if (host.empty() || host == "0.0.0.0") host = "0.0.0.0";
     auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
