@@ -38,7 +38,8 @@ absl::Status Run() {
   int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 1 || threads > 64) return absl::InvalidArgumentError("--threads: want 1..64");
   absl::Duration deadline = absl::GetFlag(FLAGS_deadline);
-  if (deadline < absl::Milliseconds(10)) return absl::InvalidArgumentError("--deadline: want 10ms or more");
+  if (deadline < absl::Milliseconds(10))
+    return absl::InvalidArgumentError("--deadline: want 10ms or more");
   uint64_t seed = absl::GetFlag(FLAGS_seed);
   if (seed == 0) seed = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
   SetLogLevel(LogLevel::kWarn);
@@ -73,8 +74,10 @@ absl::Status Run() {
   nlohmann::json by_kind = nlohmann::json::object();
   std::map<testing::FaultKind, int> counts;
   for (const testing::FaultOutcome& fault : report->faults) ++counts[fault.plan.kind];
+  std::map<testing::FaultKind, int64_t> alone = report->FailuresByKindAlone();
   for (const auto& [kind, failed] : report->FailuresByKind()) {
-    by_kind[testing::FaultKindName(kind)] = {{"faults", counts[kind]}, {"failed_calls", failed}};
+    by_kind[testing::FaultKindName(kind)] = {
+        {"faults", counts[kind]}, {"failed_calls", failed}, {"failed_calls_alone", alone[kind]}};
   }
   int fault_errors = 0;
   for (const testing::FaultOutcome& fault : report->faults) fault_errors += !fault.error.empty();

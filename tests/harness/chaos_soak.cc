@@ -33,13 +33,10 @@ enum Category { kBackends = 0, kEtcd = 1, kControlPlane = 2 };
 Category CategoryOf(FaultKind kind) {
   switch (kind) {
     case FaultKind::kBackendKill:
-    case FaultKind::kBackendFreeze:
-      return kBackends;
+    case FaultKind::kBackendFreeze: return kBackends;
     case FaultKind::kEtcdKill:
-    case FaultKind::kEtcdFreeze:
-      return kEtcd;
-    case FaultKind::kControlPlaneKill:
-      return kControlPlane;
+    case FaultKind::kEtcdFreeze: return kEtcd;
+    case FaultKind::kControlPlaneKill: return kControlPlane;
   }
   return kControlPlane;
 }
@@ -132,7 +129,8 @@ class ControlPlaneProcess {
       : argv_(std::move(argv)), port_(port), log_path_(std::move(log_path)) {}
 
   absl::Status Start() {
-    auto process = ChildProcess::Start(argv_, {.log_path = log_path_, .env = {"SWITCHBOARD_LOG=warn"}});
+    auto process =
+        ChildProcess::Start(argv_, {.log_path = log_path_, .env = {"SWITCHBOARD_LOG=warn"}});
     if (!process.ok()) return process.status();
     process_ = std::move(*process);
     if (!WaitForPort(port_, absl::Seconds(20))) {
@@ -190,8 +188,17 @@ std::vector<PlannedFault> PlanFaults(const ChaosSoakOptions& options) {
       candidates.push_back(kind);
     }
     if (candidates.empty()) continue;
+    // A kind of target first, then a fault of that kind: the control plane,
+    // with one kind of fault, is not struck more often than the rest.
+    std::vector<Category> categories;
+    for (FaultKind kind : candidates) {
+      if (std::find(categories.begin(), categories.end(), CategoryOf(kind)) == categories.end()) {
+        categories.push_back(CategoryOf(kind));
+      }
+    }
+    Category category = categories[rng() % categories.size()];
+    std::erase_if(candidates, [&](FaultKind kind) { return CategoryOf(kind) != category; });
     FaultKind kind = candidates[rng() % candidates.size()];
-    Category category = CategoryOf(kind);
     int target = 0;
     if (category == kBackends) target = static_cast<int>(rng() % options.backends);
     if (category == kEtcd) target = static_cast<int>(rng() % options.etcd_members);
@@ -208,25 +215,37 @@ std::map<FaultKind, int64_t> ChaosSoakReport::FailuresByKind() const {
   return by_kind;
 }
 
+std::map<FaultKind, int64_t> ChaosSoakReport::FailuresByKindAlone() const {
+  std::map<FaultKind, int64_t> by_kind;
+  for (FaultKind kind : kAllFaultKinds) by_kind[kind] = 0;
+  for (const FaultOutcome& fault : faults) by_kind[fault.plan.kind] += fault.failed_calls_alone;
+  return by_kind;
+}
+
 std::string ChaosSoakReport::Summary() const {
   std::string out = absl::StrFormat(
       "chaos soak, seed %d: %d faults in %s, %d calls, %d failed (%s)\n", seed, faults.size(),
       Seconds(length), calls, failed_calls, CodesSummary(failures_by_code));
-  out += absl::StrFormat("  %-8s %-8s %-22s %-18s %-7s %-7s %s\n", "at", "ended", "fault",
-                         "target", "held", "failed", "codes");
+  // "failed": during the fault or just after; "alone": of those, while no
+  // other fault was in progress.
+  out += absl::StrFormat("  %-8s %-8s %-22s %-18s %-7s %-7s %-7s %s\n", "at", "ended", "fault",
+                         "target", "held", "failed", "alone", "codes");
   for (const FaultOutcome& f : faults) {
-    out += absl::StrFormat("  %-8s %-8s %-22s %-18s %-7s %-7d %s%s\n", Seconds(f.began),
+    out += absl::StrFormat("  %-8s %-8s %-22s %-18s %-7s %-7d %-7d %s%s\n", Seconds(f.began),
                            Seconds(f.ended), FaultKindName(f.plan.kind), f.target,
-                           Seconds(f.plan.hold), f.failed_calls, CodesSummary(f.failures_by_code),
+                           Seconds(f.plan.hold), f.failed_calls, f.failed_calls_alone,
+                           CodesSummary(f.failures_by_code),
                            f.error.empty() ? "" : absl::StrCat("  ERROR: ", f.error));
   }
-  out += absl::StrFormat("  %-24s %-7s %s\n", "by kind", "faults", "failed calls");
+  out += absl::StrFormat("  %-24s %-7s %-7s %s\n", "by kind", "faults", "failed", "alone");
   std::map<FaultKind, int> counts;
   for (const FaultOutcome& f : faults) ++counts[f.plan.kind];
+  std::map<FaultKind, int64_t> alone = FailuresByKindAlone();
   for (const auto& [kind, failed] : FailuresByKind()) {
-    out += absl::StrFormat("  %-24s %-7d %d\n", FaultKindName(kind), counts[kind], failed);
+    out += absl::StrFormat("  %-24s %-7d %-7d %d\n", FaultKindName(kind), counts[kind], failed,
+                           alone[kind]);
   }
-  out += absl::StrFormat("  %-24s %-7s %d (%s)\n", "no fault in progress", "",
+  out += absl::StrFormat("  %-24s %-7s %-7d %s\n", "no fault in progress", "",
                          unattributed_failures, CodesSummary(unattributed_by_code));
   for (const auto& [code, message] : last_failure_message) {
     out += absl::StrCat("  last ", code, ": ", message, "\n");
@@ -425,9 +444,9 @@ absl::StatusOr<ChaosSoakReport> RunChaosSoak(const ChaosSoakOptions& options) {
     if (!backends.Running(i)) {
       report.end_check_problems.push_back(absl::StrCat(addresses[i], " is not running"));
     } else if (caller.tally().LastReplyFrom(addresses[i]) <= settle_start) {
-      report.end_check_problems.push_back(
-          absl::StrCat(addresses[i], " received no call in the ",
-                       absl::FormatDuration(options.settle_timeout), " after the last fault"));
+      report.end_check_problems.push_back(absl::StrCat(addresses[i], " received no call in the ",
+                                                       absl::FormatDuration(options.settle_timeout),
+                                                       " after the last fault"));
     }
   }
 
@@ -442,15 +461,19 @@ absl::StatusOr<ChaosSoakReport> RunChaosSoak(const ChaosSoakOptions& options) {
   const absl::Duration period = absl::Milliseconds(100);
   for (const FailureSample& sample : sampler.samples()) {
     if (sample.at < start) continue;
-    bool attributed = false;
+    std::vector<size_t> active;
     for (size_t i = 0; i < plan.size(); ++i) {
       absl::Time end = ended[i] == absl::InfiniteFuture() ? stop : ended[i];
       if (sample.at > began[i] && sample.at - period <= end + options.attribution_grace) {
-        attributed = true;
-        for (const auto& [code, count] : sample.failures_by_code) {
-          report.faults[i].failed_calls += count;
-          report.faults[i].failures_by_code[code] += count;
-        }
+        active.push_back(i);
+      }
+    }
+    const bool attributed = !active.empty();
+    for (size_t i : active) {
+      for (const auto& [code, count] : sample.failures_by_code) {
+        report.faults[i].failed_calls += count;
+        report.faults[i].failures_by_code[code] += count;
+        if (active.size() == 1) report.faults[i].failed_calls_alone += count;
       }
     }
     for (const auto& [code, count] : sample.failures_by_code) {

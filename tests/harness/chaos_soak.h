@@ -107,12 +107,16 @@ std::vector<PlannedFault> PlanFaults(const ChaosSoakOptions& options);
 // What one fault did.
 struct FaultOutcome {
   PlannedFault plan;
-  std::string target;    // "127.0.0.1:40123", "etcd m1", "switchboard xds"
+  std::string target;  // "127.0.0.1:40123", "etcd m1", "switchboard xds"
 
   absl::Duration began;  // since the soak's start
   absl::Duration ended;
+  // Calls that failed while this fault was in progress or just ended...
   int64_t failed_calls = 0;
   std::map<std::string, int64_t> failures_by_code;
+  // ...and those of them during which no other fault was: what this fault
+  // alone is to blame for.
+  int64_t failed_calls_alone = 0;
   std::string error;  // when the fault itself could not be dealt (a restart failed)
 };
 
@@ -134,6 +138,8 @@ struct ChaosSoakReport {
   // Failed calls per fault kind (a failure during two faults counts for
   // both).
   std::map<FaultKind, int64_t> FailuresByKind() const;
+  // Failed calls per fault kind while no other fault was in progress.
+  std::map<FaultKind, int64_t> FailuresByKindAlone() const;
   // The report as aligned text: every fault with its failures, a line per
   // kind, the unattributed failures and the end check.
   std::string Summary() const;

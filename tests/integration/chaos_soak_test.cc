@@ -67,8 +67,8 @@ TEST(ChaosSoakTest, NoCallFailsAndEveryLiveServerIsServedAtTheEnd) {
     EXPECT_EQ(fault.failed_calls, 0)
         << fault.failed_calls << " calls failed during " << FaultKindName(fault.plan.kind) << " of "
         << fault.target << " at " << fault.began;
-    EXPECT_TRUE(fault.error.empty()) << FaultKindName(fault.plan.kind) << " of " << fault.target
-                                     << ": " << fault.error;
+    EXPECT_TRUE(fault.error.empty())
+        << FaultKindName(fault.plan.kind) << " of " << fault.target << ": " << fault.error;
   }
   EXPECT_TRUE(report->end_check_problems.empty()) << report->Summary();
 }
