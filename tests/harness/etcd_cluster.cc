@@ -66,6 +66,7 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(EtcdClusterOptio
     status = cluster->StartMembers(options);
     if (status.ok()) return cluster;
     for (Member& member : cluster->members_) {
+      if (member.etcd == nullptr) continue;  // never got that far
       member.etcd->Kill();
       member.etcd->WipeData().IgnoreError();
     }
