@@ -80,6 +80,16 @@ void GreeterFleet::Kill(int index) {
   if (server.process) server.process->Kill();
 }
 
+void GreeterFleet::Freeze(int index) {
+  Server& server = servers_.at(index);
+  if (server.process) server.process->Signal(SIGSTOP);
+}
+
+void GreeterFleet::Thaw(int index) {
+  Server& server = servers_.at(index);
+  if (server.process) server.process->Signal(SIGCONT);
+}
+
 void GreeterFleet::Stop(int index) {
   Server& server = servers_.at(index);
   if (server.process) server.process->Stop(options_.drain_timeout + absl::Seconds(5));

@@ -54,6 +54,10 @@ class GreeterFleet {
   void Kill(int index);
   // SIGTERM: the server drains, deregisters and exits. Blocks until it did.
   void Stop(int index);
+  // SIGSTOP / SIGCONT: the server keeps its connections and its lease's
+  // keep-alive stream open but answers nothing, like a stalled machine.
+  void Freeze(int index);
+  void Thaw(int index);
   // SIGTERM without waiting: the server goes on serving while it drains.
   void BeginStop(int index);
   // SIGTERM to every running server at once, then waits for them all.

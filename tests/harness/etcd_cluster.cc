@@ -37,14 +37,16 @@ std::string UniqueClusterToken() {
 
 // True once /proc says the process is (or is no longer) stopped by a signal.
 bool WaitStopped(pid_t pid, bool stopped) {
-  return WaitFor([&] {
-    std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // "pid (comm) S ...": the state follows the last ')'.
-    size_t paren = stat.rfind(')');
-    if (paren == std::string::npos || paren + 2 >= stat.size()) return true;  // gone
-    return (stat[paren + 2] == 'T') == stopped;
-  }, absl::Seconds(2), absl::Milliseconds(1));
+  return WaitFor(
+      [&] {
+        std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+        std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        // "pid (comm) S ...": the state follows the last ')'.
+        size_t paren = stat.rfind(')');
+        if (paren == std::string::npos || paren + 2 >= stat.size()) return true;  // gone
+        return (stat[paren + 2] == 'T') == stopped;
+      },
+      absl::Seconds(2), absl::Milliseconds(1));
 }
 
 }  // namespace
@@ -64,6 +66,7 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(EtcdClusterOptio
     status = cluster->StartMembers(options);
     if (status.ok()) return cluster;
     for (Member& member : cluster->members_) {
+      if (member.etcd == nullptr) continue;  // never got that far
       member.etcd->Kill();
       member.etcd->WipeData().IgnoreError();
     }
@@ -95,15 +98,15 @@ absl::Status EtcdCluster::StartMembers(EtcdClusterOptions options) {
     auto bridge = PeerBridge::Start(bridge_port(i), peer_port(i));
     if (!bridge.ok()) return bridge.status();
     members_[i].bridge = std::move(*bridge);
-    members_[i].etcd = std::make_unique<fleet::LocalEtcd>(fleet::LocalEtcdOptions{
-        .data_dir = dir_.File(absl::StrCat("m", i)),
-        .client_port = client_port(i),
-        .peer_port = peer_port(i),
-        .name = absl::StrCat("m", i),
-        .ready_timeout = options.ready_timeout,
-        .initial_cluster = absl::StrJoin(initial_cluster, ","),
-        .initial_cluster_token = token,
-        .advertise_peer_port = bridge_port(i)});
+    members_[i].etcd = std::make_unique<fleet::LocalEtcd>(
+        fleet::LocalEtcdOptions{.data_dir = dir_.File(absl::StrCat("m", i)),
+                                .client_port = client_port(i),
+                                .peer_port = peer_port(i),
+                                .name = absl::StrCat("m", i),
+                                .ready_timeout = options.ready_timeout,
+                                .initial_cluster = absl::StrJoin(initial_cluster, ","),
+                                .initial_cluster_token = token,
+                                .advertise_peer_port = bridge_port(i)});
     members_[i].channel = MemberChannel(members_[i].etcd->endpoint());
   }
   // All at once: no member is healthy before a majority runs.
@@ -113,7 +116,8 @@ absl::Status EtcdCluster::StartMembers(EtcdClusterOptions options) {
   }
   absl::Time deadline = absl::Now() + options.ready_timeout;
   for (int i = 0; i < n; ++i) {
-    absl::Status s = members_[i].etcd->WaitHealthy(std::max(deadline - absl::Now(), absl::ZeroDuration()));
+    absl::Status s =
+        members_[i].etcd->WaitHealthy(std::max(deadline - absl::Now(), absl::ZeroDuration()));
     if (!s.ok()) return absl::Status(s.code(), absl::StrCat("etcd member m", i, ": ", s.message()));
   }
   for (int i = 0; i < n; ++i) {
@@ -187,7 +191,8 @@ absl::Status EtcdCluster::Restart(int i) {
   // The old process's ports may linger briefly.
   for (int port : {options.client_port, options.peer_port}) {
     if (!WaitForPortClosed(port, absl::Seconds(5))) {
-      return absl::UnavailableError(absl::StrCat("etcd member m", i, ": port ", port, " still busy"));
+      return absl::UnavailableError(
+          absl::StrCat("etcd member m", i, ": port ", port, " still busy"));
     }
   }
   if (absl::Status s = member.etcd->Launch(); !s.ok()) return s;
@@ -196,8 +201,8 @@ absl::Status EtcdCluster::Restart(int i) {
   // An isolated member cannot become healthy; it serves once it listens.
   if (member.isolated) {
     if (WaitForPort(options.client_port, options.ready_timeout)) return absl::OkStatus();
-    return absl::DeadlineExceededError(absl::StrCat("isolated etcd member m", i,
-                                                    " does not listen; log tail:\n", Log(i)));
+    return absl::DeadlineExceededError(
+        absl::StrCat("isolated etcd member m", i, " does not listen; log tail:\n", Log(i)));
   }
   return member.etcd->WaitHealthy(options.ready_timeout);
 }
@@ -209,8 +214,8 @@ absl::StatusOr<EtcdMemberStatus> EtcdCluster::MemberStatus(int i, absl::Duration
   etcdserverpb::StatusResponse response;
   grpc::Status status = stub->Status(&context, etcdserverpb::StatusRequest(), &response);
   if (!status.ok()) {
-    return absl::UnavailableError(absl::StrCat("etcd member m", i, " (", endpoint(i),
-                                               "): Status: ", status.error_message()));
+    return absl::UnavailableError(
+        absl::StrCat("etcd member m", i, " (", endpoint(i), "): Status: ", status.error_message()));
   }
   return EtcdMemberStatus{.member_id = response.header().member_id(),
                           .leader_id = response.leader(),
@@ -270,8 +275,7 @@ int EtcdCluster::IndexOf(uint64_t member_id) const {
   return -1;
 }
 
-std::string EtcdCluster::Describe(
-    const std::vector<std::optional<EtcdMemberStatus>>& statuses) {
+std::string EtcdCluster::Describe(const std::vector<std::optional<EtcdMemberStatus>>& statuses) {
   std::vector<std::string> parts;
   for (int i = 0; i < size(); ++i) {
     std::string said;

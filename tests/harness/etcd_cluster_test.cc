@@ -17,8 +17,8 @@ namespace {
 
 absl::Status Put(const std::string& endpoint, const std::string& key, const std::string& value,
                  absl::Duration deadline = absl::Seconds(2)) {
-  auto stub = etcdserverpb::KV::NewStub(
-      grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
+  auto stub =
+      etcdserverpb::KV::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   etcdserverpb::PutRequest request;
@@ -26,22 +26,26 @@ absl::Status Put(const std::string& endpoint, const std::string& key, const std:
   request.set_value(value);
   etcdserverpb::PutResponse response;
   grpc::Status status = stub->Put(&context, request, &response);
-  if (!status.ok()) return absl::UnavailableError(absl::StrCat(endpoint, ": Put ", key, ": ", status.error_message()));
+  if (!status.ok())
+    return absl::UnavailableError(
+        absl::StrCat(endpoint, ": Put ", key, ": ", status.error_message()));
   return absl::OkStatus();
 }
 
 // A linearizable read: only a member in touch with a quorum can serve it.
 absl::StatusOr<std::string> Get(const std::string& endpoint, const std::string& key,
                                 absl::Duration deadline = absl::Seconds(2)) {
-  auto stub = etcdserverpb::KV::NewStub(
-      grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
+  auto stub =
+      etcdserverpb::KV::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   etcdserverpb::RangeRequest request;
   request.set_key(key);
   etcdserverpb::RangeResponse response;
   grpc::Status status = stub->Range(&context, request, &response);
-  if (!status.ok()) return absl::UnavailableError(absl::StrCat(endpoint, ": Range ", key, ": ", status.error_message()));
+  if (!status.ok())
+    return absl::UnavailableError(
+        absl::StrCat(endpoint, ": Range ", key, ": ", status.error_message()));
   if (response.kvs_size() == 0) return absl::NotFoundError(absl::StrCat(endpoint, ": no ", key));
   return response.kvs(0).value();
 }
@@ -55,10 +59,12 @@ std::unique_ptr<EtcdCluster> StartCluster() {
 // A leader other than `old`, named by a majority.
 absl::StatusOr<int> NewLeader(EtcdCluster& cluster, int old, absl::Duration timeout) {
   absl::StatusOr<int> leader;
-  WaitFor([&] {
-    leader = cluster.Leader(absl::Milliseconds(500));
-    return leader.ok() && *leader != old;
-  }, timeout);
+  WaitFor(
+      [&] {
+        leader = cluster.Leader(absl::Milliseconds(500));
+        return leader.ok() && *leader != old;
+      },
+      timeout);
   if (leader.ok() && *leader == old) {
     return absl::DeadlineExceededError(absl::StrCat("m", old, " still leads"));
   }
@@ -82,11 +88,14 @@ TEST(EtcdClusterTest, StartsWithDistinctMembersAndOneLeader) {
   // Every bridge knows who is connecting: members only, each of the others.
   for (int i = 0; i < 3; ++i) {
     std::map<int, int> senders;
-    EXPECT_TRUE(WaitFor([&] {
-      senders = cluster->PeerConnectionsInto(i);
-      return senders.size() == 2 && !senders.count(i);
-    }, absl::Seconds(5))) << "into m" << i << ": " << senders.size() << " senders, unknown "
-                          << senders[PeerBridge::kUnknownSender];
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          senders = cluster->PeerConnectionsInto(i);
+          return senders.size() == 2 && !senders.count(i);
+        },
+        absl::Seconds(5)))
+        << "into m" << i << ": " << senders.size() << " senders, unknown "
+        << senders[PeerBridge::kUnknownSender];
     EXPECT_FALSE(senders.count(PeerBridge::kUnknownSender));
   }
 }
@@ -109,7 +118,8 @@ TEST(EtcdClusterTest, IsolatedLeaderIsReplacedAndRejoinsAfterHeal) {
   // The cut-off member reaches no quorum: no linearizable read, and it
   // knows no leader or only the one it lost.
   absl::StatusOr<std::string> stale = Get(cluster->endpoint(cut), "during", absl::Seconds(1));
-  EXPECT_TRUE(absl::IsUnavailable(stale.status())) << "the isolated member answered " << stale.status();
+  EXPECT_TRUE(absl::IsUnavailable(stale.status()))
+      << "the isolated member answered " << stale.status();
   absl::StatusOr<EtcdMemberStatus> cut_status = cluster->MemberStatus(cut);
   ASSERT_TRUE(cut_status.ok()) << cut_status.status();  // its client port is still reachable
   EXPECT_NE(cut_status->leader_id, cluster->member_id(*new_leader));
@@ -120,10 +130,13 @@ TEST(EtcdClusterTest, IsolatedLeaderIsReplacedAndRejoinsAfterHeal) {
   absl::Status healthy = cluster->WaitHealthy(absl::Seconds(10));
   ASSERT_TRUE(healthy.ok()) << healthy;
   absl::StatusOr<std::string> caught_up;
-  ASSERT_TRUE(WaitFor([&] {
-    caught_up = Get(cluster->endpoint(cut), "during", absl::Milliseconds(500));
-    return caught_up.ok();
-  }, absl::Seconds(10))) << caught_up.status();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        caught_up = Get(cluster->endpoint(cut), "during", absl::Milliseconds(500));
+        return caught_up.ok();
+      },
+      absl::Seconds(10)))
+      << caught_up.status();
   EXPECT_EQ(*caught_up, "partition");
 }
 
@@ -137,14 +150,16 @@ TEST(EtcdClusterTest, IsolatedFollowerCannotServeButTheRestCan) {
   cluster->Isolate(cut);
   ASSERT_TRUE(Put(cluster->endpoint(*leader), "after", "cut").ok());
   absl::StatusOr<std::string> read = Get(cluster->endpoint(cut), "after", absl::Seconds(1));
-  EXPECT_TRUE(absl::IsUnavailable(read.status())) << "the isolated member answered " << read.status();
+  EXPECT_TRUE(absl::IsUnavailable(read.status()))
+      << "the isolated member answered " << read.status();
   // The leader keeps its majority.
   absl::StatusOr<int> still = cluster->Leader();
   EXPECT_EQ(still.value_or(-1), *leader) << still.status();
   cluster->Heal(cut);
   ASSERT_TRUE(cluster->WaitHealthy(absl::Seconds(10)).ok());
-  EXPECT_TRUE(WaitFor([&] { return Get(cluster->endpoint(cut), "after", absl::Milliseconds(500)).ok(); },
-                      absl::Seconds(10)));
+  EXPECT_TRUE(
+      WaitFor([&] { return Get(cluster->endpoint(cut), "after", absl::Milliseconds(500)).ok(); },
+              absl::Seconds(10)));
 }
 
 TEST(EtcdClusterTest, FrozenLeaderIsReplacedAndThawedRejoins) {
@@ -161,10 +176,12 @@ TEST(EtcdClusterTest, FrozenLeaderIsReplacedAndThawedRejoins) {
   cluster->Thaw(*old_leader);
   absl::Status healthy = cluster->WaitHealthy(absl::Seconds(10));
   ASSERT_TRUE(healthy.ok()) << healthy;
-  EXPECT_TRUE(WaitFor([&] {
-    return Get(cluster->endpoint(*old_leader), "k", absl::Milliseconds(500)).value_or("") ==
-           "while frozen";
-  }, absl::Seconds(10)));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return Get(cluster->endpoint(*old_leader), "k", absl::Milliseconds(500)).value_or("") ==
+               "while frozen";
+      },
+      absl::Seconds(10)));
 }
 
 TEST(EtcdClusterTest, PausedPeerTrafficCostsTheLeadership) {

@@ -102,8 +102,8 @@ absl::StatusOr<std::unique_ptr<PeerBridge>> PeerBridge::Start(int listen_port, i
       listen(listen_fd, 64) != 0) {
     int error = errno;
     close(listen_fd);
-    return absl::UnavailableError(absl::StrCat("peer bridge cannot listen on 127.0.0.1:",
-                                               listen_port, ": ", std::strerror(error)));
+    return absl::UnavailableError(absl::StrCat(
+        "peer bridge cannot listen on 127.0.0.1:", listen_port, ": ", std::strerror(error)));
   }
   int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd < 0) {
@@ -185,9 +185,7 @@ bool PeerBridge::RefusedLocked(int sender) const {
   return refuse_all_ || refused_.count(sender) > 0;
 }
 
-bool PeerBridge::PausedLocked(int sender) const {
-  return pause_all_ || paused_.count(sender) > 0;
-}
+bool PeerBridge::PausedLocked(int sender) const { return pause_all_ || paused_.count(sender) > 0; }
 
 int PeerBridge::IdentifySender(int client_fd) {
   sockaddr_in peer{};
