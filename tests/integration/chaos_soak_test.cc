@@ -51,7 +51,9 @@ TEST(ChaosSoakTest, PlanIsBoundedAndKeepsOneEtcdMemberDownAtMost) {
 TEST(ChaosSoakTest, NoCallFailsAndEveryLiveServerIsServedAtTheEnd) {
   ChaosSoakOptions options{
       .duration = absl::Seconds(50),
-      .seed = SeedFromEnvironment(1),
+      // Seed 2's schedule cost 132-139 failed calls before leases survived
+      // frozen members and the control plane served from its cache.
+      .seed = SeedFromEnvironment(2),
       .greeter_server_binary = BuiltBinary("examples/greeter/greeter_server"),
       .switchboard_binary = BuiltBinary("src/cli/switchboard"),
       .on_event = [](const std::string& line) { std::printf("  %s\n", line.c_str()); }};
