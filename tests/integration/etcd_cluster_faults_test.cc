@@ -10,6 +10,7 @@
 // Each test runs in its own process (see CMakeLists.txt): gRPC's xDS client
 // reads its bootstrap once per process.
 #include <atomic>
+#include <functional>
 #include <cstdio>
 #include <thread>
 
@@ -212,6 +213,33 @@ class EtcdClusterFaultsTest : public ::testing::Test {
     EXPECT_GT(SinceStart().replies(), 100);
   }
 
+  // While `fault` holds the member the control plane watches, a server
+  // joins and one leaves: both reach the client within a few seconds, no
+  // call fails, and the control plane's log names the cause (`says`).
+  void ExpectChangesFlowDespite(const std::string& fault_name, const std::function<void(int)>& fault,
+                                const std::function<void(int)>& undo, const std::string& says) {
+    int member = AFollower();
+    StartServers(EndpointsExcept(member), absl::Seconds(2));
+    testing_capture_ = std::make_unique<xds::testing::StderrCapture>();
+    StartControlPlaneAndClient(EndpointsStartingWith(member));
+    fault(member);
+    absl::StatusOr<int> added = fleet_->Add();
+    ASSERT_TRUE(added.ok()) << added.status();
+    absl::Duration joined = TimeUntilServing(fleet_->address(*added), absl::Seconds(15));
+    fleet_->BeginStop(0);
+    absl::Duration left = TimeUntilIdle(fleet_->address(0), absl::Seconds(15));
+    undo(member);
+    std::printf("control plane's member %s: a new server served after %s, a stopped one idle "
+                "after %s; calls %lld, failed %lld\n",
+                fault_name.c_str(), absl::FormatDuration(joined).c_str(),
+                absl::FormatDuration(left).c_str(), static_cast<long long>(SinceStart().calls()),
+                static_cast<long long>(SinceStart().failures()));
+    EXPECT_LT(joined, absl::Seconds(5));
+    EXPECT_LT(left, absl::Seconds(5));
+    EXPECT_EQ(SinceStart().failures(), 0) << SinceStart().FailureSummary();
+    EXPECT_TRUE(testing_capture_->WaitFor(says, absl::Seconds(1))) << testing_capture_->Text();
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<EtcdCluster> cluster_;
   int leader_ = 0;
@@ -236,55 +264,15 @@ TEST_F(EtcdClusterFaultsTest, LeasesWithTheDefaultTtlSurviveAFifteenSecondFreeze
 
 // A frozen member under the control plane: changes keep flowing.
 TEST_F(EtcdClusterFaultsTest, TheControlPlaneFollowsChangesWhileItsMemberIsFrozen) {
-  int member = AFollower();
-  StartServers(EndpointsExcept(member), absl::Seconds(2));
-  testing_capture_ = std::make_unique<xds::testing::StderrCapture>();
-  StartControlPlaneAndClient(EndpointsStartingWith(member));
-  cluster_->Freeze(member);
-  // A server joins and one leaves while the control plane's member is frozen.
-  absl::StatusOr<int> added = fleet_->Add();
-  ASSERT_TRUE(added.ok()) << added.status();
-  absl::Duration joined = TimeUntilServing(fleet_->address(*added), absl::Seconds(10));
-  fleet_->BeginStop(0);
-  absl::Duration left = TimeUntilIdle(fleet_->address(0), absl::Seconds(10));
-  cluster_->Thaw(member);
-  std::printf("control plane's member frozen: a new server served after %s, a stopped one "
-              "idle after %s; calls %lld, failed %lld\n",
-              absl::FormatDuration(joined).c_str(), absl::FormatDuration(left).c_str(),
-              static_cast<long long>(SinceStart().calls()),
-              static_cast<long long>(SinceStart().failures()));
-  EXPECT_LT(joined, absl::Seconds(5));
-  EXPECT_LT(left, absl::Seconds(5));
-  EXPECT_EQ(SinceStart().failures(), 0) << SinceStart().FailureSummary();
-  // And it said why it moved.
-  EXPECT_TRUE(testing_capture_->WaitFor("no answer for", absl::Seconds(1)))
-      << testing_capture_->Text();
+  ExpectChangesFlowDespite("frozen", [&](int m) { cluster_->Freeze(m); },
+                           [&](int m) { cluster_->Thaw(m); }, "no answer for");
 }
 
 // The control plane's member cut off from its peers, still reachable by
 // clients: it must not go on serving its frozen view.
 TEST_F(EtcdClusterFaultsTest, TheControlPlaneFollowsChangesWhileItsMemberIsPartitioned) {
-  int member = AFollower();
-  StartServers(EndpointsExcept(member), absl::Seconds(2));
-  testing_capture_ = std::make_unique<xds::testing::StderrCapture>();
-  StartControlPlaneAndClient(EndpointsStartingWith(member));
-  cluster_->Isolate(member);
-  absl::StatusOr<int> added = fleet_->Add();
-  ASSERT_TRUE(added.ok()) << added.status();
-  absl::Duration joined = TimeUntilServing(fleet_->address(*added), absl::Seconds(15));
-  fleet_->BeginStop(0);
-  absl::Duration left = TimeUntilIdle(fleet_->address(0), absl::Seconds(15));
-  cluster_->Heal(member);
-  std::printf("control plane's member partitioned: a new server served after %s, a stopped one "
-              "idle after %s; calls %lld, failed %lld\n",
-              absl::FormatDuration(joined).c_str(), absl::FormatDuration(left).c_str(),
-              static_cast<long long>(SinceStart().calls()),
-              static_cast<long long>(SinceStart().failures()));
-  EXPECT_LT(joined, absl::Seconds(5));
-  EXPECT_LT(left, absl::Seconds(5));
-  EXPECT_EQ(SinceStart().failures(), 0) << SinceStart().FailureSummary();
-  EXPECT_TRUE(testing_capture_->WaitFor("lost its raft leader", absl::Seconds(1)))
-      << testing_capture_->Text();
+  ExpectChangesFlowDespite("partitioned", [&](int m) { cluster_->Isolate(m); },
+                           [&](int m) { cluster_->Heal(m); }, "lost its raft leader");
 }
 
 // Killed members, and a dead member listed first.
