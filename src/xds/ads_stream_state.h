@@ -26,7 +26,9 @@
 //     carries: PrepareSharedPushes() builds it once per catalog, with a
 //     version and nonce of the catalog's own ("c<generation>", which no
 //     per-stream nonce looks like), and each stream hands out the one
-//     shared message for the transport to serialize once.
+//     shared message for the transport to serialize once. Not for a change
+//     that includes a resource clients get tailored (a route with a
+//     timeout, client_capabilities.h): that goes out stream by stream.
 //   - Requests that arrive before the first catalog are answered when it
 //     comes.
 //   - Resource types this server does not serve are reported and ignored.
