@@ -36,6 +36,9 @@ absl::StatusOr<xds::PolicyTable> PoliciesFrom(const ParsedFlags& flags) {
   if (!flags.IsSet("policy")) return xds::PolicyTable{};
   absl::StatusOr<xds::PolicyTable> table = xds::LoadPolicyFile(flags.Get("policy"));
   if (!table.ok()) return absl::InvalidArgumentError(absl::StrCat("--policy: ", table.status().message()));
+  for (const std::string& caveat : xds::ClientCaveats(*table)) {
+    std::fprintf(stderr, "switchboard: --policy: warning: %s\n", caveat.c_str());
+  }
   return table;
 }
 
