@@ -71,12 +71,13 @@ SharedPushes PrepareSharedPushes(const ResourceCatalog& catalog, const ChangedBy
   return pushes;
 }
 
-AdsStreamState::AdsStreamState(std::string peer, bool debug_events)
-    : peer_(std::move(peer)), debug_events_(debug_events) {}
+AdsStreamState::AdsStreamState(std::string peer, bool debug_events, uint64_t number)
+    : peer_(std::move(peer)), number_(number), debug_events_(debug_events) {}
 
 std::string AdsStreamState::Describe() const {
-  if (!node_seen_) return absl::StrCat("stream from ", peer_);
-  return absl::StrCat("node \"", node_id_, "\" (", user_agent_, ") at ", peer_);
+  std::string stream = number_ == 0 ? "" : absl::StrCat(", stream ", number_);
+  if (!node_seen_) return absl::StrCat("stream from ", peer_, stream);
+  return absl::StrCat("node \"", node_id_, "\" (", user_agent_, ") at ", peer_, stream);
 }
 
 AdsStreamState::TypeStatus AdsStreamState::Status(ResourceKind kind) const {
