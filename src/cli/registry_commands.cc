@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/health_probe.h"
 #include "cli/instance_format.h"
+#include "cli/version.h"
 #include "common/log.h"
 #include "etcd/etcd_client.h"
 #include "registry/etcd_watcher.h"
@@ -248,6 +249,8 @@ int RunRegister(const Args& args) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   };
+  say(absl::StrCat("switchboard register ", kVersion, ": keeping ", who, " registered in etcd ",
+                   endpoints, " while its ", flags->Get("health", "grpc"), " health check passes"));
   int exit_code = kExitOk;
   // One failed check is often a blip (a GC pause, a full accept queue): the
   // instance is withdrawn only after several in a row.

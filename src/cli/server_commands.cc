@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "cli/up_state.h"
+#include "cli/version.h"
 #include "fleet/local_etcd.h"
 #include "lookup/source_registry.h"
 #include "lookup/source_uri.h"
@@ -185,7 +186,7 @@ int RunUp(const Args& args) {
   const std::string dir_flag =
       data_dir == DefaultDataDir() ? "" : absl::StrCat(" --data-dir ", data_dir);
   std::printf(
-      "switchboard up (pid %d), data in %s\n"
+      "switchboard up %s (pid %d), data in %s\n"
       "  etcd  %s%s\n"
       "  xDS   %s\n"
       "\n"
@@ -199,7 +200,7 @@ int RunUp(const Args& args) {
       "  switchboard ls%s\n"
       "  switchboard watch greeter%s\n"
       "Ctrl-C stops.\n",
-      static_cast<int>(getpid()), data_dir.c_str(), endpoints.c_str(),
+      kVersion, static_cast<int>(getpid()), data_dir.c_str(), endpoints.c_str(),
       managed ? " (managed)" : " (external)", xds_address.c_str(), dir_flag.c_str(),
       endpoints.c_str(), dir_flag.c_str(), dir_flag.c_str(), dir_flag.c_str());
   std::fflush(stdout);
@@ -259,7 +260,7 @@ int RunXds(const Args& args) {
   BlockTerminationSignals();
   auto plane = StartControlPlane(uris, listen, *std::move(policies));
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
-  std::printf("serving xDS on %s from %s\n", (*plane)->address().c_str(),
+  std::printf("switchboard xds %s: serving xDS on %s from %s\n", kVersion, (*plane)->address().c_str(),
               absl::StrJoin(uris, ", ").c_str());
   std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
               (*plane)->address().c_str());

@@ -185,6 +185,48 @@ TEST(CliUsageTest, HelpExitsZeroAndDocumentsExitCodes) {
   }
 }
 
+// The version comes from project(switchboard VERSION ...), and this test is
+// told it by CMake too (tests/cli/CMakeLists.txt).
+TEST(CliUsageTest, VersionIsTheProjectsAndStartUpLinesCarryIt) {
+  TempDir dir;
+  const std::string version = SWITCHBOARD_EXPECTED_VERSION;
+  ASSERT_FALSE(version.empty());
+  for (const char* spelling : {"--version", "version"}) {
+    RunResult run = RunSwitchboard(dir, {spelling});
+    EXPECT_EQ(run.exit_code, 0) << spelling;
+    EXPECT_EQ(run.output, "switchboard " + version + "\n") << spelling;
+  }
+  RunResult extra = RunSwitchboard(dir, {"version", "now"});
+  EXPECT_EQ(extra.exit_code, 2) << extra.output;
+  EXPECT_THAT(extra.output, HasSubstr("unexpected argument \"now\""));
+
+  // `xds` and `register` say it as they start (`up`: CliUpTest).
+  {
+    std::ofstream out(dir.File("services.json"));
+    out << R"({"services":{}})";
+  }
+  auto xds = ChildProcess::Start({Switchboard(), "xds", "--listen", "127.0.0.1:0", "--source",
+                                  absl::StrCat("file://", dir.File("services.json"))},
+                                 {.log_path = dir.File("xds.log")});
+  ASSERT_TRUE(xds.ok()) << xds.status();
+  auto sidecar = ChildProcess::Start({Switchboard(), "register", "--service", "greeter", "--addr",
+                                      "127.0.0.1:9", "--health", "none", "--etcd", "127.0.0.1:1"},
+                                     {.log_path = dir.File("register.log")});
+  ASSERT_TRUE(sidecar.ok()) << sidecar.status();
+  EXPECT_TRUE(WaitFor([&] {
+    return ReadFile(dir.File("xds.log")).find("switchboard xds " + version + ": serving xDS on") !=
+           std::string::npos;
+  }, absl::Seconds(10))) << ReadFile(dir.File("xds.log"));
+  EXPECT_TRUE(WaitFor([&] {
+    return ReadFile(dir.File("register.log")).find("switchboard register " + version + ": keeping greeter 127.0.0.1:9") !=
+           std::string::npos;
+  }, absl::Seconds(10))) << ReadFile(dir.File("register.log"));
+  (*xds)->Signal(SIGTERM);
+  (*sidecar)->Signal(SIGTERM);
+  EXPECT_TRUE((*xds)->WaitExit(absl::Seconds(10)));
+  EXPECT_TRUE((*sidecar)->WaitExit(absl::Seconds(10)));
+}
+
 TEST(CliUsageTest, BootstrapPrintsJsonForTheGivenServer) {
   TempDir dir;
   RunResult run = RunSwitchboard(dir, {"bootstrap", "--xds=127.0.0.1:19999", "--node-id", "n1",
@@ -243,6 +285,8 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
   EXPECT_TRUE(fleet::EtcdHealthy("127.0.0.1", etcd_port_));
   EXPECT_THAT(ReadFile(dir_.File("up.log")),
               HasSubstr(absl::StrCat("GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --data-dir ", data_dir_, ")")));
+  EXPECT_THAT(ReadFile(dir_.File("up.log")),
+              HasSubstr(absl::StrCat("switchboard up ", SWITCHBOARD_EXPECTED_VERSION, " (pid ")));
 
   // A second `up` on the same data dir is refused, naming the first.
   RunResult second = RunSwitchboard(dir_, {"up", "--data-dir", data_dir_, "--etcd-listen",
