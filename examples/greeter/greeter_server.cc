@@ -14,6 +14,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "greeter.grpc.pb.h"
 #include "server/discoverable_server.h"
@@ -38,8 +39,14 @@ class GreeterService final : public switchboard::examples::Greeter::Service {
   void set_address(std::string address) { address_ = std::move(address); }
   void set_fail_percent(int percent) { fail_percent_ = percent; }
 
-  grpc::Status SayHello(grpc::ServerContext*, const switchboard::examples::HelloRequest* request,
+  grpc::Status SayHello(grpc::ServerContext* context,
+                        const switchboard::examples::HelloRequest* request,
                         switchboard::examples::HelloReply* reply) override {
+    // A slow call on request; stops waiting when the client gives up.
+    absl::Time answer_at = absl::Now() + absl::Milliseconds(request->delay_ms());
+    while (absl::Now() < answer_at && !context->IsCancelled()) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
     // Failures spread evenly: call n fails when the running share falls short.
     uint64_t n = calls_.fetch_add(1, std::memory_order_relaxed);
     if ((n + 1) * fail_percent_ / 100 > n * fail_percent_ / 100) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "cli/commands.h"
+#include "cli/version.h"
 
 namespace switchboard::cli {
 
@@ -24,6 +25,7 @@ std::string TopHelp() {
       "switchboard: service discovery and load balancing for gRPC.\n"
       "\n"
       "Usage: switchboard <command> [flags]    (switchboard <command> --help for details)\n"
+      "       switchboard --version\n"
       "\n"
       "Commands:\n";
   for (const Command* c : AllCommands()) {
@@ -69,6 +71,14 @@ int main(int argc, char** argv) {
       }
     }
     std::fputs(TopHelp().c_str(), stdout);
+    return kExitOk;
+  }
+  if (name == "--version" || name == "version") {
+    if (argc > 2) {
+      std::fprintf(stderr, "switchboard %s: unexpected argument \"%s\"\n", name.c_str(), argv[2]);
+      return kExitUsage;
+    }
+    std::printf("switchboard %s\n", kVersion);
     return kExitOk;
   }
   Args args(argv + 2, argv + argc);

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/health_probe.h"
 #include "cli/instance_format.h"
+#include "cli/version.h"
 #include "common/log.h"
 #include "etcd/etcd_client.h"
 #include "registry/etcd_watcher.h"
@@ -262,6 +263,12 @@ int RunRegister(const Args& args) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   };
+  const std::string health_kind = flags->Get("health", "grpc");
+  say(absl::StrCat("switchboard register ", kVersion, ": keeping ", who, " registered in etcd ",
+                   endpoints,
+                   health_kind == "none" ? " (no health check)"
+                                         : absl::StrCat(" while its ", health_kind,
+                                                        " health check passes")));
   int exit_code = kExitOk;
   // One failed check is often a blip (a GC pause, a full accept queue): the
   // instance is withdrawn only after several in a row.

@@ -13,12 +13,14 @@
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "cli/up_state.h"
+#include "cli/version.h"
 #include "fleet/local_etcd.h"
 #include "lookup/source_registry.h"
 #include "lookup/source_uri.h"
 #include "xds/bootstrap.h"
 #include "xds/control_plane.h"
 #include "xds/policy_file.h"
+#include "xds/xds_server_probe.h"
 
 namespace switchboard::cli {
 namespace {
@@ -36,6 +38,9 @@ absl::StatusOr<xds::PolicyTable> PoliciesFrom(const ParsedFlags& flags) {
   if (!flags.IsSet("policy")) return xds::PolicyTable{};
   absl::StatusOr<xds::PolicyTable> table = xds::LoadPolicyFile(flags.Get("policy"));
   if (!table.ok()) return absl::InvalidArgumentError(absl::StrCat("--policy: ", table.status().message()));
+  for (const std::string& caveat : xds::ClientCaveats(*table)) {
+    std::fprintf(stderr, "switchboard: --policy: warning: %s\n", caveat.c_str());
+  }
   return table;
 }
 
@@ -187,7 +192,7 @@ int RunUp(const Args& args) {
   const std::string dir_flag =
       data_dir == DefaultDataDir() ? "" : absl::StrCat(" --data-dir ", data_dir);
   std::printf(
-      "switchboard up (pid %d), data in %s\n"
+      "switchboard up %s (pid %d), data in %s\n"
       "  etcd  %s%s\n"
       "  xDS   %s\n"
       "\n"
@@ -201,7 +206,7 @@ int RunUp(const Args& args) {
       "  switchboard ls%s\n"
       "  switchboard watch greeter%s\n"
       "Ctrl-C stops.\n",
-      static_cast<int>(getpid()), data_dir.c_str(), endpoints.c_str(),
+      kVersion, static_cast<int>(getpid()), data_dir.c_str(), endpoints.c_str(),
       managed ? " (managed)" : " (external)", xds_address.c_str(), dir_flag.c_str(),
       endpoints.c_str(), dir_flag.c_str(), dir_flag.c_str(), dir_flag.c_str());
   std::fflush(stdout);
@@ -269,7 +274,7 @@ int RunXds(const Args& args) {
   BlockTerminationSignals();
   auto plane = StartControlPlane(uris, listen, *std::move(policies), flags->Get("cache-dir"));
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
-  std::printf("serving xDS on %s from %s\n", (*plane)->address().c_str(),
+  std::printf("switchboard xds %s: serving xDS on %s from %s\n", kVersion, (*plane)->address().c_str(),
               absl::StrJoin(uris, ", ").c_str());
   std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
               (*plane)->address().c_str());
@@ -282,16 +287,24 @@ int RunXds(const Args& args) {
 const Command kBootstrapCommand = {
     .name = "bootstrap",
     .summary = "Print the xDS bootstrap JSON that points gRPC clients at Switchboard.",
-    .usage = "switchboard bootstrap [--xds HOST:PORT] [--node-id ID]",
+    .usage = "switchboard bootstrap [--xds HOST:PORT|unix:PATH] [--node-id ID] [--no-check]",
     .description =
         "Use it as: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap)\n"
-        "then dial xds:///<service> from any gRPC client with xDS support.\n",
+        "then dial xds:///<service> from any gRPC client with xDS support.\n"
+        "Warns on stderr (and still prints it) when nothing answers xDS at the\n"
+        "address within a second.\n"
+        "Every client process started with one bootstrap has its node id: gRPC\n"
+        "reads it as is. The default id says so (switchboard-client@<host>/shared-<random>,\n"
+        "new each time this runs); the control plane's log tells the processes\n"
+        "apart by their streams: node \"<id>\" ... at <peer address>, stream <n>.\n",
     .flags = {
-        {.name = "xds", .value_name = "HOST:PORT", .help = "the xDS server",
+        {.name = "xds", .value_name = "HOST:PORT", .help = "the xDS server (or unix:PATH)",
          .default_text = "the running `switchboard up`'s, else 127.0.0.1:18000"},
-        {.name = "node-id", .value_name = "ID", .help = "the client's node id",
-         .default_text = "switchboard-client-<host>-<pid>"},
+        {.name = "node-id", .value_name = "ID", .help = "the node id of the clients",
+         .default_text = "switchboard-client@<host>/shared-<random>"},
         {.name = "data-dir", .value_name = "DIR", .help = "where `switchboard up` keeps its state"},
+        {.name = "no-check", .help = "do not check that an xDS server answers at the address",
+         .boolean = true},
     },
 };
 
@@ -304,13 +317,28 @@ int RunBootstrap(const Args& args) {
     return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
   }
   std::string xds = flags->Get("xds");
-  if (xds.empty()) {
+  if (flags->IsSet("xds")) {
+    if (absl::Status s = xds::CheckXdsServerAddress(xds); !s.ok()) {
+      return UsageError(cmd, absl::StrCat("--xds=", xds, ": ", s.message()));
+    }
+  } else {
     std::optional<UpState> up = FindRunningUp(flags->Get("data-dir", DefaultDataDir()));
     xds = up.has_value() ? up->xds : "127.0.0.1:18000";
   }
+  if (flags->IsSet("node-id") && flags->Get("node-id").empty()) {
+    return UsageError(cmd, "--node-id: empty; give an id, or leave the flag out");
+  }
   absl::StatusOr<std::string> json = xds::MakeBootstrapJson(
-      {.server_address = xds, .node_id = flags->Get("node-id", xds::DefaultNodeId())});
+      {.server_address = xds, .node_id = flags->Get("node-id", xds::SharedNodeId())});
   if (!json.ok()) return UsageError(cmd, json.status());
+  if (flags->Get("no-check") != "true") {
+    if (absl::Status s = xds::ProbeXdsServer(xds, absl::Seconds(1)); !s.ok()) {
+      std::fprintf(stderr,
+                   "switchboard bootstrap: warning: %s; clients will wait for it "
+                   "(--no-check skips this check)\n",
+                   std::string(s.message()).c_str());
+    }
+  }
   std::printf("%s\n", json->c_str());
   return kExitOk;
 }

@@ -16,6 +16,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 
 extern char** environ;
@@ -60,8 +61,15 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(std::vector<std::s
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  // An extra variable replaces the parent's of the same name: getenv()
+  // would find the parent's first.
+  auto name_of = [](absl::string_view entry) { return entry.substr(0, entry.find('=')); };
+  std::set<absl::string_view> overridden;
+  for (const auto& e : options.env) overridden.insert(name_of(e));
   std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!overridden.count(name_of(*e))) env_strings.emplace_back(*e);
+  }
   for (const auto& e : options.env) env_strings.push_back(e);
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());

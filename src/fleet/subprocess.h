@@ -30,7 +30,8 @@ namespace switchboard::fleet {
 struct SubprocessOptions {
   // Where stdout and stderr go (appended); empty: /dev/null.
   std::string log_path;
-  // Extra environment ("NAME=value") on top of the parent's.
+  // Extra environment ("NAME=value") on top of the parent's; a name the
+  // parent has too takes this value.
   std::vector<std::string> env;
 };
 

@@ -56,7 +56,8 @@ class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   size_t index_ = 0;
 
   Stream(AdsServer* server, std::string peer)
-      : server_(server), state_(std::move(peer), LogEnabled(LogLevel::kDebug)) {
+      : server_(server),
+        state_(std::move(peer), LogEnabled(LogLevel::kDebug), server->next_stream_number_++) {
     bool accepted = server_->Register(this);
     std::lock_guard<std::mutex> lock(mu_);
     if (!accepted) {

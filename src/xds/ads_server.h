@@ -113,6 +113,8 @@ class AdsServer {
 
   std::atomic<uint64_t> responses_sent_{0};
   std::atomic<uint64_t> nacks_received_{0};
+  // Numbers streams from 1 in the logs (AdsStreamState's `number`).
+  std::atomic<uint64_t> next_stream_number_{1};
 };
 
 }  // namespace switchboard::xds

@@ -47,16 +47,22 @@ SharedPushes PrepareSharedPushes(const ResourceCatalog& catalog, const ChangedBy
     response->mutable_control_plane()->set_identifier("switchboard");
     uint64_t hash = Fnv1a64(TypeUrl(kind));
     SharedPush push;
+    bool same_for_every_client = true;
     for (const std::string& service : services) {
+      // A route configuration with a timeout differs by client: such a
+      // change goes out stream by stream.
+      if (catalog.VariesByClient(kind, service)) {
+        same_for_every_client = false;
+        break;
+      }
       std::string name = ResourceName(kind, service);
-      // Route configurations and endpoints are the same for every client.
       const ServedResource* resource = catalog.Find(kind, name, kAnyClient);
       if (resource == nullptr) continue;  // gone: nothing to tell (absence is no deletion)
       *response->add_resources() = resource->resource;
       hash = Fnv1a64(resource->version, Fnv1a64(name, hash));
       push.services.insert(service);
     }
-    if (push.services.empty()) continue;
+    if (!same_for_every_client || push.services.empty()) continue;
     response->set_version_info(absl::StrFormat("%016x", hash));
     response->set_nonce(absl::StrCat("c", generation));
     push.response = std::move(response);
@@ -65,12 +71,13 @@ SharedPushes PrepareSharedPushes(const ResourceCatalog& catalog, const ChangedBy
   return pushes;
 }
 
-AdsStreamState::AdsStreamState(std::string peer, bool debug_events)
-    : peer_(std::move(peer)), debug_events_(debug_events) {}
+AdsStreamState::AdsStreamState(std::string peer, bool debug_events, uint64_t number)
+    : peer_(std::move(peer)), number_(number), debug_events_(debug_events) {}
 
 std::string AdsStreamState::Describe() const {
-  if (!node_seen_) return absl::StrCat("stream from ", peer_);
-  return absl::StrCat("node \"", node_id_, "\" (", user_agent_, ") at ", peer_);
+  std::string stream = number_ == 0 ? "" : absl::StrCat(", stream ", number_);
+  if (!node_seen_) return absl::StrCat("stream from ", peer_, stream);
+  return absl::StrCat("node \"", node_id_, "\" (", user_agent_, ") at ", peer_, stream);
 }
 
 AdsStreamState::TypeStatus AdsStreamState::Status(ResourceKind kind) const {
@@ -238,7 +245,12 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
     user_agent_ = capabilities_.description;
     Emit(step, Severity::kInfo,
          absl::StrCat("new ADS stream: ", Describe(),
-                      capabilities_.ring_hash ? "" : "; RING_HASH tailored to ROUND_ROBIN"));
+                      capabilities_.ring_hash ? "" : "; RING_HASH tailored to ROUND_ROBIN",
+                      capabilities_.exact_route_timeout
+                          ? ""
+                          : absl::StrCat("; route timeouts sent ",
+                                         absl::FormatDuration(kCoreTimeoutPadding),
+                                         " longer (its clock runs early, grpc#34547)")));
   }
 
   std::optional<ResourceKind> kind = KindOfTypeUrl(request.type_url());

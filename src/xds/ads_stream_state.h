@@ -26,7 +26,9 @@
 //     carries: PrepareSharedPushes() builds it once per catalog, with a
 //     version and nonce of the catalog's own ("c<generation>", which no
 //     per-stream nonce looks like), and each stream hands out the one
-//     shared message for the transport to serialize once.
+//     shared message for the transport to serialize once. Not for a change
+//     that includes a resource clients get tailored (a route with a
+//     timeout, client_capabilities.h): that goes out stream by stream.
 //   - Requests that arrive before the first catalog are answered when it
 //     comes.
 //   - While the catalog is incomplete (a source has not answered yet), a
@@ -115,8 +117,11 @@ class AdsStreamState {
 
   // `peer` names the stream in events until the client's node id is known.
   // Without `debug_events`, steps carry no kDebug event (one per response
-  // and ACK: text nobody reads unless debug logging is on).
-  explicit AdsStreamState(std::string peer, bool debug_events = true);
+  // and ACK: text nobody reads unless debug logging is on). `number` (when
+  // not 0) tells apart streams of one node id and peer in events: processes
+  // started from one bootstrap share its node id, and all unix socket
+  // peers read "unix:".
+  explicit AdsStreamState(std::string peer, bool debug_events = true, uint64_t number = 0);
 
   // One request from the client. `catalog` is null before the first one is
   // built.
@@ -198,6 +203,7 @@ class AdsStreamState {
   }
 
   std::string peer_;
+  uint64_t number_ = 0;
   const bool debug_events_;
   std::string node_id_;
   std::string user_agent_;

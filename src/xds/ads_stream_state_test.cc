@@ -5,6 +5,7 @@
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "gmock/gmock.h"
+#include "envoy/config/route/v3/route.pb.h"
 #include "gtest/gtest.h"
 
 namespace switchboard::xds {
@@ -501,6 +502,38 @@ TEST_F(AdsStreamStateTest, IncompleteCatalogHoldsWildcards) {
   auto step = stream.OnCatalogChange(*catalog_, {"greeter"}, now_);
   ASSERT_EQ(step.responses.size(), 1u);
   EXPECT_EQ(step.responses[0]->resources_size(), 2);
+}
+
+TEST_F(AdsStreamStateTest, ChangedRouteWithATimeoutIsNotSharedAndEachClientGetsItsOwn) {
+  PolicyTable policies;
+  policies.defaults.timeout = absl::Milliseconds(500);
+  auto before = CatalogOf({Make("greeter", "127.0.0.1:1")}, policies);
+  policies.defaults.timeout = absl::Milliseconds(300);
+  auto after = CatalogOf({Make("greeter", "127.0.0.1:1")}, policies);
+  ChangedByKind changed =
+      ChangedServicesByKind(before.get(), *after, ChangedServices(before.get(), *after));
+  SharedPushes shared = PrepareSharedPushes(*after, changed, /*generation=*/3);
+  EXPECT_EQ(shared.count(ResourceKind::kRouteConfiguration), 0u);
+
+  auto timeout_sent = [&](AdsStreamState& stream, DiscoveryRequest request) {
+    auto first = stream.OnRequest(request, before.get(), now_);
+    stream.OnRequest(Ack(ResourceKind::kRouteConfiguration, {"greeter.route"}, *first.responses[0]),
+                     before.get(), now_);
+    auto step = stream.OnCatalogChangeByKind(*after, changed, now_, &shared);
+    envoy::config::route::v3::RouteConfiguration route;
+    EXPECT_EQ(step.responses.size(), 1u);
+    if (step.responses.empty()) return absl::ZeroDuration();
+    EXPECT_TRUE(step.responses[0]->resources(0).UnpackTo(&route));
+    const auto& max = route.virtual_hosts(0).routes(0).route().max_stream_duration();
+    return absl::Seconds(max.grpc_timeout_header_max().seconds()) +
+           absl::Nanoseconds(max.grpc_timeout_header_max().nanos());
+  };
+  AdsStreamState cpp("peer-1"), node("peer-2");
+  EXPECT_EQ(timeout_sent(cpp, WithNode(Request(ResourceKind::kRouteConfiguration, {"greeter.route"}))),
+            absl::Milliseconds(300) + kCoreTimeoutPadding);
+  EXPECT_EQ(timeout_sent(node, WithNode(Request(ResourceKind::kRouteConfiguration, {"greeter.route"}),
+                                        "js", "gRPC Node Pure JS", "1.14.1")),
+            absl::Milliseconds(300));
 }
 
 TEST_F(AdsStreamStateTest, RingHashIsTailoredForGrpc151) {

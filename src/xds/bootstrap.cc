@@ -4,10 +4,39 @@
 
 #include <cstdio>
 
+#include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/host_port.h"
 #include "nlohmann/json.hpp"
 
 namespace switchboard::xds {
+namespace {
+
+std::string HostName() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+    std::snprintf(host, sizeof(host), "unknown-host");
+  }
+  return host;
+}
+
+}  // namespace
+
+absl::Status CheckXdsServerAddress(absl::string_view address) {
+  if (absl::StartsWith(address, "unix:")) {
+    if (address.size() > 5) return absl::OkStatus();
+    return absl::InvalidArgumentError("'unix:': no socket path (want HOST:PORT or unix:PATH)");
+  }
+  // Its messages name the text: "'bogus': missing ':port'".
+  absl::StatusOr<HostPort> parsed = ParseHostPort(address);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(parsed.status().message(), " (want HOST:PORT or unix:PATH)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::string> MakeBootstrapJson(const BootstrapOptions& options) {
   if (options.server_address.empty()) {
@@ -15,6 +44,9 @@ absl::StatusOr<std::string> MakeBootstrapJson(const BootstrapOptions& options) {
   }
   if (options.node_id.empty()) {
     return absl::InvalidArgumentError("bootstrap: the node id is empty");
+  }
+  if (absl::Status s = CheckXdsServerAddress(options.server_address); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("bootstrap: xDS server address ", s.message()));
   }
   // grpc-js-xds rejects a node without "locality", even an empty one.
   nlohmann::json node = {{"id", options.node_id}, {"locality", nlohmann::json::object()}};
@@ -30,12 +62,12 @@ absl::StatusOr<std::string> MakeBootstrapJson(const BootstrapOptions& options) {
   return bootstrap.dump();
 }
 
-std::string DefaultNodeId() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
-    std::snprintf(host, sizeof(host), "unknown-host");
-  }
-  return absl::StrCat("switchboard-client-", host, "-", getpid());
+std::string DefaultNodeId() { return absl::StrCat("switchboard-client-", HostName(), "-", getpid()); }
+
+std::string SharedNodeId() {
+  absl::BitGen random;
+  return absl::StrFormat("switchboard-client@%s/shared-%08x", HostName(),
+                         absl::Uniform<uint32_t>(random));
 }
 
 }  // namespace switchboard::xds

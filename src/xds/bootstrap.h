@@ -9,7 +9,15 @@
 //   //   "channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
 //   //  "node":{"id":"checkout-7f9c","locality":{}}}
 //
-// MakeBootstrapJson is pure; DefaultNodeId reads the host name and pid.
+// A bootstrap in GRPC_XDS_BOOTSTRAP_CONFIG is read verbatim by every client
+// process started with it, node id included (gRPC C++ and grpc-js add
+// nothing of their own). So a bootstrap made once for many processes, as
+// `switchboard bootstrap` is, carries SharedNodeId(): an id that says it is
+// shared, and the control plane tells the processes apart by their ADS
+// streams (peer address and stream number, ads_stream_state.h).
+//
+// MakeBootstrapJson and CheckXdsServerAddress are pure; DefaultNodeId and
+// SharedNodeId read the host name (and the pid, or a random number).
 #ifndef SWITCHBOARD_XDS_BOOTSTRAP_H_
 #define SWITCHBOARD_XDS_BOOTSTRAP_H_
 
@@ -30,11 +38,23 @@ struct BootstrapOptions {
   std::string node_zone;
 };
 
-// An error names the missing field when server_address or node_id is empty.
+// An error names the missing field when server_address or node_id is
+// empty, and the address when it is not one (CheckXdsServerAddress()).
 absl::StatusOr<std::string> MakeBootstrapJson(const BootstrapOptions& options);
 
-// "switchboard-client-<hostname>-<pid>": unique per process on a host.
+// OK for "unix:<path>" and for "host:port" / "[v6]:port" with a port in
+// 1..65535 (ParseHostPort); else an error naming the address and why
+// ("'bogus': missing ':port' (want HOST:PORT or unix:PATH)").
+absl::Status CheckXdsServerAddress(absl::string_view address);
+
+// "switchboard-client-<hostname>-<pid>": unique per process on a host, for
+// a bootstrap made inside the process that uses it (embedded mode).
 std::string DefaultNodeId();
+
+// "switchboard-client@<hostname>/shared-<8 hex digits>", random per call:
+// for a bootstrap that many processes share. Two bootstraps made apart have
+// different ids; the processes of one are told apart by their streams.
+std::string SharedNodeId();
 
 }  // namespace switchboard::xds
 

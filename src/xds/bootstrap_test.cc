@@ -36,6 +36,36 @@ TEST(BootstrapTest, ErrorsNameTheMissingField) {
   EXPECT_NE(no_node.status().message().find("node id"), std::string::npos);
 }
 
+TEST(BootstrapTest, AddressMustBeHostPortOrUnixPath) {
+  for (const char* good : {"127.0.0.1:18000", "[::1]:18000", "xds.example.com:443",
+                           "unix:/tmp/x.sock", "unix:relative.sock"}) {
+    EXPECT_TRUE(CheckXdsServerAddress(good).ok()) << good << ": " << CheckXdsServerAddress(good);
+  }
+  struct Bad {
+    const char* address;
+    const char* says;
+  };
+  for (const Bad& bad : {Bad{"bogus", "'bogus': missing ':port'"},
+                         Bad{"127.0.0.1:99999", "'99999' is not a number in 1..65535"},
+                         Bad{"127.0.0.1:0", "1..65535"}, Bad{"[::1", "missing ']'"},
+                         Bad{"unix:", "no socket path"}, Bad{"", "want HOST:PORT"}}) {
+    absl::Status s = CheckXdsServerAddress(bad.address);
+    EXPECT_FALSE(s.ok()) << bad.address;
+    EXPECT_NE(s.message().find(bad.says), std::string::npos) << bad.address << ": " << s;
+  }
+  auto made = MakeBootstrapJson({.server_address = "bogus", .node_id = "n"});
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().message(),
+            "bootstrap: xDS server address 'bogus': missing ':port' (want HOST:PORT or unix:PATH)");
+}
+
+TEST(BootstrapTest, SharedNodeIdSaysSoAndDiffersEachTime) {
+  std::string a = SharedNodeId(), b = SharedNodeId();
+  EXPECT_EQ(a.rfind("switchboard-client@", 0), 0u) << a;
+  EXPECT_NE(a.find("/shared-"), std::string::npos) << a;
+  EXPECT_NE(a, b);
+}
+
 TEST(BootstrapTest, DefaultNodeIdIsPerProcess) {
   EXPECT_NE(DefaultNodeId().find(std::to_string(getpid())), std::string::npos);
 }

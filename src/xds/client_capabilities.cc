@@ -28,6 +28,8 @@ ClientCapabilities CapabilitiesOf(const envoy::config::core::v3::Node& node) {
                          : absl::StrCat(node.user_agent_name(), " ", node.user_agent_version());
   int core = CoreMajorVersion(node);
   if (core >= 0 && core <= kLastCoreWithRingHashCrash) caps.ring_hash = false;
+  // No C-core release keeps route timeouts yet (grpc#34547).
+  if (core >= 0) caps.exact_route_timeout = false;
   return caps;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/json_text.h"
+#include "xds/client_capabilities.h"
 
 namespace switchboard::xds {
 namespace {
@@ -229,6 +230,28 @@ absl::StatusOr<PolicyTable> LoadPolicyFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return ParsePolicyJson(text.str(), path);
+}
+
+std::vector<std::string> ClientCaveats(const PolicyTable& table) {
+  std::vector<std::string> caveats;
+  auto check_timeout = [&](const std::string& where, const std::optional<absl::Duration>& timeout) {
+    if (!timeout.has_value()) return;
+    ClientCapabilities core;
+    core.exact_route_timeout = false;
+    absl::Duration latest = *core.TailorTimeout(timeout) - absl::Seconds(1);
+    caveats.push_back(absl::StrCat(
+        where, ".timeout ", absl::FormatDuration(*timeout),
+        ": gRPC C++ clients end calls between ", absl::FormatDuration(*timeout), " and ",
+        absl::FormatDuration(latest),
+        " after they start (their timeout clock runs 1 to 2s early, grpc#34547); "
+        "other clients keep it"));
+  };
+  check_timeout("defaults", table.defaults.timeout);
+  for (const auto& [service, policy] : table.per_service) {
+    // An inherited timeout was reported with the defaults.
+    if (policy.timeout != table.defaults.timeout) check_timeout("services." + service, policy.timeout);
+  }
+  return caveats;
 }
 
 }  // namespace switchboard::xds

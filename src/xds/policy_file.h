@@ -33,6 +33,7 @@
 #define SWITCHBOARD_XDS_POLICY_FILE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -46,6 +47,15 @@ absl::StatusOr<PolicyTable> ParsePolicyJson(absl::string_view text, absl::string
 
 // Reads and parses `path`.
 absl::StatusOr<PolicyTable> LoadPolicyFile(const std::string& path);
+
+// What some clients cannot keep of `table`, one line per field, named by
+// its path, for the operator to read when the file is loaded. Today: gRPC
+// C++ clients end calls between a timeout and a second after it (their
+// timeout clock runs early, see client_capabilities.h).
+//
+// Example:
+//   for (const std::string& caveat : ClientCaveats(*table)) Warn(caveat);
+std::vector<std::string> ClientCaveats(const PolicyTable& table);
 
 }  // namespace switchboard::xds
 

@@ -109,5 +109,22 @@ TEST(PolicyFileTest, LoadNamesTheFile) {
   EXPECT_EQ(missing.status().message(), path + ": cannot read the policy file");
 }
 
+TEST(PolicyFileTest, ClientCaveatsNameEachTimeoutGrpcCppCannotKeep) {
+  auto table = ParsePolicyJson(R"({
+    "defaults": {"timeout": "500ms"},
+    "services": {"greeter": {"max_requests": 5}, "billing": {"timeout": "3s"},
+                 "search": {"timeout": null}}
+  })", "policy.json");
+  ASSERT_TRUE(table.ok()) << table.status();
+  std::vector<std::string> caveats = ClientCaveats(*table);
+  ASSERT_EQ(caveats.size(), 2u);
+  EXPECT_EQ(caveats[0],
+            "defaults.timeout 500ms: gRPC C++ clients end calls between 500ms and 1.5s after "
+            "they start (their timeout clock runs 1 to 2s early, grpc#34547); other clients "
+            "keep it");
+  EXPECT_EQ(caveats[1].substr(0, caveats[1].find(':')), "services.billing.timeout 3s");
+  EXPECT_TRUE(ClientCaveats(PolicyTable{}).empty());
+}
+
 }  // namespace
 }  // namespace switchboard::xds

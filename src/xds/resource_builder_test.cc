@@ -304,5 +304,18 @@ TEST(ClientCapabilitiesTest, OldCCoreGetsNoRingHash) {
   EXPECT_EQ(CoreMajorVersion(NodeWith("envoy", "1.2")), -1);
 }
 
+TEST(ClientCapabilitiesTest, EveryCCoreGetsRouteTimeoutsPadded) {
+  for (const char* version : {"C-core 29.0.0", "C-core 49.0.0"}) {
+    auto core = CapabilitiesOf(NodeWith("gRPC C-core linux", version));
+    EXPECT_FALSE(core.exact_route_timeout) << version;
+    EXPECT_EQ(core.TailorTimeout(absl::Milliseconds(300)),
+              absl::Milliseconds(300) + kCoreTimeoutPadding);
+    EXPECT_EQ(core.TailorTimeout(std::nullopt), std::nullopt);
+  }
+  auto node = CapabilitiesOf(NodeWith("gRPC Node Pure JS", "1.14.1"));
+  EXPECT_TRUE(node.exact_route_timeout);
+  EXPECT_EQ(node.TailorTimeout(absl::Milliseconds(300)), absl::Milliseconds(300));
+}
+
 }  // namespace
 }  // namespace switchboard::xds

@@ -28,6 +28,19 @@ std::shared_ptr<const ResourceCatalog::ServiceResources> ResourceCatalog::BuildS
   r->listener = Serve(BuildListener(service, policy), ResourceName(ResourceKind::kListener, service));
   r->route_configuration = Serve(BuildRouteConfiguration(service, policy),
                                  ResourceName(ResourceKind::kRouteConfiguration, service));
+  if (policy.timeout.has_value()) {
+    ClientCapabilities inexact;
+    inexact.exact_route_timeout = false;
+    ServicePolicy tailored = policy;
+    tailored.timeout = inexact.TailorTimeout(policy.timeout);
+    r->tailored_timeout_route_configuration =
+        Serve(BuildRouteConfiguration(service, tailored),
+              ResourceName(ResourceKind::kRouteConfiguration, service));
+    if (policy.inline_route_config) {
+      r->tailored_timeout_listener = Serve(BuildListener(service, tailored),
+                                           ResourceName(ResourceKind::kListener, service));
+    }
+  }
   r->wanted_lb_policy = policy.lb_policy;
   std::string cluster_name = ResourceName(ResourceKind::kCluster, service);
   r->clusters[policy.lb_policy] = Serve(BuildCluster(service, policy, policy.lb_policy), cluster_name);
@@ -40,6 +53,9 @@ std::shared_ptr<const ResourceCatalog::ServiceResources> ResourceCatalog::BuildS
   std::string all_versions = absl::StrCat(r->listener.version, r->route_configuration.version,
                                           r->endpoints.version);
   for (const auto& [lb, cluster] : r->clusters) absl::StrAppend(&all_versions, cluster.version);
+  for (const auto* tailored : {&r->tailored_timeout_listener, &r->tailored_timeout_route_configuration}) {
+    if (tailored->has_value()) absl::StrAppend(&all_versions, (*tailored)->version);
+  }
   r->version = absl::StrCat(Fnv1a64(all_versions));
   return r;
 }
@@ -101,8 +117,16 @@ const ServedResource* ResourceCatalog::Find(ResourceKind kind, absl::string_view
   if (it == services_.end()) return nullptr;
   const ServiceResources& r = *it->second;
   switch (kind) {
-    case ResourceKind::kListener: return &r.listener;
-    case ResourceKind::kRouteConfiguration: return &r.route_configuration;
+    case ResourceKind::kListener:
+      if (!caps.exact_route_timeout && r.tailored_timeout_listener.has_value()) {
+        return &*r.tailored_timeout_listener;
+      }
+      return &r.listener;
+    case ResourceKind::kRouteConfiguration:
+      if (!caps.exact_route_timeout && r.tailored_timeout_route_configuration.has_value()) {
+        return &*r.tailored_timeout_route_configuration;
+      }
+      return &r.route_configuration;
     case ResourceKind::kCluster: {
       auto cluster = r.clusters.find(caps.Tailor(r.wanted_lb_policy));
       return cluster == r.clusters.end() ? nullptr : &cluster->second;
@@ -110,6 +134,20 @@ const ServedResource* ResourceCatalog::Find(ResourceKind kind, absl::string_view
     case ResourceKind::kClusterLoadAssignment: return &r.endpoints;
   }
   return nullptr;
+}
+
+bool ResourceCatalog::VariesByClient(ResourceKind kind, absl::string_view service) const {
+  auto it = services_.find(service);
+  if (it == services_.end()) return false;
+  const ServiceResources& r = *it->second;
+  switch (kind) {
+    case ResourceKind::kListener: return r.tailored_timeout_listener.has_value();
+    case ResourceKind::kRouteConfiguration:
+      return r.tailored_timeout_route_configuration.has_value();
+    case ResourceKind::kCluster: return r.clusters.size() > 1;
+    case ResourceKind::kClusterLoadAssignment: return false;
+  }
+  return false;
 }
 
 std::vector<std::string> ResourceCatalog::Names(ResourceKind kind) const {
@@ -136,8 +174,15 @@ std::string ResourceCatalog::KindVersion(ResourceKind kind, absl::string_view se
   if (it == services_.end()) return std::string();
   const ServiceResources& r = *it->second;
   switch (kind) {
-    case ResourceKind::kListener: return r.listener.version;
-    case ResourceKind::kRouteConfiguration: return r.route_configuration.version;
+    case ResourceKind::kListener:
+      return r.tailored_timeout_listener.has_value()
+                 ? absl::StrCat(r.listener.version, "/", r.tailored_timeout_listener->version)
+                 : r.listener.version;
+    case ResourceKind::kRouteConfiguration:
+      return r.tailored_timeout_route_configuration.has_value()
+                 ? absl::StrCat(r.route_configuration.version, "/",
+                                r.tailored_timeout_route_configuration->version)
+                 : r.route_configuration.version;
     case ResourceKind::kCluster: {
       // Which variant a client gets depends on the wanted policy too.
       std::string version = absl::StrCat(static_cast<int>(r.wanted_lb_policy));

@@ -71,6 +71,10 @@ class ResourceCatalog {
   // when there is no such resource.
   const ServedResource* Find(ResourceKind kind, absl::string_view name,
                              const ClientCapabilities& caps) const;
+  // True when clients of different capabilities get different resources
+  // of `kind` for `service` (clusters under ring hash, listeners and routes
+  // with a timeout).
+  bool VariesByClient(ResourceKind kind, absl::string_view service) const;
   // Names of all resources of `kind`, sorted (wildcard subscriptions).
   std::vector<std::string> Names(ResourceKind kind) const;
   // The services served, sorted.
@@ -90,6 +94,11 @@ class ResourceCatalog {
   struct ServiceResources {
     ServedResource listener;
     ServedResource route_configuration;
+    // For clients without ClientCapabilities::exact_route_timeout, when the
+    // service has a timeout: the route configuration with the tailored
+    // timeout, and the listener too when the route travels inside it.
+    std::optional<ServedResource> tailored_timeout_listener;
+    std::optional<ServedResource> tailored_timeout_route_configuration;
     // Indexed by LbPolicy: the cluster as the service wants it, and the
     // tailored fallback when they differ.
     std::map<LbPolicy, ServedResource> clusters;

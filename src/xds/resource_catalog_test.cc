@@ -2,6 +2,9 @@
 
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
+#include "envoy/config/listener/v3/listener.pb.h"
+#include "envoy/config/route/v3/route.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "gtest/gtest.h"
 
 namespace switchboard::xds {
@@ -19,7 +22,14 @@ ClientCapabilities Modern() { return ClientCapabilities{}; }
 ClientCapabilities Grpc151() {
   ClientCapabilities caps;
   caps.ring_hash = false;
+  caps.exact_route_timeout = false;
   return caps;
+}
+
+absl::Duration RouteTimeout(const envoy::config::route::v3::RouteConfiguration& config) {
+  const auto& max = config.virtual_hosts(0).routes(0).route().max_stream_duration();
+  return absl::Seconds(max.grpc_timeout_header_max().seconds()) +
+         absl::Nanoseconds(max.grpc_timeout_header_max().nanos());
 }
 
 TEST(ResourceCatalogTest, ServesAllFourResourcesOfEachService) {
@@ -135,6 +145,40 @@ TEST(ChangedServicesTest, OnlyServicesWhoseResourcesDiffer) {
   EXPECT_EQ(ChangedServices(b.get(), *a), (std::set<std::string>{"greeter", "search"}));
   EXPECT_EQ(ChangedServices(a.get(), *a), std::set<std::string>{});
   EXPECT_EQ(ChangedServices(nullptr, *a), (std::set<std::string>{"billing", "greeter"}));
+}
+
+TEST(ResourceCatalogTest, CCoreGetsTheRouteTimeoutPaddedForItsEarlyClock) {
+  auto snapshot = Snapshot::Create({Make("greeter", "127.0.0.1:1"), Make("inline", "127.0.0.1:2"),
+                                    Make("billing", "127.0.0.1:3")});
+  PolicyTable policies;
+  policies.per_service["greeter"].timeout = absl::Milliseconds(300);
+  policies.per_service["inline"].timeout = absl::Milliseconds(300);
+  policies.per_service["inline"].inline_route_config = true;
+  auto catalog = ResourceCatalog::Build(*snapshot, policies, {});
+
+  envoy::config::route::v3::RouteConfiguration exact, padded;
+  ASSERT_TRUE(catalog->Find(ResourceKind::kRouteConfiguration, "greeter.route", Modern())
+                  ->resource.UnpackTo(&exact));
+  ASSERT_TRUE(catalog->Find(ResourceKind::kRouteConfiguration, "greeter.route", Grpc151())
+                  ->resource.UnpackTo(&padded));
+  EXPECT_EQ(RouteTimeout(exact), absl::Milliseconds(300));
+  EXPECT_EQ(RouteTimeout(padded), absl::Milliseconds(300) + kCoreTimeoutPadding);
+  EXPECT_TRUE(catalog->VariesByClient(ResourceKind::kRouteConfiguration, "greeter"));
+  EXPECT_FALSE(catalog->VariesByClient(ResourceKind::kListener, "greeter"));
+
+  // A route inside the listener: the listener differs by client too.
+  envoy::config::listener::v3::Listener listener;
+  ASSERT_TRUE(
+      catalog->Find(ResourceKind::kListener, "inline", Grpc151())->resource.UnpackTo(&listener));
+  envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager manager;
+  ASSERT_TRUE(listener.api_listener().api_listener().UnpackTo(&manager));
+  EXPECT_EQ(RouteTimeout(manager.route_config()), absl::Milliseconds(300) + kCoreTimeoutPadding);
+  EXPECT_TRUE(catalog->VariesByClient(ResourceKind::kListener, "inline"));
+
+  // No timeout: one route for everyone.
+  EXPECT_EQ(catalog->Find(ResourceKind::kRouteConfiguration, "billing.route", Modern()),
+            catalog->Find(ResourceKind::kRouteConfiguration, "billing.route", Grpc151()));
+  EXPECT_FALSE(catalog->VariesByClient(ResourceKind::kRouteConfiguration, "billing"));
 }
 
 TEST(ChangedServicesTest, PolicyChangeCounts) {

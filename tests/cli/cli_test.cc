@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <thread>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <gmock/gmock.h>
@@ -33,6 +34,7 @@ namespace switchboard::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // gRPC reads this when it initialises, before any test runs.
 const bool kXdsClientPrepared = [] {
@@ -140,6 +142,9 @@ TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
       {{"up", "--xds-listen", "nowhere"}, "--xds-listen=nowhere"},
       {{"xds", "--source", "gopher://x"}, "--source"},
       {{"bootstrap", "--node-id"}, "--node-id needs a value"},
+      {{"bootstrap", "--xds", "bogus"}, "--xds=bogus: 'bogus': missing ':port'"},
+      {{"bootstrap", "--xds", "127.0.0.1:99999"}, "--xds=127.0.0.1:99999"},
+      {{"bootstrap", "--xds", "unix:"}, "--xds=unix:"},
   };
   for (const Case& c : cases) {
     RunResult run = RunSwitchboard(dir, c.args);
@@ -180,14 +185,71 @@ TEST(CliUsageTest, HelpExitsZeroAndDocumentsExitCodes) {
   }
 }
 
+// The version comes from project(switchboard VERSION ...), and this test is
+// told it by CMake too (tests/cli/CMakeLists.txt).
+TEST(CliUsageTest, VersionIsTheProjectsAndStartUpLinesCarryIt) {
+  TempDir dir;
+  const std::string version = SWITCHBOARD_EXPECTED_VERSION;
+  ASSERT_FALSE(version.empty());
+  for (const char* spelling : {"--version", "version"}) {
+    RunResult run = RunSwitchboard(dir, {spelling});
+    EXPECT_EQ(run.exit_code, 0) << spelling;
+    EXPECT_EQ(run.output, "switchboard " + version + "\n") << spelling;
+  }
+  RunResult extra = RunSwitchboard(dir, {"version", "now"});
+  EXPECT_EQ(extra.exit_code, 2) << extra.output;
+  EXPECT_THAT(extra.output, HasSubstr("unexpected argument \"now\""));
+
+  // `xds` and `register` say it as they start (`up`: CliUpTest).
+  {
+    std::ofstream out(dir.File("services.json"));
+    out << R"({"services":{}})";
+  }
+  auto xds = ChildProcess::Start({Switchboard(), "xds", "--listen", "127.0.0.1:0", "--source",
+                                  absl::StrCat("file://", dir.File("services.json"))},
+                                 {.log_path = dir.File("xds.log")});
+  ASSERT_TRUE(xds.ok()) << xds.status();
+  auto sidecar = ChildProcess::Start({Switchboard(), "register", "--service", "greeter", "--addr",
+                                      "127.0.0.1:9", "--health", "none", "--etcd", "127.0.0.1:1"},
+                                     {.log_path = dir.File("register.log")});
+  ASSERT_TRUE(sidecar.ok()) << sidecar.status();
+  EXPECT_TRUE(WaitFor([&] {
+    return ReadFile(dir.File("xds.log")).find("switchboard xds " + version + ": serving xDS on") !=
+           std::string::npos;
+  }, absl::Seconds(10))) << ReadFile(dir.File("xds.log"));
+  EXPECT_TRUE(WaitFor([&] {
+    return ReadFile(dir.File("register.log")).find("switchboard register " + version + ": keeping greeter 127.0.0.1:9") !=
+           std::string::npos;
+  }, absl::Seconds(10))) << ReadFile(dir.File("register.log"));
+  (*xds)->Signal(SIGTERM);
+  EXPECT_TRUE((*xds)->WaitExit(absl::Seconds(10)));
+  // Its etcd is unreachable: a SIGTERM would wait for the deregistration.
+  (*sidecar)->Kill();
+}
+
 TEST(CliUsageTest, BootstrapPrintsJsonForTheGivenServer) {
   TempDir dir;
   RunResult run = RunSwitchboard(dir, {"bootstrap", "--xds=127.0.0.1:19999", "--node-id", "n1",
-                                 "--data-dir", dir.path()});
+                                 "--data-dir", dir.path(), "--no-check"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   nlohmann::json j = nlohmann::json::parse(run.output);
   EXPECT_EQ(j["xds_servers"][0]["server_uri"], "127.0.0.1:19999");
   EXPECT_EQ(j["node"]["id"], "n1");
+}
+
+TEST(CliUsageTest, BootstrapWarnsWhenNothingServesXdsThere) {
+  TempDir dir;
+  const std::string nowhere = absl::StrCat("127.0.0.1:", PickFreePort());
+  absl::Time start = absl::Now();
+  RunResult run = RunSwitchboard(dir, {"bootstrap", "--xds", nowhere});
+  absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat("warning: nothing serves xDS at ", nowhere)));
+  EXPECT_THAT(run.output, HasSubstr("\"server_uri\":\"" + nowhere + "\""));
+  EXPECT_LT(took, absl::Seconds(5));
+  RunResult unchecked = RunSwitchboard(dir, {"bootstrap", "--xds", nowhere, "--no-check"});
+  EXPECT_EQ(unchecked.exit_code, 0) << unchecked.output;
+  EXPECT_THAT(unchecked.output, Not(HasSubstr("warning")));
 }
 
 class CliUpTest : public ::testing::Test {
@@ -223,6 +285,8 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
   EXPECT_TRUE(fleet::EtcdHealthy("127.0.0.1", etcd_port_));
   EXPECT_THAT(ReadFile(dir_.File("up.log")),
               HasSubstr(absl::StrCat("GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --data-dir ", data_dir_, ")")));
+  EXPECT_THAT(ReadFile(dir_.File("up.log")),
+              HasSubstr(absl::StrCat("switchboard up ", SWITCHBOARD_EXPECTED_VERSION, " (pid ")));
 
   // A second `up` on the same data dir is refused, naming the first.
   RunResult second = RunSwitchboard(dir_, {"up", "--data-dir", data_dir_, "--etcd-listen",
@@ -568,6 +632,69 @@ TEST(CliXdsTest, PolicyFileIsServedAndReloadedOnSighup) {
   (*xds)->Signal(SIGTERM);
   ASSERT_TRUE((*xds)->WaitExit(absl::Seconds(10)));
   EXPECT_EQ(WEXITSTATUS((*xds)->exit_status()), 0);
+}
+
+// One `switchboard bootstrap`, two client processes: they share its node id
+// (gRPC reads it as is), and the control plane's log tells them apart by
+// stream number and peer address. The clients are Node.js processes
+// (tests/xds/node_greeter_client.js), each making one call.
+TEST(CliXdsTest, TwoClientsOfOneBootstrapAreToldApart) {
+  TempDir dir;
+  {
+    std::ofstream out(dir.File("services.json"));
+    out << R"({"services":{"greeter":["127.0.0.1:9"]}})";
+  }
+  const int xds_port = PickFreePort();
+  const std::string xds_address = absl::StrCat("127.0.0.1:", xds_port);
+  auto xds = ChildProcess::Start({Switchboard(), "xds", "--listen", xds_address, "--source",
+                                  absl::StrCat("file://", dir.File("services.json"))},
+                                 {.log_path = dir.File("xds.log")});
+  ASSERT_TRUE(xds.ok());
+  ASSERT_TRUE(WaitForPort(xds_port, absl::Seconds(10))) << ReadFile(dir.File("xds.log"));
+
+  RunResult bootstrap = RunSwitchboard(dir, {"bootstrap", "--xds", xds_address});
+  ASSERT_EQ(bootstrap.exit_code, 0) << bootstrap.output;
+  EXPECT_THAT(bootstrap.output, Not(HasSubstr("warning"))) << "an xDS server answers there";
+  const std::string node_id = nlohmann::json::parse(bootstrap.output)["node"]["id"];
+  EXPECT_THAT(node_id, HasSubstr("/shared-"));
+
+  const char* source_dir = std::getenv("SWITCHBOARD_SOURCE_DIR");
+  ASSERT_NE(source_dir, nullptr);
+  std::vector<std::unique_ptr<ChildProcess>> clients;
+  for (int i = 0; i < 2; ++i) {
+    auto client = ChildProcess::Start(
+        {"/usr/bin/node", absl::StrCat(source_dir, "/tests/xds/node_greeter_client.js"),
+         absl::StrCat(source_dir, "/examples/greeter/greeter.proto"), "--timed",
+         R"([{"service": "greeter", "calls": [{"delay_ms": 0}]}])"},
+        {.log_path = dir.File(absl::StrCat("client-", i, ".log")),
+         .env = {"GRPC_XDS_BOOTSTRAP_CONFIG=" + bootstrap.output,
+                 absl::StrCat("NODE_PATH=", source_dir, "/third_party/npm/node_modules")}});
+    ASSERT_TRUE(client.ok()) << client.status();
+    clients.push_back(std::move(*client));
+  }
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(clients[i]->WaitExit(absl::Seconds(60)))
+        << ReadFile(dir.File(absl::StrCat("client-", i, ".log")));
+  }
+
+  // `new ADS stream: node "<id>" (<agent>) at <peer>, stream <n>`, one per client.
+  std::set<std::string> peers, streams;
+  std::istringstream log(ReadFile(dir.File("xds.log")));
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("new ADS stream: node \"" + node_id + "\"") == std::string::npos) continue;
+    size_t at = line.find(") at ");
+    size_t stream = line.find(", stream ");
+    ASSERT_NE(at, std::string::npos) << line;
+    ASSERT_NE(stream, std::string::npos) << line;
+    peers.insert(line.substr(at + 5, stream - at - 5));
+    streams.insert(line.substr(stream + 9, line.find_first_of(";", stream) - stream - 9));
+  }
+  std::string logs = absl::StrCat(ReadFile(dir.File("xds.log")), ReadFile(dir.File("client-0.log")),
+                                  ReadFile(dir.File("client-1.log")));
+  EXPECT_EQ(streams.size(), 2u) << logs;
+  EXPECT_EQ(peers.size(), 2u) << logs;
+  (*xds)->Signal(SIGTERM);
+  ASSERT_TRUE((*xds)->WaitExit(absl::Seconds(10)));
 }
 
 }  // namespace

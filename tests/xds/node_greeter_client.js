@@ -10,13 +10,51 @@
 //
 // Prints one JSON line: {"ok": n, "failed": n, "served_by": {addr: n},
 // "by_key": {key: {addr: n}}, "last_error": "..."}.
+//
+//   node node_greeter_client.js <greeter.proto> --timed '<plan>'
+//
+// For tests of call timeouts: <plan> is JSON, [{"service": s, "calls":
+// [{"delay_ms": n, "wait_for_ready": bool}]}]. The sequences run at once,
+// the calls of each one after the other; a call asks the server to wait
+// delay_ms before answering (HelloRequest.delay_ms). Prints one JSON line:
+// [[{"code": n, "elapsed_ms": n}]], in the plan's order.
 'use strict';
 
 const grpc = require('@grpc/grpc-js');
 const grpcXds = require('@grpc/grpc-js-xds');
 const protoLoader = require('@grpc/proto-loader');
 
+// Runs a --timed plan on `proto` (see the top of the file).
+async function runTimedPlan(proto, plan) {
+  const runSequence = async ({service, calls}) => {
+    const client = new proto.Greeter(`xds:///${service}`, grpc.credentials.createInsecure());
+    const results = [];
+    for (const call of calls) {
+      const metadata = new grpc.Metadata();
+      if (call.wait_for_ready) metadata.setOptions({waitForReady: true});
+      // Far beyond any timeout under test: only the route's ends a call.
+      const deadline = new Date(Date.now() + 20000);
+      const start = process.hrtime.bigint();
+      const code = await new Promise((resolve) => {
+        client.SayHello({name: 'node', delay_ms: call.delay_ms}, metadata, {deadline},
+                        (error) => resolve(error ? error.code : 0));
+      });
+      results.push({code, elapsed_ms: Number(process.hrtime.bigint() - start) / 1e6});
+    }
+    client.close();
+    return results;
+  };
+  return Promise.all(plan.map(runSequence));
+}
+
 async function main() {
+  if (process.argv[3] === '--timed') {
+    grpcXds.register();
+    const definition = protoLoader.loadSync(process.argv[2], {keepCase: true});
+    const proto = grpc.loadPackageDefinition(definition).switchboard.examples;
+    console.log(JSON.stringify(await runTimedPlan(proto, JSON.parse(process.argv[4]))));
+    process.exit(0);
+  }
   const [protoPath, service, callsText, header, keysText] = process.argv.slice(2);
   const calls = Number(callsText);
   const keys = header ? Number(keysText) : 0;

@@ -18,6 +18,7 @@ namespace switchboard::xds {
 namespace {
 
 using switchboard::testing::ChildProcess;
+using switchboard::testing::PickFreePort;
 using switchboard::testing::TempDir;
 using testing::GreeterInstance;
 using testing::ManualSource;
@@ -56,7 +57,8 @@ void RunNodeClient(const XdsControlPlane& plane, const std::vector<std::string>&
   ASSERT_EQ((*node)->exit_status(), 0) << ReadFile(out);
   // The result is the last line of the output (grpc-js may log above it).
   std::string text = ReadFile(out);
-  std::string last_line = text.substr(text.rfind("\n{") + 1);
+  std::string trimmed = text.substr(0, text.find_last_not_of('\n') + 1);
+  std::string last_line = trimmed.substr(trimmed.rfind('\n') + 1);
   *result = nlohmann::json::parse(last_line, nullptr, /*allow_exceptions=*/false);
   ASSERT_FALSE(result->is_discarded()) << text;
 }
@@ -123,6 +125,89 @@ TEST(XdsNodeClientTest, NodeClientBalancesThroughTheSameControlPlane) {
     EXPECT_NEAR(share, 1.0 / 3, 0.05) << server->address();
   }
   EXPECT_GE((*plane)->Stats().responses_sent, 4u);
+}
+
+// The route timeout of the policy, as the Node client keeps it: a call
+// slower than the timeout fails with DEADLINE_EXCEEDED once it has passed
+// (4), a faster one succeeds, and a wait-for-ready call to a stopped server,
+// retried, gives up at the timeout. (The C++ client: xds_timeout_test.cc.)
+TEST(XdsNodeClientTest, RouteTimeoutEndsSlowCallsOnTime) {
+  constexpr int kOk = 0;
+  constexpr int kDeadlineExceeded = 4;
+  const std::vector<absl::Duration> timeouts = {absl::Milliseconds(300), absl::Milliseconds(500),
+                                                absl::Milliseconds(1500), absl::Seconds(3)};
+  auto greeter = testing::InProcessGreeter::Start();
+  ASSERT_TRUE(greeter.ok()) << greeter.status();
+  int dead_port = PickFreePort();
+  ASSERT_GT(dead_port, 0);
+  PolicyTable policies;
+  std::vector<Instance> instances;
+  for (absl::Duration timeout : timeouts) {
+    std::string live = absl::StrCat("greeter-", absl::FormatDuration(timeout));
+    policies.per_service[live].timeout = timeout;
+    instances.push_back(GreeterInstance(live, **greeter));
+    std::string stopped = absl::StrCat("stopped-", absl::FormatDuration(timeout));
+    policies.per_service[stopped].timeout = timeout;
+    policies.per_service[stopped].retry = RetryPolicy{.num_retries = 3};
+    Instance dead = GreeterInstance(stopped, **greeter);
+    dead.address = absl::StrCat("127.0.0.1:", dead_port);
+    instances.push_back(dead);
+  }
+  auto plane = XdsControlPlane::Start(
+      testing::MakeSources(std::make_unique<ManualSource>(instances)),
+      {.listen_address = "127.0.0.1:0", .policies = policies});
+  ASSERT_TRUE(plane.ok()) << plane.status();
+
+  // One node client, a sequence of calls per service at once: to the live
+  // service, one with no delay (it waits for the xDS resources), one of
+  // half the timeout and one longer than the timeout; to the stopped one,
+  // two wait-for-ready calls (the first one's timeout starts only once the
+  // client has the route: grpc-js applies it then).
+  nlohmann::json plan = nlohmann::json::array();
+  for (absl::Duration timeout : timeouts) {
+    int64_t ms = absl::ToInt64Milliseconds(timeout);
+    std::string name = absl::FormatDuration(timeout);
+    plan.push_back({{"service", "greeter-" + name},
+                    {"calls", {{{"delay_ms", 0}}, {{"delay_ms", ms / 2}}, {{"delay_ms", ms + 1000}}}}});
+    plan.push_back({{"service", "stopped-" + name},
+                    {"calls", {{{"delay_ms", 0}, {"wait_for_ready", true}},
+                               {{"delay_ms", 0}, {"wait_for_ready", true}}}}});
+  }
+  nlohmann::json result;
+  RunNodeClient(**plane, {"--timed", plan.dump()}, &result);
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(result.size(), plan.size()) << result.dump();
+
+  // Early: timer granularity. Late: the client's scheduling.
+  const absl::Duration early = absl::Milliseconds(30), late = absl::Milliseconds(300);
+  for (size_t i = 0; i < timeouts.size(); ++i) {
+    const absl::Duration timeout = timeouts[i];
+    std::string what = absl::StrCat("timeout ", absl::FormatDuration(timeout));
+    const nlohmann::json& live = result[2 * i];
+    const nlohmann::json& stopped = result[2 * i + 1];
+    ASSERT_EQ(live.size(), 3u) << live.dump();
+    const auto& warm = live[0];
+    const auto& fast = live[1];
+    const auto& slow = live[2];
+    absl::Duration slow_elapsed = absl::Milliseconds(slow["elapsed_ms"].get<double>());
+    ASSERT_EQ(stopped.size(), 2u) << stopped.dump();
+    EXPECT_EQ(stopped[0]["code"], kDeadlineExceeded) << what << ": " << stopped.dump();
+    const auto& waiting = stopped[1];
+    absl::Duration waiting_elapsed = absl::Milliseconds(waiting["elapsed_ms"].get<double>());
+    std::printf("  node, %s: a call of %s: status %d; a slower one: status %d after %s; "
+                "wait-for-ready to a stopped server: status %d after %s\n",
+                what.c_str(), absl::FormatDuration(timeout / 2).c_str(), fast["code"].get<int>(),
+                slow["code"].get<int>(), absl::FormatDuration(slow_elapsed).c_str(),
+                waiting["code"].get<int>(), absl::FormatDuration(waiting_elapsed).c_str());
+    EXPECT_EQ(warm["code"], kOk) << what << ": " << live.dump();
+    EXPECT_EQ(fast["code"], kOk) << what << ": " << live.dump();
+    EXPECT_EQ(slow["code"], kDeadlineExceeded) << what << ": " << live.dump();
+    EXPECT_GE(slow_elapsed, timeout - early) << what;
+    EXPECT_LE(slow_elapsed, timeout + late) << what;
+    EXPECT_EQ(waiting["code"], kDeadlineExceeded) << what << ": " << stopped.dump();
+    EXPECT_GE(waiting_elapsed, timeout - early) << what;
+    EXPECT_LE(waiting_elapsed, timeout + late) << what;
+  }
 }
 
 }  // namespace

@@ -44,9 +44,15 @@ std::vector<std::unique_ptr<LookupSource>> MakeSources(std::unique_ptr<LookupSou
 
 class InProcessGreeter::Service : public switchboard::examples::Greeter::Service {
  public:
-  grpc::Status SayHello(grpc::ServerContext*, const switchboard::examples::HelloRequest* request,
+  grpc::Status SayHello(grpc::ServerContext* context,
+                        const switchboard::examples::HelloRequest* request,
                         switchboard::examples::HelloReply* reply) override {
     calls_++;
+    // request.delay_ms: a slow call, until the client gives up.
+    absl::Time answer_at = absl::Now() + absl::Milliseconds(request->delay_ms());
+    while (absl::Now() < answer_at && !context->IsCancelled()) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
     reply->set_message(absl::StrCat("hello ", request->name()));
     reply->set_served_by(address);
     return grpc::Status::OK;

@@ -48,7 +48,7 @@ class ManualSource : public PublishingSource {
 std::vector<std::unique_ptr<LookupSource>> MakeSources(std::unique_ptr<LookupSource> source);
 
 // A greeter server on 127.0.0.1:<free port> in this process; its replies
-// carry served_by = its address.
+// carry served_by = its address, after the request's delay_ms.
 class InProcessGreeter {
  public:
   static absl::StatusOr<std::unique_ptr<InProcessGreeter>> Start();
