@@ -1,5 +1,7 @@
 // `switchboard ls`, `switchboard watch` and `switchboard register`: the
 // registry seen and written from the command line.
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,10 +9,12 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/health_probe.h"
 #include "cli/instance_format.h"
+#include "common/host_port.h"
 #include "common/log.h"
 #include "etcd/etcd_client.h"
 #include "registry/etcd_watcher.h"
@@ -78,6 +82,8 @@ int RunLs(const Args& args) {
                    std::string(instance.status().message()).c_str());
       continue;
     }
+    // "<service>/x/<addr>" lies under "<service>/" but belongs to "<service>/x".
+    if (!service.empty() && instance->service != service) continue;
     instances.push_back(std::move(*instance));
   }
   std::sort(instances.begin(), instances.end(), [](const Instance& a, const Instance& b) {
@@ -155,7 +161,7 @@ int RunWatch(const Args& args) {
 const Command kRegisterCommand = {
     .name = "register",
     .summary = "Keep a server registered while it is healthy (a sidecar for any language).",
-    .usage = "switchboard register --service S --addr HOST:PORT [flags]",
+    .usage = "switchboard register --service S --addr IP:PORT [flags]",
     .description =
         "Registers the instance in etcd under a lease while its health check passes,\n"
         "withdraws it when --unhealthy-after checks in a row fail, registers it again\n"
@@ -164,8 +170,10 @@ const Command kRegisterCommand = {
         "\nExample:\n"
         "  switchboard register --service greeter --addr 127.0.0.1:50051 --meta canary=true\n",
     .flags = With(
-        {{.name = "service", .value_name = "S", .help = "service name (required)"},
-         {.name = "addr", .value_name = "HOST:PORT", .help = "address clients call (required)"},
+        {{.name = "service", .value_name = "S",
+          .help = absl::StrCat("service name (required): ", kServiceNameRule)},
+         {.name = "addr", .value_name = "IP:PORT",
+          .help = "address clients call (required): an IP, not a name or 0.0.0.0"},
          {.name = "meta", .value_name = "K=V", .help = "a label", .repeatable = true},
          {.name = "weight", .value_name = "N", .help = "relative share of traffic, 1..10000",
           .default_text = "1"},
@@ -183,6 +191,27 @@ const Command kRegisterCommand = {
 };
 
 namespace {
+
+// Every address `host` resolves to on this machine, for a hint.
+std::vector<std::string> AddressesOf(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  std::vector<std::string> ips;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &result) != 0) return ips;
+  for (addrinfo* a = result; a != nullptr; a = a->ai_next) {
+    char ip[INET6_ADDRSTRLEN] = {};
+    const void* raw = a->ai_family == AF_INET
+                          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+                          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    if (inet_ntop(a->ai_family, raw, ip, sizeof(ip)) != nullptr &&
+        std::find(ips.begin(), ips.end(), ip) == ips.end()) {
+      ips.push_back(ip);
+    }
+  }
+  freeaddrinfo(result);
+  return ips;
+}
 
 // Parses register's flags into the instance, or says which flag is wrong.
 absl::StatusOr<Instance> InstanceFromFlags(const ParsedFlags& flags) {
@@ -205,8 +234,18 @@ absl::StatusOr<Instance> InstanceFromFlags(const ParsedFlags& flags) {
     if (!kv.ok()) return kv.status();
     instance.metadata.labels[kv->first] = kv->second;
   }
+  if (absl::Status s = ValidateServiceName(instance.service); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--service: ", s.message()));
+  }
   if (absl::Status s = ValidateInstance(instance); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--service/--addr: ", s.message()));
+    std::string hint;
+    if (absl::StatusOr<HostPort> hp = ParseHostPort(instance.address);
+        hp.ok() && !IsIpLiteral(hp->host)) {
+      std::vector<std::string> ips = AddressesOf(hp->host);
+      hint = ips.empty() ? absl::StrCat(" ('", hp->host, "' does not resolve here)")
+                         : absl::StrCat(" ('", hp->host, "' resolves to ", absl::StrJoin(ips, ", "), " here)");
+    }
+    return absl::InvalidArgumentError(absl::StrCat("--addr=", instance.address, ": ", s.message(), hint));
   }
   return instance;
 }

@@ -2,9 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/display_text.h"
 #include "common/host_port.h"
 
 namespace switchboard {
@@ -91,17 +93,46 @@ std::string EncodeInstanceValue(const Instance& instance) {
   return value.dump();
 }
 
-absl::Status ValidateInstance(const Instance& instance) {
-  if (instance.service.empty()) return absl::InvalidArgumentError("empty service name");
-  if (absl::StrContains(instance.service, "//") || instance.service.front() == '/' ||
-      instance.service.back() == '/') {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad service name '", instance.service, "': no leading, trailing or double '/'"));
+absl::Status ValidateServiceName(absl::string_view service) {
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("service name '", EscapeForDisplay(service),
+                                                   "' ", why, ": use ", kServiceNameRule));
+  };
+  if (service.empty()) return absl::InvalidArgumentError(absl::StrCat("empty service name: use ", kServiceNameRule));
+  if (service.size() > kMaxServiceNameBytes) {
+    return bad(absl::StrCat("is ", service.size(), " bytes long"));
   }
-  if (!ValidAddress(instance.address)) {
+  if (!absl::ascii_isalnum(service.front())) return bad("does not start with a letter or digit");
+  for (char c : service) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '-' && c != '_') {
+      const std::string what =
+          c == ' ' ? "a space" : absl::StrCat("'", EscapeForDisplay(absl::string_view(&c, 1)), "'");
+      return bad(absl::StrCat("contains ", what));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateInstance(const Instance& instance) {
+  if (absl::Status s = ValidateServiceName(instance.service); !s.ok()) return s;
+  absl::StatusOr<HostPort> address = ParseHostPort(instance.address);
+  if (!address.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "bad address '", instance.address, "' for service ", instance.service,
-        ": want host:port with a port 1..65535 ([v6]:port for IPv6)"));
+        "bad address '", EscapeForDisplay(instance.address), "' for service ", instance.service,
+        ": want ip:port with a port 1..65535 ([v6]:port for IPv6)"));
+  }
+  if (!IsIpLiteral(address->host)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "address '", instance.address, "' for service ", instance.service, ": '", address->host,
+        "' is a name, not an IP address; clients get endpoints as IPs through xDS, so a name "
+        "would never get traffic: register the IP the server listens on, e.g. ",
+        JoinHostPort("127.0.0.1", address->port)));
+  }
+  if (IsUnspecifiedIp(address->host)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "address '", instance.address, "' for service ", instance.service,
+        ": a wildcard address means \"every interface\" to a server, but no client can dial it: "
+        "register an IP of this machine, e.g. ", JoinHostPort("127.0.0.1", address->port)));
   }
   if (instance.metadata.weight < 1 || instance.metadata.weight > InstanceMetadata::kMaxWeight) {
     return absl::InvalidArgumentError(absl::StrCat("bad weight ", instance.metadata.weight,

@@ -45,7 +45,29 @@ std::string EncodeInstanceValue(const Instance& instance);
 absl::StatusOr<Instance> DecodeInstance(absl::string_view prefix, absl::string_view key,
                                         absl::string_view value);
 
-// Checks a service name and an address before they are registered.
+// The longest service name a registration may carry.
+inline constexpr size_t kMaxServiceNameBytes = 128;
+
+// What a registered service name may be made of, for error messages and
+// help texts.
+inline constexpr char kServiceNameRule[] =
+    "1..128 letters, digits, '.', '-' or '_', starting with a letter or digit";
+
+// Checks a service name before it is registered: kServiceNameRule. A '/'
+// would nest it under another service's key prefix (`ls a` would list
+// "a/b"), a space or a control character breaks tables and xDS names.
+// Names read from etcd are not held to this (grpc-go targets may nest).
+absl::Status ValidateServiceName(absl::string_view service);
+
+// Checks an instance before it is registered: the service name, a weight
+// in 1..kMaxWeight, and an address "ip:port" a client can dial. A DNS name
+// is refused (xDS endpoints are IPs, so the control plane would skip it and
+// the instance would never get traffic), and so is a wildcard host
+// (0.0.0.0, [::]), which no client can dial.
+//
+// Example:
+//   ValidateInstance({"greeter", "10.0.0.1:50051", {}}).ok() == true
+//   ValidateInstance({"greeter", "0.0.0.0:50051", {}})   // InvalidArgument
 absl::Status ValidateInstance(const Instance& instance);
 
 }  // namespace switchboard

@@ -71,12 +71,43 @@ TEST(NamingCodecTest, GarbageIsRejectedWithTheKeyAndTheReason) {
 
 TEST(NamingCodecTest, ValidateInstance) {
   EXPECT_TRUE(ValidateInstance({"greeter", "127.0.0.1:5", {}}).ok());
-  EXPECT_TRUE(ValidateInstance({"a/b", "[::1]:5", {}}).ok());
+  EXPECT_TRUE(ValidateInstance({"greeter.v2_eu-1", "[::1]:5", {}}).ok());
   EXPECT_FALSE(ValidateInstance({"", "127.0.0.1:5", {}}).ok());
   EXPECT_FALSE(ValidateInstance({"greeter/", "127.0.0.1:5", {}}).ok());
   EXPECT_FALSE(ValidateInstance({"greeter", "127.0.0.1", {}}).ok());
   EXPECT_FALSE(ValidateInstance({"greeter", "127.0.0.1:70000", {}}).ok());
-  EXPECT_FALSE(ValidateInstance({"greeter", "h:1", {.weight = 0}}).ok());
+  EXPECT_FALSE(ValidateInstance({"greeter", "127.0.0.1:1", {.weight = 0}}).ok());
+}
+
+void ExpectRefused(const Instance& instance, absl::string_view says) {
+  absl::Status status = ValidateInstance(instance);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << instance.service << " " << instance.address;
+  EXPECT_NE(status.message().find(says), std::string::npos) << status;
+}
+
+// A '/' nests one service under another's key prefix; spaces and control
+// characters break tables and xDS names. The message says what is allowed.
+TEST(NamingCodecTest, ServiceNamesOutsideTheCharsetAreRefusedSayingWhatIsAllowed) {
+  ExpectRefused({"a/b", "127.0.0.1:5", {}}, "service name 'a/b' contains '/'");
+  ExpectRefused({"my svc", "127.0.0.1:5", {}}, "contains a space");
+  ExpectRefused({"my svc", "127.0.0.1:5", {}}, kServiceNameRule);
+  ExpectRefused({"a\nb", "127.0.0.1:5", {}}, "'a\\nb' contains '\\n'");
+  ExpectRefused({"-greeter", "127.0.0.1:5", {}}, "does not start with a letter or digit");
+  ExpectRefused({std::string(kMaxServiceNameBytes + 1, 'a'), "127.0.0.1:5", {}}, "129 bytes long");
+  EXPECT_TRUE(ValidateServiceName(std::string(kMaxServiceNameBytes, 'a')).ok());
+}
+
+// xDS endpoints are IPs: a name is skipped by the control plane, a
+// wildcard cannot be dialled. Both would register an instance that never
+// gets traffic.
+TEST(NamingCodecTest, NamesAndWildcardsAreRefusedAsAddresses) {
+  ExpectRefused({"greeter", "localhost:50051", {}}, "'localhost' is a name, not an IP address");
+  ExpectRefused({"greeter", "localhost:50051", {}}, "e.g. 127.0.0.1:50051");
+  ExpectRefused({"greeter", "0.0.0.0:50051", {}}, "no client can dial it");
+  ExpectRefused({"greeter", "[::]:50051", {}}, "no client can dial it");
+  ExpectRefused({"greeter", "[::0]:50051", {}}, "no client can dial it");
+  EXPECT_TRUE(ValidateInstance({"greeter", "[::1]:50051", {}}).ok());
+  EXPECT_TRUE(ValidateInstance({"greeter", "10.0.0.1:50051", {}}).ok());
 }
 
 }  // namespace

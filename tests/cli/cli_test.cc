@@ -140,6 +140,18 @@ TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
       {{"up", "--xds-listen", "nowhere"}, "--xds-listen=nowhere"},
       {{"xds", "--source", "gopher://x"}, "--source"},
       {{"bootstrap", "--node-id"}, "--node-id needs a value"},
+      // Registrations that would nest under another service, or never get
+      // traffic, are refused where they enter.
+      {{"register", "--service", "a/b", "--addr", "127.0.0.1:1"},
+       "--service: service name 'a/b' contains '/': use 1..128 letters, digits"},
+      {{"register", "--service", "my svc", "--addr", "127.0.0.1:1"}, "contains a space"},
+      {{"register", "--service", "greeter", "--addr", "0.0.0.0:50051"},
+       "--addr=0.0.0.0:50051: address '0.0.0.0:50051' for service greeter: a wildcard address"},
+      {{"register", "--service", "greeter", "--addr", "0.0.0.0:50051"}, "no client can dial it"},
+      {{"register", "--service", "greeter", "--addr", "localhost:50051"},
+       "'localhost' is a name, not an IP address"},
+      {{"register", "--service", "greeter", "--addr", "localhost:50051"},
+       "('localhost' resolves to 127.0.0.1"},
   };
   for (const Case& c : cases) {
     RunResult run = RunSwitchboard(dir, c.args);
@@ -344,6 +356,23 @@ TEST(CliRegisterTest, TcpHealthWithdrawsWhenThePortClosesAndReturns) {
   (*sidecar)->Signal(SIGTERM);
   ASSERT_TRUE((*sidecar)->WaitExit(absl::Seconds(10)));
   EXPECT_FALSE(registered());
+}
+
+// `ls a` reads the keys under "a/", among them "a/b/<addr>", which is an
+// instance of "a/b": it lists a's own instances only.
+TEST(CliLsTest, ServiceListsOnlyItsOwnInstances) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->Put("a/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  ASSERT_TRUE((*client)->Put("a/b/127.0.0.1:2", R"({"Addr":"127.0.0.1:2"})").ok());
+  RunResult run = RunSwitchboard(dir, {"ls", "a", "--json", "--etcd", (*etcd)->endpoint()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  nlohmann::json listed = nlohmann::json::parse(run.output);
+  ASSERT_EQ(listed["instances"].size(), 1u) << run.output;
+  EXPECT_EQ(listed["instances"][0]["address"], "127.0.0.1:1");
 }
 
 TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
