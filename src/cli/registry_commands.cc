@@ -64,7 +64,9 @@ int RunLs(const Args& args) {
   if (flags->positionals().size() > 1) return UsageError(cmd, "at most one SERVICE");
   const std::string prefix = flags->Get("prefix");
   const std::string service = flags->positionals().empty() ? "" : flags->positionals()[0];
-  const std::string endpoints = EtcdEndpointsFrom(*flags);
+  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(*flags);
+  if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
+  const std::string endpoints = *etcd_flag;
   auto client = ConnectEtcd(endpoints);
   if (!client.ok()) return UsageError(cmd, client.status());
 
@@ -143,7 +145,9 @@ int RunWatch(const Args& args) {
   if (!flags.ok()) return UsageError(cmd, flags.status());
   if (flags->help()) return PrintHelp(cmd);
   if (flags->positionals().size() > 1) return UsageError(cmd, "at most one SERVICE");
-  const std::string endpoints = EtcdEndpointsFrom(*flags);
+  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(*flags);
+  if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
+  const std::string endpoints = *etcd_flag;
   auto client = ConnectEtcd(endpoints);
   if (!client.ok()) return UsageError(cmd, client.status());
   BlockTerminationSignals();
@@ -272,7 +276,9 @@ int RunRegister(const Args& args) {
   absl::StatusOr<int64_t> unhealthy_after =
       ParseIntFlag("unhealthy-after", flags->Get("unhealthy-after", "2"), 1, 100);
   if (!unhealthy_after.ok()) return UsageError(cmd, unhealthy_after.status());
-  const std::string endpoints = EtcdEndpointsFrom(*flags);
+  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(*flags);
+  if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
+  const std::string endpoints = *etcd_flag;
   auto client = ConnectEtcd(endpoints);
   if (!client.ok()) return UsageError(cmd, client.status());
 

@@ -152,6 +152,18 @@ TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
        "'localhost' is a name, not an IP address"},
       {{"register", "--service", "greeter", "--addr", "localhost:50051"},
        "('localhost' resolves to 127.0.0.1"},
+      // Bad source parameters and empty --etcd are usage errors too, naming
+      // what was given.
+      {{"xds", "--source", "etcd://127.0.0.1:2379/?bogus=1"}, "--source: "},
+      {{"xds", "--source", "etcd://127.0.0.1:2379/?bogus=1"}, "bogus"},
+      {{"xds", "--source", "dns+srv:///_grpc._tcp.greeter.test?family=x"}, "family"},
+      {{"xds", "--etcd", ""}, "--etcd is empty"},
+      {{"up", "--etcd", ""}, "--etcd is empty"},
+      {{"up", "--etcd", "nohost"}, "--etcd=nohost"},
+      {{"ls", "--etcd", ""}, "--etcd is empty"},
+      {{"watch", "--etcd="}, "--etcd is empty"},
+      {{"register", "--service", "greeter", "--addr", "127.0.0.1:1", "--etcd", ""},
+       "--etcd is empty"},
   };
   for (const Case& c : cases) {
     RunResult run = RunSwitchboard(dir, c.args);
