@@ -4,6 +4,11 @@
 //   key:   <prefix><service>/<host:port>
 //   value: {"Op":0,"Addr":"<host:port>","Metadata":{...}}
 //
+// The key's address part must be the value's Addr: a record under any
+// other key is refused, so a stray key cannot take over a live instance's
+// address. (etcd's endpoints.Manager lets a Go program pick any key; the
+// format here is the one its resolver documentation writes, target/addr.)
+//
 // Switchboard's metadata object holds {"weight":3,"zone":"a","version":"1.2",
 // "draining":true,"labels":{"k":"v"}}, each field optional. Values written by
 // grpc-go's endpoints manager ("Metadata":null, or metadata of another
@@ -40,7 +45,8 @@ std::string ServiceKeyPrefix(absl::string_view prefix, absl::string_view service
 std::string EncodeInstanceValue(const Instance& instance);
 
 // Decodes one key/value read under `prefix`. InvalidArgument (naming the
-// key) when the key has no service or address part, the value is not the
+// key, escaped and cut to kMaxDisplayBytes) when the key is not
+// "<prefix><service>/<Addr>" for the value's own Addr, the value is not the
 // naming format, or a metadata field has the wrong type or range.
 absl::StatusOr<Instance> DecodeInstance(absl::string_view prefix, absl::string_view key,
                                         absl::string_view value);

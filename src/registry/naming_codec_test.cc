@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace switchboard {
 namespace {
 
@@ -67,6 +69,38 @@ TEST(NamingCodecTest, GarbageIsRejectedWithTheKeyAndTheReason) {
   ExpectBad("p/h:1", R"({"Addr":"h:1"})", "no '/<address>' part");
   ExpectBad("p/noaddress", R"({"Addr":"h:1"})", "no '/<address>' part");
   ExpectBad("p/s/h:1", std::string(kMaxInstanceValueBytes + 1, ' '), "too large");
+}
+
+// A key whose address part is not its Addr is refused: otherwise a stray
+// "greeter/dup-of-50061" carrying 50061's Addr with weight 10000 would
+// take over the live instance's traffic.
+TEST(NamingCodecTest, KeyMustBeServiceSlashAddr) {
+  ExpectBad("p/greeter/dup-of-50061", R"({"Addr":"127.0.0.1:50061","Metadata":{"weight":10000}})",
+            "the key's address part 'dup-of-50061' is not its Addr '127.0.0.1:50061'");
+  ExpectBad("p/greeter/127.0.0.1:50062", R"({"Addr":"127.0.0.1:50061"})",
+            "must be <service>/<Addr>");
+  EXPECT_TRUE(DecodeInstance("p/", "p/greeter/127.0.0.1:50061", R"({"Addr":"127.0.0.1:50061"})").ok());
+}
+
+// What a record's author wrote is echoed escaped and cut short.
+TEST(NamingCodecTest, ErrorsEchoOutsideTextEscapedAndCut) {
+  const std::string long_label(40 * 1024, 'x');
+  auto out = DecodeInstance(
+      "", "s/1.2.3.4:80",
+      absl::StrCat(R"({"Addr":"1.2.3.4:80","Metadata":{"zone":[")", long_label, R"("]}})"));
+  ASSERT_FALSE(out.ok());
+  EXPECT_LT(out.status().message().size(), 400u) << out.status().message().substr(0, 400);
+  EXPECT_NE(out.status().message().find("bytes shown)"), std::string::npos);
+
+  const std::string long_key = absl::StrCat("s/", std::string(100000, 'k'));
+  auto long_key_out = DecodeInstance("", long_key, R"({"Addr":"1.2.3.4:80"})");
+  ASSERT_FALSE(long_key_out.ok());
+  EXPECT_LT(long_key_out.status().message().size(), 800u);
+
+  auto control = DecodeInstance("", "s\n\x1b[2J/1.2.3.4:80", "nope");
+  ASSERT_FALSE(control.ok());
+  EXPECT_NE(control.status().message().find("'s\\n\\x1b[2J/1.2.3.4:80'"), std::string::npos)
+      << control.status();
 }
 
 TEST(NamingCodecTest, ValidateInstance) {

@@ -21,6 +21,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "etcd/etcd_client.h"
@@ -33,6 +34,8 @@ namespace switchboard::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::ContainsRegex;
 
 // gRPC reads this when it initialises, before any test runs.
 const bool kXdsClientPrepared = [] {
@@ -385,6 +388,35 @@ TEST(CliLsTest, ServiceListsOnlyItsOwnInstances) {
   nlohmann::json listed = nlohmann::json::parse(run.output);
   ASSERT_EQ(listed["instances"].size(), 1u) << run.output;
   EXPECT_EQ(listed["instances"][0]["address"], "127.0.0.1:1");
+}
+
+// What anyone wrote to etcd reaches the terminal short and escaped: a
+// 100,000-byte service name, a control character, a 40 KB bad value; and a
+// stray key carrying a live instance's Addr is refused, not listed.
+TEST(CliLsTest, RowsAndWarningsStayShortWhateverTheRegistryHolds) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->Put("greeter/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  ASSERT_TRUE((*client)->Put("greeter/dup-of-1",
+                             R"({"Addr":"127.0.0.1:1","Metadata":{"weight":10000}})").ok());
+  ASSERT_TRUE((*client)->Put(absl::StrCat(std::string(100000, 's'), "/127.0.0.1:2"),
+                             R"({"Addr":"127.0.0.1:2","Metadata":{"zone":"a\u001b[2Jb"}})").ok());
+  ASSERT_TRUE((*client)->Put("billing/127.0.0.1:3",
+                             absl::StrCat(R"({"Addr":"127.0.0.1:3","Metadata":{"zone":[")",
+                                          std::string(40000, 'z'), R"("]}})")).ok());
+  RunResult run = RunSwitchboard(dir, {"ls", "--etcd", (*etcd)->endpoint()});
+  ASSERT_EQ(run.exit_code, 0) << run.output.substr(0, 2000);
+  for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
+    EXPECT_LT(line.size(), 500u) << line.substr(0, 500);
+  }
+  EXPECT_THAT(run.output, ContainsRegex("greeter +127\\.0\\.0\\.1:1  1 "));
+  EXPECT_THAT(run.output, HasSubstr("the key's address part 'dup-of-1' is not its Addr"));
+  EXPECT_THAT(run.output, HasSubstr("a\\x1b[2Jb"));
+  EXPECT_THAT(run.output, Not(HasSubstr("\x1b")));
+  EXPECT_THAT(run.output, Not(HasSubstr("10000")));
 }
 
 TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
