@@ -7,13 +7,18 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/health_probe.h"
 #include "cli/instance_format.h"
+#include "common/close_names.h"
+#include "common/display_text.h"
 #include "common/host_port.h"
 #include "common/log.h"
 #include "etcd/etcd_client.h"
@@ -40,9 +45,63 @@ absl::StatusOr<std::shared_ptr<EtcdClient>> ConnectEtcd(const std::string& endpo
   return std::shared_ptr<EtcdClient>(std::move(*client));
 }
 
-std::string EtcdHint(const std::string& endpoints) {
-  return absl::StrCat(" (is etcd running at ", endpoints,
-                      "? start one with `switchboard up`, or pass --etcd)");
+// The services registered under `prefix`, from a range over it.
+std::vector<std::string> ServicesIn(const RangeResult& range, const std::string& prefix) {
+  std::set<std::string> services;
+  for (const KeyValue& kv : range.kvs) {
+    if (absl::StatusOr<Instance> i = DecodeInstance(prefix, kv.key, kv.value); i.ok()) {
+      services.insert(i->service);
+    }
+  }
+  return {services.begin(), services.end()};
+}
+
+// "no instance of service 'greter' is registered (did you mean greeter?)"
+// when `service` has no instance (etcd cannot tell an unknown service from
+// one whose instances are all gone); nullopt when it has, or etcd fails.
+std::optional<std::string> NoInstanceNote(EtcdClient& client, const std::string& prefix,
+                                          const std::string& service) {
+  absl::StatusOr<RangeResult> mine = client.GetPrefix(ServiceKeyPrefix(prefix, service));
+  if (!mine.ok()) return std::nullopt;
+  for (const KeyValue& kv : mine->kvs) {
+    absl::StatusOr<Instance> i = DecodeInstance(prefix, kv.key, kv.value);
+    if (i.ok() && i->service == service) return std::nullopt;
+  }
+  absl::StatusOr<RangeResult> all = client.GetPrefix(prefix);
+  std::vector<std::string> known = all.ok() ? ServicesIn(*all, prefix) : std::vector<std::string>{};
+  return absl::StrCat("no instance of service '", TruncateForDisplay(service), "' is registered",
+                      DidYouMean(service, known));
+}
+
+// What to do about a failed etcd request. "Unreachable" has three common
+// causes that need different fixes, told apart by a plain TCP connect to
+// the first endpoint: nothing listens (etcd not running); something
+// listens but the gRPC connection never came up (https:// to a plaintext
+// member, or the reverse); or etcd answers but cannot serve (no leader).
+std::string EtcdHint(const absl::Status& error, const std::string& endpoints) {
+  const std::string text(error.message());
+  if (absl::StrContains(text, "no leader") || absl::StrContains(text, "leader changed")) {
+    return absl::StrCat(" (etcd at ", endpoints, " runs but has no leader: its cluster lost "
+                        "quorum, more than half of its members are down; restart them)");
+  }
+  absl::StatusOr<EtcdClientOptions> options = ParseEtcdEndpoints(endpoints);
+  if (!options.ok() || options->endpoints.empty()) return "";
+  const std::string first = options->endpoints[0];
+  const bool listening = HealthProbe(HealthCheckKind::kTcp, first).Check(absl::Seconds(1)).ok();
+  if (!listening) {
+    return absl::StrCat(" (is etcd running at ", endpoints,
+                        "? nothing accepts connections at ", first,
+                        "; start one with `switchboard up`, or pass --etcd)");
+  }
+  if (absl::StrContains(text, "unreachable")) {
+    return options->tls
+               ? absl::StrCat(" (", first, " accepts connections but the TLS handshake failed: "
+                              "the member may not speak TLS; try --etcd http://", first, ")")
+               : absl::StrCat(" (", first, " accepts connections but no gRPC connection came "
+                              "up: the member may require TLS; try --etcd https://", first, ")");
+  }
+  return absl::StrCat(" (", first, " accepts connections but did not answer in time: a member "
+                      "without a leader, its cluster having lost quorum, cannot serve reads)");
 }
 
 }  // namespace
@@ -51,7 +110,10 @@ const Command kLsCommand = {
     .name = "ls",
     .summary = "List the instances registered in etcd.",
     .usage = "switchboard ls [SERVICE] [--json] [--etcd HOST:PORT]",
-    .description = "With SERVICE, only that service's instances.\n",
+    .description =
+        "With SERVICE, only that service's instances. A SERVICE with no instance prints\n"
+        "an empty list and exits 0, and says so on stderr, naming registered services\n"
+        "with close names (a typo).\n",
     .flags = With({{.name = "json", .help = "print JSON instead of a table", .boolean = true}},
                   EtcdFlags()),
 };
@@ -73,8 +135,8 @@ int RunLs(const Args& args) {
   const std::string key_prefix = service.empty() ? prefix : ServiceKeyPrefix(prefix, service);
   absl::StatusOr<RangeResult> range = (*client)->GetPrefix(key_prefix);
   if (!range.ok()) {
-    return RuntimeError(cmd, absl::UnavailableError(
-                                 absl::StrCat(range.status().message(), EtcdHint(endpoints))));
+    return RuntimeError(cmd, absl::UnavailableError(absl::StrCat(
+                                 range.status().message(), EtcdHint(range.status(), endpoints))));
   }
   std::vector<Instance> instances;
   for (const KeyValue& kv : range->kvs) {
@@ -95,6 +157,13 @@ int RunLs(const Args& args) {
     std::printf("%s\n", InstancesJson(instances).c_str());
   } else {
     std::fputs(FormatInstanceTable(instances).c_str(), stdout);
+  }
+  // An empty answer is an answer (exit 0), but a typo should not look like
+  // a service whose instances are all down.
+  if (!service.empty() && instances.empty()) {
+    if (std::optional<std::string> note = NoInstanceNote(**client, prefix, service)) {
+      std::fprintf(stderr, "switchboard ls: %s\n", note->c_str());
+    }
   }
   return kExitOk;
 }
@@ -153,8 +222,13 @@ int RunWatch(const Args& args) {
   BlockTerminationSignals();
   // The watcher logs its retries; the printer says it once, plainly.
   SetLogLevel(LogLevel::kError);
-  EtcdWatcher watcher(*client, {.prefix = flags->Get("prefix"),
-                                .service = flags->positionals().empty() ? "" : flags->positionals()[0]});
+  const std::string service = flags->positionals().empty() ? "" : flags->positionals()[0];
+  if (!service.empty()) {
+    if (std::optional<std::string> note = NoInstanceNote(**client, flags->Get("prefix"), service)) {
+      std::fprintf(stderr, "switchboard watch: %s; watching for it\n", note->c_str());
+    }
+  }
+  EtcdWatcher watcher(*client, {.prefix = flags->Get("prefix"), .service = service});
   ChangePrinter printer(flags->IsSet("json"));
   watcher.Start(&printer);
   WaitForTerminationSignal(absl::InfiniteDuration());

@@ -390,6 +390,36 @@ TEST(CliLsTest, ServiceListsOnlyItsOwnInstances) {
   EXPECT_EQ(listed["instances"][0]["address"], "127.0.0.1:1");
 }
 
+// `ls greter` exits 0 with an empty list (the answer is "none"), and says
+// on stderr that nothing is registered under that name, naming close ones.
+TEST(CliLsTest, UnknownServiceSaysSoAndNamesCloseOnes) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->Put("greeter/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  RunResult run = RunSwitchboard(dir, {"ls", "greter", "--etcd", (*etcd)->endpoint()});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("no instance of service 'greter' is registered (did you "
+                                    "mean greeter?)"));
+}
+
+// A plaintext etcd dialled with https:// is not "is etcd running?".
+TEST(CliLsTest, HttpsToAPlaintextEtcdSaysTheHandshakeFailed) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  RunResult run =
+      RunSwitchboard(dir, {"ls", "--etcd", absl::StrCat("https://", (*etcd)->endpoint())});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("TLS handshake failed: the member may not speak TLS"));
+  EXPECT_THAT(run.output, Not(HasSubstr("is etcd running")));
+  RunResult nothing = RunSwitchboard(dir, {"ls", "--etcd", absl::StrCat("127.0.0.1:", PickFreePort())});
+  EXPECT_EQ(nothing.exit_code, 1) << nothing.output;
+  EXPECT_THAT(nothing.output, HasSubstr("is etcd running"));
+}
+
 // What anyone wrote to etcd reaches the terminal short and escaped: a
 // 100,000-byte service name, a control character, a 40 KB bad value; and a
 // stray key carrying a live instance's Addr is refused, not listed.
