@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "cli/up_state.h"
 
@@ -90,7 +91,12 @@ std::vector<FlagSpec> EtcdFlags() {
            .default_text = "$XDG_STATE_HOME/switchboard or ~/.local/state/switchboard"}};
 }
 
-std::string EtcdEndpointsFrom(const ParsedFlags& flags) {
+absl::StatusOr<std::string> EtcdEndpointsFrom(const ParsedFlags& flags) {
+  if (flags.IsSet("etcd") && absl::StripAsciiWhitespace(flags.Get("etcd")).empty()) {
+    return absl::InvalidArgumentError(
+        "--etcd is empty: give HOST:PORT[,HOST:PORT], or leave --etcd out to use the running "
+        "`switchboard up`'s etcd");
+  }
   return ResolveEtcdEndpoints(flags.Get("etcd"), flags.Get("data-dir", DefaultDataDir()));
 }
 

@@ -52,9 +52,11 @@ void BlockTerminationSignals();
 int WaitForTerminationSignal(absl::Duration timeout);
 
 // The etcd flags every registry subcommand takes, and their resolution
-// (flag, else the running `up`, else 127.0.0.1:2379).
+// (flag, else the running `up`, else 127.0.0.1:2379). An --etcd given
+// empty (`--etcd ''`, an unset variable) is InvalidArgument naming --etcd,
+// not a silent fall-back to another etcd.
 std::vector<FlagSpec> EtcdFlags();
-std::string EtcdEndpointsFrom(const ParsedFlags& flags);
+absl::StatusOr<std::string> EtcdEndpointsFrom(const ParsedFlags& flags);
 
 }  // namespace switchboard::cli
 

@@ -7,11 +7,25 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/display_text.h"
 
 namespace switchboard::cli {
 namespace {
 
 std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
+
+// Table cells hold what anyone wrote to etcd: control characters escaped,
+// and cut at kMaxCellBytes, so that one huge key does not pad every row of
+// the table to its width (--json has the full values).
+constexpr size_t kMaxCellBytes = 48;
+
+std::string Cell(const std::string& text) {
+  std::string escaped = EscapeForDisplay(text);
+  if (escaped.size() <= kMaxCellBytes) return escaped;
+  size_t cut = kMaxCellBytes - 3;
+  while (cut > 0 && (static_cast<unsigned char>(escaped[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat(escaped.substr(0, cut), "...");
+}
 
 std::string Labels(const Instance& instance) {
   if (instance.metadata.labels.empty()) return "-";
@@ -54,8 +68,9 @@ std::string FormatInstanceTable(const std::vector<Instance>& instances) {
   std::vector<std::vector<std::string>> rows = {
       {"SERVICE", "ADDRESS", "WEIGHT", "ZONE", "VERSION", "DRAINING", "LABELS"}};
   for (const Instance& i : instances) {
-    rows.push_back({i.service, i.address, absl::StrCat(i.metadata.weight), OrDash(i.metadata.zone),
-                    OrDash(i.metadata.version), i.metadata.draining ? "yes" : "no", Labels(i)});
+    rows.push_back({Cell(i.service), Cell(i.address), absl::StrCat(i.metadata.weight),
+                    Cell(OrDash(i.metadata.zone)), Cell(OrDash(i.metadata.version)),
+                    i.metadata.draining ? "yes" : "no", Cell(Labels(i))});
   }
   std::vector<size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows) {
@@ -83,17 +98,19 @@ std::string InstancesJson(const std::vector<Instance>& instances) {
 }
 
 std::string FormatChangeLine(ChangeKind kind, const Instance& instance, absl::Time when) {
+  // One line per change, whatever the record holds: escaped and cut.
+  auto shown = [](const std::string& text) { return TruncateForDisplay(text); };
   std::string line = absl::StrCat(absl::FormatTime("%H:%M:%E3S", when, absl::LocalTimeZone()),
-                                   " ", KindSign(kind), " ", instance.service, " ",
-                                   instance.address);
+                                   " ", KindSign(kind), " ", shown(instance.service), " ",
+                                   shown(instance.address));
   if (kind == ChangeKind::kRemoved) return line;
   absl::StrAppend(&line, " weight=", instance.metadata.weight);
-  if (!instance.metadata.zone.empty()) absl::StrAppend(&line, " zone=", instance.metadata.zone);
+  if (!instance.metadata.zone.empty()) absl::StrAppend(&line, " zone=", shown(instance.metadata.zone));
   if (!instance.metadata.version.empty()) {
-    absl::StrAppend(&line, " version=", instance.metadata.version);
+    absl::StrAppend(&line, " version=", shown(instance.metadata.version));
   }
   if (instance.metadata.draining) absl::StrAppend(&line, " draining");
-  if (!instance.metadata.labels.empty()) absl::StrAppend(&line, " labels=", Labels(instance));
+  if (!instance.metadata.labels.empty()) absl::StrAppend(&line, " labels=", shown(Labels(instance)));
   return line;
 }
 

@@ -20,6 +20,9 @@
 
 namespace switchboard::cli {
 
+// Columns padded to their longest cell; cells have control characters
+// escaped and are cut at 48 bytes ("..."), so rows stay short whatever a
+// record holds.
 std::string FormatInstanceTable(const std::vector<Instance>& instances);
 // {"instances":[{"service":..,"address":..,"weight":..,"zone":..,"version":..,
 //   "draining":..,"labels":{..}}]}
@@ -27,7 +30,8 @@ std::string InstancesJson(const std::vector<Instance>& instances);
 
 enum class ChangeKind { kAdded, kRemoved, kUpdated };
 
-// "12:00:01.234 + greeter 127.0.0.1:50051 weight=1 zone=a".
+// "12:00:01.234 + greeter 127.0.0.1:50051 weight=1 zone=a", fields escaped
+// and cut as in TruncateForDisplay.
 std::string FormatChangeLine(ChangeKind kind, const Instance& instance, absl::Time when);
 // {"time":"...","change":"added","instance":{...}}.
 std::string ChangeJson(ChangeKind kind, const Instance& instance, absl::Time when);

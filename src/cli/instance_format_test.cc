@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
 namespace switchboard::cli {
@@ -24,6 +25,30 @@ TEST(InstanceTableTest, AlignsColumnsAndUsesDashesForEmpty) {
             "SERVICE  ADDRESS          WEIGHT  ZONE   VERSION  DRAINING  LABELS\n"
             "greeter  127.0.0.1:50051  3       eu-1a  1.2      yes       canary=true,team=core\n"
             "billing  10.0.0.1:1       1       -      -        no        -\n");
+}
+
+// One 100,000-byte service name must not pad every row to its width, and
+// a control character in a record must not reach the terminal raw.
+TEST(InstanceTableTest, CapsColumnWidthsAndEscapesControlCharacters) {
+  std::string table = FormatInstanceTable(
+      {{.service = std::string(100000, 's'), .address = "10.0.0.1:1", .metadata = {}},
+       {.service = "billing", .address = "10.0.0.2:1",
+        .metadata = {.zone = "a\x1b[2Jb", .labels = {{"k", "line\nbreak"}}}}});
+  for (absl::string_view line : absl::StrSplit(table, '\n', absl::SkipEmpty())) {
+    EXPECT_LT(line.size(), 200u) << line.substr(0, 200);
+  }
+  EXPECT_TRUE(absl::StrContains(table, std::string(45, 's') + "...")) << table.substr(0, 300);
+  EXPECT_TRUE(absl::StrContains(table, "a\\x1b[2Jb")) << table;
+  EXPECT_TRUE(absl::StrContains(table, "k=line\\nbreak")) << table;
+  EXPECT_FALSE(absl::StrContains(table, "\x1b")) << table;
+}
+
+TEST(ChangeLineTest, EscapesAndCutsRecordFields) {
+  std::string line = FormatChangeLine(
+      ChangeKind::kAdded, {.service = "greeter", .address = "10.0.0.1:1", .metadata = {.zone = "\n" + std::string(40000, 'z')}},
+      absl::Now());
+  EXPECT_LT(line.size(), 400u);
+  EXPECT_FALSE(absl::StrContains(line, "\n"));
 }
 
 TEST(InstanceTableTest, EmptyHasHeaderOnly) {

@@ -1,17 +1,26 @@
 // `switchboard ls`, `switchboard watch` and `switchboard register`: the
 // registry seen and written from the command line.
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/health_probe.h"
 #include "cli/instance_format.h"
 #include "cli/version.h"
+#include "common/close_names.h"
+#include "common/display_text.h"
+#include "common/host_port.h"
 #include "common/log.h"
 #include "etcd/etcd_client.h"
 #include "registry/etcd_watcher.h"
@@ -37,9 +46,63 @@ absl::StatusOr<std::shared_ptr<EtcdClient>> ConnectEtcd(const std::string& endpo
   return std::shared_ptr<EtcdClient>(std::move(*client));
 }
 
-std::string EtcdHint(const std::string& endpoints) {
-  return absl::StrCat(" (is etcd running at ", endpoints,
-                      "? start one with `switchboard up`, or pass --etcd)");
+// The services registered under `prefix`, from a range over it.
+std::vector<std::string> ServicesIn(const RangeResult& range, const std::string& prefix) {
+  std::set<std::string> services;
+  for (const KeyValue& kv : range.kvs) {
+    if (absl::StatusOr<Instance> i = DecodeInstance(prefix, kv.key, kv.value); i.ok()) {
+      services.insert(i->service);
+    }
+  }
+  return {services.begin(), services.end()};
+}
+
+// "no instance of service 'greter' is registered (did you mean greeter?)"
+// when `service` has no instance (etcd cannot tell an unknown service from
+// one whose instances are all gone); nullopt when it has, or etcd fails.
+std::optional<std::string> NoInstanceNote(EtcdClient& client, const std::string& prefix,
+                                          const std::string& service) {
+  absl::StatusOr<RangeResult> mine = client.GetPrefix(ServiceKeyPrefix(prefix, service));
+  if (!mine.ok()) return std::nullopt;
+  for (const KeyValue& kv : mine->kvs) {
+    absl::StatusOr<Instance> i = DecodeInstance(prefix, kv.key, kv.value);
+    if (i.ok() && i->service == service) return std::nullopt;
+  }
+  absl::StatusOr<RangeResult> all = client.GetPrefix(prefix);
+  std::vector<std::string> known = all.ok() ? ServicesIn(*all, prefix) : std::vector<std::string>{};
+  return absl::StrCat("no instance of service '", TruncateForDisplay(service), "' is registered",
+                      DidYouMean(service, known));
+}
+
+// What to do about a failed etcd request. "Unreachable" has three common
+// causes that need different fixes, told apart by a plain TCP connect to
+// the first endpoint: nothing listens (etcd not running); something
+// listens but the gRPC connection never came up (https:// to a plaintext
+// member, or the reverse); or etcd answers but cannot serve (no leader).
+std::string EtcdHint(const absl::Status& error, const std::string& endpoints) {
+  const std::string text(error.message());
+  if (absl::StrContains(text, "no leader") || absl::StrContains(text, "leader changed")) {
+    return absl::StrCat(" (etcd at ", endpoints, " runs but has no leader: its cluster lost "
+                        "quorum, more than half of its members are down; restart them)");
+  }
+  absl::StatusOr<EtcdClientOptions> options = ParseEtcdEndpoints(endpoints);
+  if (!options.ok() || options->endpoints.empty()) return "";
+  const std::string first = options->endpoints[0];
+  const bool listening = HealthProbe(HealthCheckKind::kTcp, first).Check(absl::Seconds(1)).ok();
+  if (!listening) {
+    return absl::StrCat(" (is etcd running at ", endpoints,
+                        "? nothing accepts connections at ", first,
+                        "; start one with `switchboard up`, or pass --etcd)");
+  }
+  if (absl::StrContains(text, "unreachable")) {
+    return options->tls
+               ? absl::StrCat(" (", first, " accepts connections but the TLS handshake failed: "
+                              "the member may not speak TLS; try --etcd http://", first, ")")
+               : absl::StrCat(" (", first, " accepts connections but no gRPC connection came "
+                              "up: the member may require TLS; try --etcd https://", first, ")");
+  }
+  return absl::StrCat(" (", first, " accepts connections but did not answer in time: a member "
+                      "without a leader, its cluster having lost quorum, cannot serve reads)");
 }
 
 }  // namespace
@@ -48,7 +111,10 @@ const Command kLsCommand = {
     .name = "ls",
     .summary = "List the instances registered in etcd.",
     .usage = "switchboard ls [SERVICE] [--json] [--etcd HOST:PORT]",
-    .description = "With SERVICE, only that service's instances.\n",
+    .description =
+        "With SERVICE, only that service's instances. A SERVICE with no instance prints\n"
+        "an empty list and exits 0, and says so on stderr, naming registered services\n"
+        "with close names (a typo).\n",
     .flags = With({{.name = "json", .help = "print JSON instead of a table", .boolean = true}},
                   EtcdFlags()),
 };
@@ -61,15 +127,17 @@ int RunLs(const Args& args) {
   if (flags->positionals().size() > 1) return UsageError(cmd, "at most one SERVICE");
   const std::string prefix = flags->Get("prefix");
   const std::string service = flags->positionals().empty() ? "" : flags->positionals()[0];
-  const std::string endpoints = EtcdEndpointsFrom(*flags);
+  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(*flags);
+  if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
+  const std::string endpoints = *etcd_flag;
   auto client = ConnectEtcd(endpoints);
   if (!client.ok()) return UsageError(cmd, client.status());
 
   const std::string key_prefix = service.empty() ? prefix : ServiceKeyPrefix(prefix, service);
   absl::StatusOr<RangeResult> range = (*client)->GetPrefix(key_prefix);
   if (!range.ok()) {
-    return RuntimeError(cmd, absl::UnavailableError(
-                                 absl::StrCat(range.status().message(), EtcdHint(endpoints))));
+    return RuntimeError(cmd, absl::UnavailableError(absl::StrCat(
+                                 range.status().message(), EtcdHint(range.status(), endpoints))));
   }
   std::vector<Instance> instances;
   for (const KeyValue& kv : range->kvs) {
@@ -79,6 +147,8 @@ int RunLs(const Args& args) {
                    std::string(instance.status().message()).c_str());
       continue;
     }
+    // "<service>/x/<addr>" lies under "<service>/" but belongs to "<service>/x".
+    if (!service.empty() && instance->service != service) continue;
     instances.push_back(std::move(*instance));
   }
   std::sort(instances.begin(), instances.end(), [](const Instance& a, const Instance& b) {
@@ -88,6 +158,13 @@ int RunLs(const Args& args) {
     std::printf("%s\n", InstancesJson(instances).c_str());
   } else {
     std::fputs(FormatInstanceTable(instances).c_str(), stdout);
+  }
+  // An empty answer is an answer (exit 0), but a typo should not look like
+  // a service whose instances are all down.
+  if (!service.empty() && instances.empty()) {
+    if (std::optional<std::string> note = NoInstanceNote(**client, prefix, service)) {
+      std::fprintf(stderr, "switchboard ls: %s\n", note->c_str());
+    }
   }
   return kExitOk;
 }
@@ -138,14 +215,21 @@ int RunWatch(const Args& args) {
   if (!flags.ok()) return UsageError(cmd, flags.status());
   if (flags->help()) return PrintHelp(cmd);
   if (flags->positionals().size() > 1) return UsageError(cmd, "at most one SERVICE");
-  const std::string endpoints = EtcdEndpointsFrom(*flags);
+  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(*flags);
+  if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
+  const std::string endpoints = *etcd_flag;
   auto client = ConnectEtcd(endpoints);
   if (!client.ok()) return UsageError(cmd, client.status());
   BlockTerminationSignals();
   // The watcher logs its retries; the printer says it once, plainly.
   SetLogLevel(LogLevel::kError);
-  EtcdWatcher watcher(*client, {.prefix = flags->Get("prefix"),
-                                .service = flags->positionals().empty() ? "" : flags->positionals()[0]});
+  const std::string service = flags->positionals().empty() ? "" : flags->positionals()[0];
+  if (!service.empty()) {
+    if (std::optional<std::string> note = NoInstanceNote(**client, flags->Get("prefix"), service)) {
+      std::fprintf(stderr, "switchboard watch: %s; watching for it\n", note->c_str());
+    }
+  }
+  EtcdWatcher watcher(*client, {.prefix = flags->Get("prefix"), .service = service});
   ChangePrinter printer(flags->IsSet("json"));
   watcher.Start(&printer);
   WaitForTerminationSignal(absl::InfiniteDuration());
@@ -156,7 +240,7 @@ int RunWatch(const Args& args) {
 const Command kRegisterCommand = {
     .name = "register",
     .summary = "Keep a server registered while it is healthy (a sidecar for any language).",
-    .usage = "switchboard register --service S --addr HOST:PORT [flags]",
+    .usage = "switchboard register --service S --addr IP:PORT [flags]",
     .description =
         "Registers the instance in etcd under a lease while its health check passes,\n"
         "withdraws it when --unhealthy-after checks in a row fail, registers it again\n"
@@ -165,8 +249,10 @@ const Command kRegisterCommand = {
         "\nExample:\n"
         "  switchboard register --service greeter --addr 127.0.0.1:50051 --meta canary=true\n",
     .flags = With(
-        {{.name = "service", .value_name = "S", .help = "service name (required)"},
-         {.name = "addr", .value_name = "HOST:PORT", .help = "address clients call (required)"},
+        {{.name = "service", .value_name = "S",
+          .help = absl::StrCat("service name (required): ", kServiceNameRule)},
+         {.name = "addr", .value_name = "IP:PORT",
+          .help = "address clients call (required): an IP, not a name or 0.0.0.0"},
          {.name = "meta", .value_name = "K=V", .help = "a label", .repeatable = true},
          {.name = "weight", .value_name = "N", .help = "relative share of traffic, 1..10000",
           .default_text = "1"},
@@ -184,6 +270,27 @@ const Command kRegisterCommand = {
 };
 
 namespace {
+
+// Every address `host` resolves to on this machine, for a hint.
+std::vector<std::string> AddressesOf(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  std::vector<std::string> ips;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &result) != 0) return ips;
+  for (addrinfo* a = result; a != nullptr; a = a->ai_next) {
+    char ip[INET6_ADDRSTRLEN] = {};
+    const void* raw = a->ai_family == AF_INET
+                          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+                          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    if (inet_ntop(a->ai_family, raw, ip, sizeof(ip)) != nullptr &&
+        std::find(ips.begin(), ips.end(), ip) == ips.end()) {
+      ips.push_back(ip);
+    }
+  }
+  freeaddrinfo(result);
+  return ips;
+}
 
 // Parses register's flags into the instance, or says which flag is wrong.
 absl::StatusOr<Instance> InstanceFromFlags(const ParsedFlags& flags) {
@@ -206,8 +313,18 @@ absl::StatusOr<Instance> InstanceFromFlags(const ParsedFlags& flags) {
     if (!kv.ok()) return kv.status();
     instance.metadata.labels[kv->first] = kv->second;
   }
+  if (absl::Status s = ValidateServiceName(instance.service); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--service: ", s.message()));
+  }
   if (absl::Status s = ValidateInstance(instance); !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--service/--addr: ", s.message()));
+    std::string hint;
+    if (absl::StatusOr<HostPort> hp = ParseHostPort(instance.address);
+        hp.ok() && !IsIpLiteral(hp->host)) {
+      std::vector<std::string> ips = AddressesOf(hp->host);
+      hint = ips.empty() ? absl::StrCat(" ('", hp->host, "' does not resolve here)")
+                         : absl::StrCat(" ('", hp->host, "' resolves to ", absl::StrJoin(ips, ", "), " here)");
+    }
+    return absl::InvalidArgumentError(absl::StrCat("--addr=", instance.address, ": ", s.message(), hint));
   }
   return instance;
 }
@@ -244,7 +361,9 @@ int RunRegister(const Args& args) {
   absl::StatusOr<int64_t> unhealthy_after =
       ParseIntFlag("unhealthy-after", flags->Get("unhealthy-after", "2"), 1, 100);
   if (!unhealthy_after.ok()) return UsageError(cmd, unhealthy_after.status());
-  const std::string endpoints = EtcdEndpointsFrom(*flags);
+  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(*flags);
+  if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
+  const std::string endpoints = *etcd_flag;
   auto client = ConnectEtcd(endpoints);
   if (!client.ok()) return UsageError(cmd, client.status());
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
@@ -14,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/up_state.h"
 #include "cli/version.h"
+#include "etcd/etcd_client.h"
 #include "fleet/local_etcd.h"
 #include "lookup/source_registry.h"
 #include "lookup/source_uri.h"
@@ -73,20 +75,28 @@ int ServeUntilTerminated(const Command& cmd, xds::XdsControlPlane& plane,
   }
 }
 
-// `cache_dir`: where each source's last good snapshot is kept, so that a
-// restart while a source is unreachable serves it; empty: no cache.
-absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
-    const std::vector<std::string>& uris, const std::string& listen, xds::PolicyTable policies,
-    const std::string& cache_dir) {
+// Builds (does not start) a source per URI. Every error here is a bad
+// command line (an unknown scheme or query parameter, a bad value), so it
+// is InvalidArgument prefixed with `flag`, the flag the URI came from.
+absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> MakeSources(
+    const std::vector<std::string>& uris, absl::string_view flag) {
   if (absl::Status s = RegisterSources(); !s.ok()) return s;
   std::vector<std::unique_ptr<LookupSource>> sources;
   for (const std::string& uri : uris) {
     absl::StatusOr<std::unique_ptr<LookupSource>> source = MakeLookupSource(uri);
     if (!source.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--source: ", source.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": ", source.status().message()));
     }
     sources.push_back(std::move(*source));
   }
+  return sources;
+}
+
+// `cache_dir`: where each source's last good snapshot is kept, so that a
+// restart while a source is unreachable serves it; empty: no cache.
+absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
+    std::vector<std::unique_ptr<LookupSource>> sources, const std::string& listen,
+    xds::PolicyTable policies, const std::string& cache_dir) {
   return xds::XdsControlPlane::Start(
       std::move(sources),
       {.listen_address = listen, .policies = std::move(policies), .cache_dir = cache_dir});
@@ -144,6 +154,18 @@ int RunUp(const Args& args) {
     return UsageError(cmd, "--etcd-listen and --etcd exclude each other: either switchboard "
                            "runs etcd, or it uses yours");
   }
+  if (!managed && absl::StripAsciiWhitespace(flags->Get("etcd")).empty()) {
+    return UsageError(cmd, "--etcd is empty: give HOST:PORT[,HOST:PORT] of your etcd, or leave "
+                           "--etcd out and `up` runs one");
+  }
+  if (!managed) {
+    if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(flags->Get("etcd"));
+        !parsed.ok()) {
+      return UsageError(cmd, absl::StrCat("--etcd=", flags->Get("etcd"), ": ",
+                                          parsed.status().message()));
+    }
+  }
+  const std::string prefix = flags->Get("prefix");
 
   absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(*flags);
   if (!policies.ok()) return UsageError(cmd, policies.status());
@@ -171,9 +193,14 @@ int RunUp(const Args& args) {
     endpoints = supervisor->endpoint();
   }
 
-  const std::string prefix = flags->Get("prefix");
-  auto plane = StartControlPlane({EtcdSourceUri(endpoints, prefix)}, xds_listen,
-                                 *std::move(policies), data_dir + "/cache");
+  absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> sources =
+      MakeSources({EtcdSourceUri(endpoints, prefix)}, managed ? "--etcd-listen" : "--etcd");
+  if (!sources.ok()) {
+    if (supervisor) supervisor->Stop();
+    return UsageError(cmd, sources.status());
+  }
+  auto plane = StartControlPlane(*std::move(sources), xds_listen, *std::move(policies),
+                                 data_dir + "/cache");
   if (!plane.ok()) {
     if (supervisor) supervisor->Stop();
     return RuntimeError(cmd, plane.status());
@@ -260,19 +287,29 @@ int RunXds(const Args& args) {
     }
   }
   std::vector<std::string> uris = flags->GetAll("source");
-  if (uris.empty()) uris.push_back(EtcdSourceUri(EtcdEndpointsFrom(*flags), flags->Get("prefix")));
-  for (const std::string& uri : uris) {
-    if (absl::StatusOr<SourceUri> parsed = ParseSourceUri(uri); !parsed.ok()) {
-      return UsageError(cmd, absl::StrCat("--source: ", parsed.status().message()));
+  const bool default_source = uris.empty();
+  if (default_source) {
+    absl::StatusOr<std::string> endpoints = EtcdEndpointsFrom(*flags);
+    if (!endpoints.ok()) return UsageError(cmd, endpoints.status());
+    if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(*endpoints); !parsed.ok()) {
+      return UsageError(cmd, absl::StrCat("--etcd=", *endpoints, ": ", parsed.status().message()));
     }
+    uris.push_back(EtcdSourceUri(*endpoints, flags->Get("prefix")));
   }
   if (flags->IsSet("cache-dir") && flags->Get("cache-dir").empty()) {
     return UsageError(cmd, "--cache-dir: give a directory");
   }
   absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(*flags);
   if (!policies.ok()) return UsageError(cmd, policies.status());
+  // Before building sources: an etcd client starts gRPC's threads, which
+  // must not take the signals.
   BlockTerminationSignals();
-  auto plane = StartControlPlane(uris, listen, *std::move(policies), flags->Get("cache-dir"));
+  // Built before anything starts, so that a bad parameter is a usage error.
+  absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> sources =
+      MakeSources(uris, default_source ? "--etcd" : "--source");
+  if (!sources.ok()) return UsageError(cmd, sources.status());
+  auto plane = StartControlPlane(*std::move(sources), listen, *std::move(policies),
+                                 flags->Get("cache-dir"));
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
   std::printf("switchboard xds %s: serving xDS on %s from %s\n", kVersion, (*plane)->address().c_str(),
               absl::StrJoin(uris, ", ").c_str());

@@ -1,6 +1,7 @@
 #include "common/host_port.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -21,6 +22,15 @@ bool IsIpLiteral(absl::string_view host) {
   std::string h(host);
   unsigned char buf[16];
   return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
+}
+
+bool IsUnspecifiedIp(absl::string_view host) {
+  std::string h(host);
+  in_addr v4;
+  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return v4.s_addr == htonl(INADDR_ANY);
+  in6_addr v6;
+  if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) return IN6_IS_ADDR_UNSPECIFIED(&v6);
+  return false;
 }
 
 bool IsValidDnsName(absl::string_view name) {

@@ -39,6 +39,10 @@ std::string JoinHostPort(absl::string_view host, uint16_t port);
 // True for "127.0.0.1" or "::1" style literals.
 bool IsIpLiteral(absl::string_view host);
 
+// True for the wildcard ("any address") literals 0.0.0.0 and ::, which a
+// server may listen on but no client can dial.
+bool IsUnspecifiedIp(absl::string_view host);
+
 // True for names made of letters, digits, '-', '_' and dots, with no empty
 // label (a single trailing dot is allowed).
 bool IsValidDnsName(absl::string_view name);

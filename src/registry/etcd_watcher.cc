@@ -84,6 +84,12 @@ void EtcdWatcher::Run() {
 
 void EtcdWatcher::Apply(const std::string& key, const std::string& value, int64_t mod_revision) {
   absl::StatusOr<Instance> instance = DecodeInstance(options_.prefix, key, value);
+  if (instance.ok() && !options_.service.empty() && instance->service != options_.service) {
+    // "<service>/x/<addr>" lies under the watched "<service>/" but is an
+    // instance of "<service>/x": not asked for.
+    Erase(key);
+    return;
+  }
   if (instance.ok()) {
     auto [it, inserted] = records_.try_emplace(key);
     // A key keeps its service, but note the old one should it ever differ.

@@ -249,6 +249,41 @@ TEST_F(EtcdWatcherTest, GarbageIsSkippedAndValidInstancesAreUnaffected) {
   EXPECT_EQ(watcher.Current()->All(), (std::vector<Instance>{Greeter(1)}));
 }
 
+// A stray key carrying a live instance's Addr does not take it over: its
+// address part is not its Addr, so it is refused and counted, and the live
+// instance keeps its weight.
+TEST_F(EtcdWatcherTest, KeyThatIsNotServiceSlashAddrDoesNotOverrideTheInstance) {
+  Put(Greeter(50061));
+  EtcdWatcher watcher(NewClient(), {});
+  Recorder recorder;
+  watcher.Start(&recorder);
+  ASSERT_TRUE(recorder.Next());
+  ASSERT_TRUE(client_->Put("greeter/dup-of-50061",
+                           R"({"Addr":"127.0.0.1:50061","Metadata":{"weight":10000}})").ok());
+  Put(Greeter(50062));  // a later event, so the stray one has been applied
+  ASSERT_TRUE(WaitFor([&] { return watcher.Current()->Instances("greeter").size() == 2; },
+                      absl::Seconds(5)));
+  EXPECT_EQ(watcher.Current()->All(), (std::vector<Instance>{Greeter(50061), Greeter(50062)}));
+  EXPECT_EQ(watcher.skipped_records(), 1);
+}
+
+// Watching "a" reads keys under "a/", among them "a/b/<addr>": those are
+// instances of "a/b", not of "a".
+TEST_F(EtcdWatcherTest, OneServiceWatchLeavesOutNestedServices) {
+  ASSERT_TRUE(client_->Put("a/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  ASSERT_TRUE(client_->Put("a/b/127.0.0.1:2", R"({"Addr":"127.0.0.1:2"})").ok());
+  EtcdWatcher watcher(NewClient(), {.service = "a"});
+  Recorder recorder;
+  watcher.Start(&recorder);
+  auto first = recorder.Next();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->first->All(), (std::vector<Instance>{{"a", "127.0.0.1:1", {}}}));
+  ASSERT_TRUE(client_->Put("a/b/127.0.0.1:3", R"({"Addr":"127.0.0.1:3"})").ok());
+  ASSERT_TRUE(client_->Put("a/127.0.0.1:4", R"({"Addr":"127.0.0.1:4"})").ok());
+  ASSERT_TRUE(WaitFor([&] { return watcher.Current()->size() == 2; }, absl::Seconds(5)));
+  EXPECT_FALSE(watcher.Current()->HasService("a/b"));
+}
+
 TEST_F(EtcdWatcherTest, ReadsWhatTheRegistrarWrites) {
   // Values with metadata travel intact.
   Instance rich{"greeter", "127.0.0.1:7000",

@@ -4,6 +4,11 @@
 //   key:   <prefix><service>/<host:port>
 //   value: {"Op":0,"Addr":"<host:port>","Metadata":{...}}
 //
+// The key's address part must be the value's Addr: a record under any
+// other key is refused, so a stray key cannot take over a live instance's
+// address. (etcd's endpoints.Manager lets a Go program pick any key; the
+// format here is the one its resolver documentation writes, target/addr.)
+//
 // Switchboard's metadata object holds {"weight":3,"zone":"a","version":"1.2",
 // "draining":true,"labels":{"k":"v"}}, each field optional. Values written by
 // grpc-go's endpoints manager ("Metadata":null, or metadata of another
@@ -40,12 +45,35 @@ std::string ServiceKeyPrefix(absl::string_view prefix, absl::string_view service
 std::string EncodeInstanceValue(const Instance& instance);
 
 // Decodes one key/value read under `prefix`. InvalidArgument (naming the
-// key) when the key has no service or address part, the value is not the
+// key, escaped and cut to kMaxDisplayBytes) when the key is not
+// "<prefix><service>/<Addr>" for the value's own Addr, the value is not the
 // naming format, or a metadata field has the wrong type or range.
 absl::StatusOr<Instance> DecodeInstance(absl::string_view prefix, absl::string_view key,
                                         absl::string_view value);
 
-// Checks a service name and an address before they are registered.
+// The longest service name a registration may carry.
+inline constexpr size_t kMaxServiceNameBytes = 128;
+
+// What a registered service name may be made of, for error messages and
+// help texts.
+inline constexpr char kServiceNameRule[] =
+    "1..128 letters, digits, '.', '-' or '_', starting with a letter or digit";
+
+// Checks a service name before it is registered: kServiceNameRule. A '/'
+// would nest it under another service's key prefix (`ls a` would list
+// "a/b"), a space or a control character breaks tables and xDS names.
+// Names read from etcd are not held to this (grpc-go targets may nest).
+absl::Status ValidateServiceName(absl::string_view service);
+
+// Checks an instance before it is registered: the service name, a weight
+// in 1..kMaxWeight, and an address "ip:port" a client can dial. A DNS name
+// is refused (xDS endpoints are IPs, so the control plane would skip it and
+// the instance would never get traffic), and so is a wildcard host
+// (0.0.0.0, [::]), which no client can dial.
+//
+// Example:
+//   ValidateInstance({"greeter", "10.0.0.1:50051", {}}).ok() == true
+//   ValidateInstance({"greeter", "0.0.0.0:50051", {}})   // InvalidArgument
 absl::Status ValidateInstance(const Instance& instance);
 
 }  // namespace switchboard

@@ -7,9 +7,14 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/support/server_interceptor.h>
 
+#include <optional>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/host_port.h"
 #include "common/listen_check.h"
 #include "common/log.h"
+#include "registry/naming_codec.h"
 
 namespace switchboard {
 namespace {
@@ -61,23 +66,32 @@ class CallCounterFactory : public grpc::experimental::ServerInterceptorFactoryIn
   std::shared_ptr<DiscoverableServer::CallStats> stats_;
 };
 
+// The first address `name` resolves to (IPv4 only when `ipv4_only`).
+std::optional<std::string> FirstAddressOf(const std::string& name, bool ipv4_only) {
+  addrinfo hints{};
+  hints.ai_family = ipv4_only ? AF_INET : AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  if (getaddrinfo(name.c_str(), nullptr, &hints, &result) != 0 || result == nullptr) {
+    return std::nullopt;
+  }
+  char ip[INET6_ADDRSTRLEN] = {};
+  if (result->ai_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr, ip, sizeof(ip));
+  } else {
+    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(result->ai_addr)->sin6_addr, ip, sizeof(ip));
+  }
+  freeaddrinfo(result);
+  return std::string(ip);
+}
+
 // An address other machines can reach this one at, for a server listening
 // on a wildcard host: the host name's first IPv4 address (gRPC clients need
 // IP literals in endpoints), else loopback.
 std::string ReachableLocalAddress() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) == 0 && name[0] != '\0') {
-    addrinfo hints{};
-    hints.ai_family = AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* result = nullptr;
-    if (getaddrinfo(name, nullptr, &hints, &result) == 0 && result != nullptr) {
-      char ip[INET_ADDRSTRLEN] = {};
-      auto* in = reinterpret_cast<sockaddr_in*>(result->ai_addr);
-      inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-      freeaddrinfo(result);
-      return ip;
-    }
+    if (std::optional<std::string> ip = FirstAddressOf(name, /*ipv4_only=*/true)) return *ip;
   }
   return "127.0.0.1";
 }
@@ -87,10 +101,18 @@ std::string ReachableLocalAddress() {
 absl::StatusOr<std::unique_ptr<DiscoverableServer>> DiscoverableServer::Start(
     grpc::ServerBuilder& builder, DiscoverableServerOptions options) {
   size_t colon = options.listen_address.rfind(':');
-  if (options.service.empty()) return absl::InvalidArgumentError("no service name to register");
+  // Refused before listening: a server that starts and then fails to
+  // register would leave the caller with a half-started process.
+  if (absl::Status s = ValidateServiceName(options.service); !s.ok()) return s;
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad listen address '", options.listen_address, "': want host:port"));
+  }
+  if (!options.advertise_address.empty()) {
+    if (absl::Status s = ValidateInstance({options.service, options.advertise_address, options.metadata});
+        !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("advertise_address: ", s.message()));
+    }
   }
   std::string listen_host = options.listen_address.substr(0, colon);
   absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(options.etcd);
@@ -118,8 +140,24 @@ absl::StatusOr<std::unique_ptr<DiscoverableServer>> DiscoverableServer::Start(
     self->address_ = options.advertise_address;
   } else {
     std::string host = listen_host;
-    if (host.empty() || host == "0.0.0.0" || host == "[::]") host = ReachableLocalAddress();
-    self->address_ = absl::StrCat(host, ":", self->port_);
+    if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) host = host.substr(1, host.size() - 2);
+    if (host.empty() || IsUnspecifiedIp(host)) {
+      host = ReachableLocalAddress();
+    } else if (!IsIpLiteral(host)) {
+      // Clients get IPs through xDS: register what the name stands for now.
+      std::optional<std::string> ip = FirstAddressOf(host, /*ipv4_only=*/false);
+      if (!ip.has_value()) {
+        self->server_->Shutdown();
+        return absl::InvalidArgumentError(absl::StrCat(
+            "listen address '", options.listen_address, "': cannot resolve '", host,
+            "' to the IP address to register; listen on an IP address"));
+      }
+      SB_LOG(kInfo, kComponent, options.service, ": listening on ", options.listen_address,
+             "; registering ", JoinHostPort(*ip, self->port_), ", the address '", host,
+             "' resolves to now (resolved once)");
+      host = *ip;
+    }
+    self->address_ = JoinHostPort(host, self->port_);
   }
   self->server_->GetHealthCheckService()->SetServingStatus(true);
 

@@ -36,12 +36,14 @@
 namespace switchboard {
 
 struct DiscoverableServerOptions {
-  // The name clients ask for ("greeter" for xds:///greeter).
+  // The name clients ask for ("greeter" for xds:///greeter); letters,
+  // digits, '.', '-', '_' (kServiceNameRule in registry/naming_codec.h).
   std::string service;
   // Where to listen; port 0 picks a free one.
   std::string listen_address = "127.0.0.1:0";
-  // The host:port registered for clients; default: the listen host (for a
-  // wildcard host, this machine's IPv4 address) with the bound port.
+  // The ip:port registered for clients; default: the listen host (for a
+  // wildcard host, this machine's IPv4 address; for a name, its first
+  // address, resolved once at start) with the bound port.
   std::string advertise_address;
   InstanceMetadata metadata;
   EtcdClientOptions etcd;
@@ -61,7 +63,8 @@ struct DiscoverableServerOptions {
 class DiscoverableServer {
  public:
   // Adds the listening port, health service and call tracking to `builder`,
-  // starts the server and starts registering it.
+  // starts the server and starts registering it. InvalidArgument, before
+  // anything listens, for a bad service name or advertise address.
   static absl::StatusOr<std::unique_ptr<DiscoverableServer>> Start(grpc::ServerBuilder& builder,
                                                                    DiscoverableServerOptions options);
   ~DiscoverableServer();  // Shutdown() if not done

@@ -22,6 +22,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "etcd/etcd_client.h"
@@ -35,6 +36,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::ContainsRegex;
 
 // gRPC reads this when it initialises, before any test runs.
 const bool kXdsClientPrepared = [] {
@@ -145,6 +147,30 @@ TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
       {{"bootstrap", "--xds", "bogus"}, "--xds=bogus: 'bogus': missing ':port'"},
       {{"bootstrap", "--xds", "127.0.0.1:99999"}, "--xds=127.0.0.1:99999"},
       {{"bootstrap", "--xds", "unix:"}, "--xds=unix:"},
+      // Registrations that would nest under another service, or never get
+      // traffic, are refused where they enter.
+      {{"register", "--service", "a/b", "--addr", "127.0.0.1:1"},
+       "--service: service name 'a/b' contains '/': use 1..128 letters, digits"},
+      {{"register", "--service", "my svc", "--addr", "127.0.0.1:1"}, "contains a space"},
+      {{"register", "--service", "greeter", "--addr", "0.0.0.0:50051"},
+       "--addr=0.0.0.0:50051: address '0.0.0.0:50051' for service greeter: a wildcard address"},
+      {{"register", "--service", "greeter", "--addr", "0.0.0.0:50051"}, "no client can dial it"},
+      {{"register", "--service", "greeter", "--addr", "localhost:50051"},
+       "'localhost' is a name, not an IP address"},
+      {{"register", "--service", "greeter", "--addr", "localhost:50051"},
+       "('localhost' resolves to 127.0.0.1"},
+      // Bad source parameters and empty --etcd are usage errors too, naming
+      // what was given.
+      {{"xds", "--source", "etcd://127.0.0.1:2379/?bogus=1"}, "--source: "},
+      {{"xds", "--source", "etcd://127.0.0.1:2379/?bogus=1"}, "bogus"},
+      {{"xds", "--source", "dns+srv:///_grpc._tcp.greeter.test?family=x"}, "family"},
+      {{"xds", "--etcd", ""}, "--etcd is empty"},
+      {{"up", "--etcd", ""}, "--etcd is empty"},
+      {{"up", "--etcd", "nohost"}, "--etcd=nohost"},
+      {{"ls", "--etcd", ""}, "--etcd is empty"},
+      {{"watch", "--etcd="}, "--etcd is empty"},
+      {{"register", "--service", "greeter", "--addr", "127.0.0.1:1", "--etcd", ""},
+       "--etcd is empty"},
   };
   for (const Case& c : cases) {
     RunResult run = RunSwitchboard(dir, c.args);
@@ -517,6 +543,80 @@ TEST(CliXdsTest, ASecondServerOnATakenPortFailsNamingThePort) {
   EXPECT_EQ(WEXITSTATUS((*twin)->exit_status()), 1);
   EXPECT_THAT(ReadFile(dir.File("greeter-2.log")), HasSubstr("already in use"));
   EXPECT_EQ(lease_of_record(), lease);
+// `ls a` reads the keys under "a/", among them "a/b/<addr>", which is an
+// instance of "a/b": it lists a's own instances only.
+TEST(CliLsTest, ServiceListsOnlyItsOwnInstances) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->Put("a/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  ASSERT_TRUE((*client)->Put("a/b/127.0.0.1:2", R"({"Addr":"127.0.0.1:2"})").ok());
+  RunResult run = RunSwitchboard(dir, {"ls", "a", "--json", "--etcd", (*etcd)->endpoint()});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  nlohmann::json listed = nlohmann::json::parse(run.output);
+  ASSERT_EQ(listed["instances"].size(), 1u) << run.output;
+  EXPECT_EQ(listed["instances"][0]["address"], "127.0.0.1:1");
+}
+
+// `ls greter` exits 0 with an empty list (the answer is "none"), and says
+// on stderr that nothing is registered under that name, naming close ones.
+TEST(CliLsTest, UnknownServiceSaysSoAndNamesCloseOnes) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->Put("greeter/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  RunResult run = RunSwitchboard(dir, {"ls", "greter", "--etcd", (*etcd)->endpoint()});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("no instance of service 'greter' is registered (did you "
+                                    "mean greeter?)"));
+}
+
+// A plaintext etcd dialled with https:// is not "is etcd running?".
+TEST(CliLsTest, HttpsToAPlaintextEtcdSaysTheHandshakeFailed) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  RunResult run =
+      RunSwitchboard(dir, {"ls", "--etcd", absl::StrCat("https://", (*etcd)->endpoint())});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("TLS handshake failed: the member may not speak TLS"));
+  EXPECT_THAT(run.output, Not(HasSubstr("is etcd running")));
+  RunResult nothing = RunSwitchboard(dir, {"ls", "--etcd", absl::StrCat("127.0.0.1:", PickFreePort())});
+  EXPECT_EQ(nothing.exit_code, 1) << nothing.output;
+  EXPECT_THAT(nothing.output, HasSubstr("is etcd running"));
+}
+
+// What anyone wrote to etcd reaches the terminal short and escaped: a
+// 100,000-byte service name, a control character, a 40 KB bad value; and a
+// stray key carrying a live instance's Addr is refused, not listed.
+TEST(CliLsTest, RowsAndWarningsStayShortWhateverTheRegistryHolds) {
+  TempDir dir;
+  auto etcd = EtcdProcess::Start();
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->Put("greeter/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  ASSERT_TRUE((*client)->Put("greeter/dup-of-1",
+                             R"({"Addr":"127.0.0.1:1","Metadata":{"weight":10000}})").ok());
+  ASSERT_TRUE((*client)->Put(absl::StrCat(std::string(100000, 's'), "/127.0.0.1:2"),
+                             R"({"Addr":"127.0.0.1:2","Metadata":{"zone":"a\u001b[2Jb"}})").ok());
+  ASSERT_TRUE((*client)->Put("billing/127.0.0.1:3",
+                             absl::StrCat(R"({"Addr":"127.0.0.1:3","Metadata":{"zone":[")",
+                                          std::string(40000, 'z'), R"("]}})")).ok());
+  RunResult run = RunSwitchboard(dir, {"ls", "--etcd", (*etcd)->endpoint()});
+  ASSERT_EQ(run.exit_code, 0) << run.output.substr(0, 2000);
+  for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
+    EXPECT_LT(line.size(), 500u) << line.substr(0, 500);
+  }
+  EXPECT_THAT(run.output, ContainsRegex("greeter +127\\.0\\.0\\.1:1  1 "));
+  EXPECT_THAT(run.output, HasSubstr("the key's address part 'dup-of-1' is not its Addr"));
+  EXPECT_THAT(run.output, HasSubstr("a\\x1b[2Jb"));
+  EXPECT_THAT(run.output, Not(HasSubstr("\x1b")));
+  EXPECT_THAT(run.output, Not(HasSubstr("10000")));
 }
 
 TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
