@@ -15,6 +15,23 @@ function(switchboard_proto_library NAME)
     list(APPEND include_args "-I${root}")
   endforeach()
   list(APPEND include_args "-I${Protobuf_INCLUDE_DIR}")
+  # The .proto files themselves, so that an edited one is compiled again.
+  set(depends)
+  foreach(proto ${P_PROTOS})
+    foreach(root ${P_ROOTS})
+      if(root MATCHES "^([^=]+)=(.*)$")
+        set(virtual ${CMAKE_MATCH_1})
+        set(dir ${CMAKE_MATCH_2})
+        if(proto MATCHES "^${virtual}/(.*)$" AND EXISTS ${dir}/${CMAKE_MATCH_1})
+          list(APPEND depends ${dir}/${CMAKE_MATCH_1})
+          break()
+        endif()
+      elseif(EXISTS ${root}/${proto})
+        list(APPEND depends ${root}/${proto})
+        break()
+      endif()
+    endforeach()
+  endforeach()
   set(srcs)
   set(hdrs)
   foreach(proto ${P_PROTOS})
@@ -32,6 +49,7 @@ function(switchboard_proto_library NAME)
     COMMAND ${PROTOC} ${include_args} --cpp_out=${out} ${P_PROTOS}
     COMMAND ${PROTOC} ${include_args} --grpc_out=${out}
             --plugin=protoc-gen-grpc=${GRPC_CPP_PLUGIN} ${P_GRPC}
+    DEPENDS ${depends}
     COMMENT "Generating C++ for ${NAME} (${CMAKE_CURRENT_LIST_DIR})"
     VERBATIM)
   add_library(${NAME} STATIC ${srcs})

@@ -543,6 +543,8 @@ TEST(CliXdsTest, ASecondServerOnATakenPortFailsNamingThePort) {
   EXPECT_EQ(WEXITSTATUS((*twin)->exit_status()), 1);
   EXPECT_THAT(ReadFile(dir.File("greeter-2.log")), HasSubstr("already in use"));
   EXPECT_EQ(lease_of_record(), lease);
+}
+
 // `ls a` reads the keys under "a/", among them "a/b/<addr>", which is an
 // instance of "a/b": it lists a's own instances only.
 TEST(CliLsTest, ServiceListsOnlyItsOwnInstances) {
