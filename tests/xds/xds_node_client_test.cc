@@ -178,8 +178,9 @@ TEST(XdsNodeClientTest, RouteTimeoutEndsSlowCallsOnTime) {
   if (HasFatalFailure()) return;
   ASSERT_EQ(result.size(), plan.size()) << result.dump();
 
-  // Early: timer granularity. Late: the client's scheduling.
-  const absl::Duration early = absl::Milliseconds(30), late = absl::Milliseconds(300);
+  // Early: timer granularity. Late: the client's scheduling; node's event
+  // loop falls ~0.5s behind on two cores shared by a dozen busy processes.
+  const absl::Duration early = absl::Milliseconds(30), late = absl::Milliseconds(750);
   for (size_t i = 0; i < timeouts.size(); ++i) {
     const absl::Duration timeout = timeouts[i];
     std::string what = absl::StrCat("timeout ", absl::FormatDuration(timeout));
