@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/health_probe.h"
 #include "greeter.grpc.pb.h"
+#include "etcd/watch_runner.h"
 #include "harness/etcd_process.h"
 #include "registry/naming_codec.h"
 
@@ -90,13 +91,15 @@ TEST_F(DiscoverableServerTest, ShutdownGoesNotServingMarksDrainingThenDeregister
   auto server = DiscoverableServer::Start(builder, Options());
   ASSERT_TRUE(server.ok()) << server.status();
   const std::string address = (*server)->address();
-  // What a client sees during the drain, polled from another thread.
-  std::atomic<bool> saw_draining{false}, saw_not_serving{false}, done{false};
+  const std::string key = absl::StrCat("greeter/", address);
+  auto registered = client_->Get(key);
+  ASSERT_TRUE(registered.ok() && !registered->kvs.empty());
+  const int64_t from = registered->kvs[0].mod_revision;
+  // What a client sees of its health during the drain, from another thread.
+  std::atomic<bool> saw_not_serving{false}, done{false};
   std::thread observer([&] {
     HealthProbe probe(HealthCheckKind::kGrpc, address);
     while (!done) {
-      absl::StatusOr<Instance> record = Record(address);
-      if (record.ok() && record->metadata.draining) saw_draining = true;
       absl::Status health = probe.Check(absl::Milliseconds(200));
       if (absl::StrContains(health.message(), "NOT_SERVING")) saw_not_serving = true;
       absl::SleepFor(absl::Milliseconds(10));
@@ -109,8 +112,25 @@ TEST_F(DiscoverableServerTest, ShutdownGoesNotServingMarksDrainingThenDeregister
   observer.join();
   EXPECT_TRUE(status.ok()) << status;
   EXPECT_TRUE(saw_not_serving);
-  EXPECT_TRUE(saw_draining);
   EXPECT_TRUE(absl::IsNotFound(Record(address).status()));
+  // The record's history: marked draining first, then deleted.
+  std::vector<std::string> history;
+  etcdserverpb::WatchCreateRequest create;
+  create.set_key(key);
+  create.set_start_revision(from + 1);
+  StreamCanceller canceller;
+  RunWatch(*client_, create, canceller, {}, [&](const etcdserverpb::WatchResponse& response) {
+    for (const mvccpb::Event& event : response.events()) {
+      if (event.type() == mvccpb::Event::DELETE) {
+        history.push_back("deleted");
+        return absl::CancelledError("seen the end");
+      }
+      absl::StatusOr<Instance> i = DecodeInstance("", key, event.kv().value());
+      history.push_back(i.ok() && i->metadata.draining ? "draining" : "serving");
+    }
+    return absl::OkStatus();
+  }).IgnoreError();
+  EXPECT_EQ(history, (std::vector<std::string>{"draining", "deleted"}));
   // The observer's health checks are calls: the drain waited for a quiet
   // period after them, and no longer than its timeout.
   EXPECT_GE(took, Options().drain_quiet_period);
