@@ -489,6 +489,23 @@ TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
   EXPECT_EQ(WEXITSTATUS((*xds)->exit_status()), 0);
 }
 
+// An address it cannot listen on gets one clear message: no raw gRPC log
+// line before it, no "stopped" line for a server that never started.
+TEST(CliXdsTest, ListenFailureIsOneClearMessage) {
+  TempDir dir;
+  {
+    std::ofstream out(dir.File("services.json"));
+    out << R"({"services":{}})";
+  }
+  // TEST-NET-1: never an address of this machine, so the bind fails.
+  RunResult run = RunSwitchboard(dir, {"xds", "--listen", "192.0.2.1:18000", "--source",
+                                       absl::StrCat("file://", dir.File("services.json"))});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("cannot listen on \"192.0.2.1:18000\""));
+  EXPECT_THAT(run.output, Not(HasSubstr("stopped")));
+  EXPECT_THAT(run.output, Not(HasSubstr(".cc:")));
+}
+
 // The circuit breaker limit of `cluster` as served at `xds_address` (0 when
 // none), read over a raw ADS stream.
 uint32_t ServedMaxRequests(const std::string& xds_address, const std::string& cluster) {
