@@ -82,14 +82,14 @@ absl::Status LocalEtcd::Start() {
       "--initial-advertise-peer-urls", peer,
       "--initial-cluster", absl::StrCat(options_.name, "=", peer),
       "--initial-cluster-state", "new",
-      // Loopback and one member: fast elections are safe, fsync is not
-      // needed for a development registry.
-      "--unsafe-no-fsync",
+      // Loopback and one member: fast elections are safe.
       "--heartbeat-interval", "10",
       "--election-timeout", "50",
       "--logger", "zap",
       "--log-level", "warn",
   };
+  // A development registry needs no fsync unless asked (options_.fsync).
+  if (!options_.fsync) argv.push_back("--unsafe-no-fsync");
   auto process = Subprocess::Start(argv, {.log_path = log_path()});
   if (!process.ok()) {
     return absl::NotFoundError(absl::StrCat(process.status().message(),

@@ -163,6 +163,7 @@ TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
       {{"xds", "--etcd", ""}, "--etcd is empty"},
       {{"up", "--etcd", ""}, "--etcd is empty"},
       {{"up", "--etcd", "nohost"}, "--etcd=nohost"},
+      {{"up", "--etcd", "127.0.0.1:1", "--etcd-fsync"}, "--etcd-fsync applies to the etcd `up` runs"},
       {{"ls", "--etcd", ""}, "--etcd is empty"},
       {{"watch", "--etcd="}, "--etcd is empty"},
       {{"register", "--service", "greeter", "--addr", "127.0.0.1:1", "--etcd", ""},
@@ -316,7 +317,7 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
 TEST_F(CliUpTest, UpRestartsEtcdWhenItDies) {
   auto up = ChildProcess::Start(
       {Switchboard(), "up", "--data-dir", data_dir_, "--etcd-listen", Etcd(), "--xds-listen",
-       absl::StrCat("127.0.0.1:", xds_port_)},
+       absl::StrCat("127.0.0.1:", xds_port_), "--etcd-fsync"},
       {.log_path = dir_.File("up.log")});
   ASSERT_TRUE(up.ok());
   ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(data_dir_ + "/up.json"); },
@@ -324,6 +325,10 @@ TEST_F(CliUpTest, UpRestartsEtcdWhenItDies) {
   // Find etcd among up's children and kill -9 it.
   std::string pid = ReadFile(absl::StrCat("/proc/", (*up)->pid(), "/task/", (*up)->pid(), "/children"));
   ASSERT_FALSE(pid.empty());
+  // --etcd-fsync: the managed etcd runs without --unsafe-no-fsync.
+  std::string cmdline = ReadFile(absl::StrCat("/proc/", std::stoi(pid), "/cmdline"));
+  EXPECT_THAT(cmdline, HasSubstr("--data-dir"));
+  EXPECT_THAT(cmdline, Not(HasSubstr("unsafe-no-fsync")));
   kill(std::stoi(pid), SIGKILL);
   EXPECT_TRUE(WaitFor([&] { return !fleet::EtcdHealthy("127.0.0.1", etcd_port_); }, absl::Seconds(5)));
   EXPECT_TRUE(WaitFor([&] { return fleet::EtcdHealthy("127.0.0.1", etcd_port_); }, absl::Seconds(20)))
