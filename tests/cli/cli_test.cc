@@ -298,8 +298,10 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
   ASSERT_TRUE((*registered)->WaitExit(absl::Seconds(10)));
   EXPECT_EQ(WEXITSTATUS((*registered)->exit_status()), 0);
   RunResult after = RunSwitchboard(dir_, {"ls", "greeter", "--json", "--data-dir", data_dir_});
-  EXPECT_EQ(nlohmann::json::parse(after.output)["instances"].size(), 0u)
+  // stdout's JSON first; stderr adds that nothing is registered now.
+  EXPECT_EQ(nlohmann::json::parse(after.output.substr(after.output.find('{'), after.output.find('\n', after.output.find('{')) - after.output.find('{')))["instances"].size(), 0u)
       << after.output << ReadFile(dir_.File("register.log"));
+  EXPECT_THAT(after.output, HasSubstr("no instance of service 'greeter' is registered"));
   EXPECT_TRUE(WaitFor([&] { return ReadFile(dir_.File("watch.log")).find("\"removed\"") != std::string::npos; },
                       absl::Seconds(10)))
       << ReadFile(dir_.File("watch.log"));
