@@ -4,10 +4,13 @@
 #include <string>
 #include <vector>
 
+#include <grpc/support/log.h>
+
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "cli/commands.h"
 #include "cli/version.h"
+#include "common/log.h"
 
 namespace switchboard::cli {
 
@@ -59,6 +62,12 @@ int main(int argc, char** argv) {
   // included) would record lock order in one global graph: measurable on
   // every RPC under load.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // gRPC's own log lines ("Failed to add :: listener ...") repeat in raw
+  // form what the command reports clearly; they go to Switchboard's log at
+  // debug level (SWITCHBOARD_LOG=debug shows them).
+  gpr_set_log_function([](gpr_log_func_args* args) {
+    SB_LOG(kDebug, "grpc", args->file, ":", args->line, ": ", args->message);
+  });
   if (argc < 2) {
     std::fputs(TopHelp().c_str(), stderr);
     return kExitUsage;

@@ -163,6 +163,7 @@ int RunLs(const Args& args) {
   // a service whose instances are all down.
   if (!service.empty() && instances.empty()) {
     if (std::optional<std::string> note = NoInstanceNote(**client, prefix, service)) {
+      std::fflush(stdout);  // the list first, then what it means
       std::fprintf(stderr, "switchboard ls: %s\n", note->c_str());
     }
   }

@@ -112,9 +112,11 @@ const Command kUpCommand = {
         "Starts a single-node etcd (Debian's etcd-server) under the data dir and keeps it\n"
         "running (restarted with backoff if it dies), and serves xDS from what is\n"
         "registered in it. With --etcd, uses an existing etcd cluster instead.\n"
-        "Other subcommands find it through <data-dir>/up.json. Only one `up` runs per\n"
-        "data dir. The last registry contents seen are kept in <data-dir>/cache and\n"
-        "served after a restart while the registry is unreachable.\n",
+        "The managed etcd runs without fsync (fast; its last writes are lost on a power\n"
+        "cut) unless --etcd-fsync. Its log is <data-dir>/etcd/etcd.log; up's own log goes\n"
+        "to stderr. Other subcommands find it through <data-dir>/up.json. Only one `up`\n"
+        "runs per data dir. The last registry contents seen are kept in <data-dir>/cache\n"
+        "and served after a restart while the registry is unreachable.\n",
     .flags = {
         {.name = "data-dir", .value_name = "DIR", .help = "etcd data, logs, up.json, snapshot cache",
          .default_text = "$XDG_STATE_HOME/switchboard or ~/.local/state/switchboard"},
@@ -128,6 +130,9 @@ const Command kUpCommand = {
         {.name = "prefix", .value_name = "P", .help = "registry key prefix"},
         {.name = "etcd-binary", .value_name = "PATH", .help = "the etcd executable",
          .default_text = "etcd"},
+        {.name = "etcd-fsync", .help = "make the managed etcd fsync its writes (off by default: "
+                                       "fast, but the last writes are lost on a power cut)",
+         .boolean = true},
         PolicyFlag(),
     },
 };
@@ -150,6 +155,9 @@ int RunUp(const Args& args) {
     return UsageError(cmd, s);
   }
   const bool managed = !flags->IsSet("etcd");
+  if (!managed && flags->Get("etcd-fsync") == "true") {
+    return UsageError(cmd, "--etcd-fsync applies to the etcd `up` runs, not to --etcd's");
+  }
   if (!managed && flags->IsSet("etcd-listen")) {
     return UsageError(cmd, "--etcd-listen and --etcd exclude each other: either switchboard "
                            "runs etcd, or it uses yours");
@@ -185,7 +193,8 @@ int RunUp(const Args& args) {
                                 .host = etcd_listen.substr(0, colon),
                                 .client_port = port,
                                 .peer_port = port + 1,
-                                .binary = flags->Get("etcd-binary", "etcd")},
+                                .binary = flags->Get("etcd-binary", "etcd"),
+                                .fsync = flags->Get("etcd-fsync") == "true"},
         [](const std::string& message) {
           std::fprintf(stderr, "switchboard up: %s\n", message.c_str());
         });

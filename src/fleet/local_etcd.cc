@@ -94,9 +94,7 @@ absl::Status LocalEtcd::Launch() {
                                ? absl::StrCat(options_.name, "=", advertised_peer)
                                : options_.initial_cluster,
       "--initial-cluster-state", "new",
-      // Loopback: fast elections are safe, fsync is not needed for a
-      // development registry.
-      "--unsafe-no-fsync",
+      // Loopback: fast elections are safe.
       "--heartbeat-interval", "10",
       "--election-timeout", "50",
       "--logger", "zap",
@@ -105,6 +103,8 @@ absl::Status LocalEtcd::Launch() {
   if (!options_.initial_cluster_token.empty()) {
     argv.insert(argv.end(), {"--initial-cluster-token", options_.initial_cluster_token});
   }
+  // A development registry needs no fsync unless asked (options_.fsync).
+  if (!options_.fsync) argv.push_back("--unsafe-no-fsync");
   auto process = Subprocess::Start(argv, {.log_path = log_path()});
   if (!process.ok()) {
     return absl::NotFoundError(absl::StrCat(process.status().message(),

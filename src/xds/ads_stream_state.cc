@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/close_names.h"
 
 namespace switchboard::xds {
 namespace {
@@ -222,9 +223,14 @@ std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
                       "\": not known yet and not every source has answered; left out until they have"));
   }
   if (!missing.empty()) {
+    // A typo in the client's target is the usual cause: name the services
+    // that are close (one hint for the first name, the usual single one).
+    std::optional<std::string> asked = ServiceOfResourceName(kind, missing.front());
+    const std::string close =
+        DidYouMean(asked.has_value() ? *asked : missing.front(), catalog.Services());
     Emit(step, Severity::kWarn,
          absl::StrCat(Describe(), " asked for ", ShortName(kind), " \"",
-                      absl::StrJoin(missing, "\", \""), "\": no such service",
+                      absl::StrJoin(missing, "\", \""), "\": no such service", close,
                       kind == ResourceKind::kListener
                           ? " (answered with a listener that fails its calls)"
                           : AbsenceMeansDeleted(kind) ? " (answered as does-not-exist)" : ""));

@@ -200,6 +200,19 @@ TEST_F(AdsStreamStateTest, UnknownListenerIsAnsweredWithoutItAndReportedOnce) {
   EXPECT_FALSE(HasEvent(again, Severity::kWarn, "nope"));
 }
 
+// A mistyped service is reported with the close names the catalog holds.
+TEST_F(AdsStreamStateTest, UnknownServiceIsReportedWithCloseNames) {
+  AdsStreamState stream("peer-1");
+  auto step = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"greter"})),
+                               catalog_.get(), now_);
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn,
+                       "asked for LDS \"greter\": no such service (did you mean greeter?)"));
+  AdsStreamState other("peer-2");
+  auto far = other.OnRequest(WithNode(Request(ResourceKind::kListener, {"payments"})),
+                             catalog_.get(), now_);
+  EXPECT_TRUE(HasEvent(far, Severity::kWarn, "\"payments\": no such service (answered"));
+}
+
 TEST_F(AdsStreamStateTest, UnknownClusterIsLeftOut) {
   AdsStreamState stream("peer-1");
   auto step = stream.OnRequest(WithNode(Request(ResourceKind::kCluster, {"nope.cluster"})),

@@ -133,11 +133,13 @@ void XdsControlPlane::Stop() {
   if (worker_.joinable()) worker_.join();
   if (cache_.has_value()) SaveCaches(/*now_or_never=*/true);
   ads_.FinishAll();
+  // A plane whose server never started (its port was taken) said why in
+  // Start(); "stopped" would only add a line with no address.
   if (server_ != nullptr) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     server_->Wait();
+    SB_LOG(kInfo, kLog, "ADS server on ", address_, " stopped");
   }
-  SB_LOG(kInfo, kLog, "ADS server on ", address_, " stopped");
 }
 
 void XdsControlPlane::OnSourceUpdate(size_t index, SnapshotPtr snapshot) {

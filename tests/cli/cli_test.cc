@@ -167,6 +167,7 @@ TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
       {{"xds", "--etcd", ""}, "--etcd is empty"},
       {{"up", "--etcd", ""}, "--etcd is empty"},
       {{"up", "--etcd", "nohost"}, "--etcd=nohost"},
+      {{"up", "--etcd", "127.0.0.1:1", "--etcd-fsync"}, "--etcd-fsync applies to the etcd `up` runs"},
       {{"ls", "--etcd", ""}, "--etcd is empty"},
       {{"watch", "--etcd="}, "--etcd is empty"},
       {{"register", "--service", "greeter", "--addr", "127.0.0.1:1", "--etcd", ""},
@@ -360,8 +361,10 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
   ASSERT_TRUE((*registered)->WaitExit(absl::Seconds(10)));
   EXPECT_EQ(WEXITSTATUS((*registered)->exit_status()), 0);
   RunResult after = RunSwitchboard(dir_, {"ls", "greeter", "--json", "--data-dir", data_dir_});
-  EXPECT_EQ(nlohmann::json::parse(after.output)["instances"].size(), 0u)
+  // stdout's JSON first; stderr adds that nothing is registered now.
+  EXPECT_EQ(nlohmann::json::parse(after.output.substr(after.output.find('{'), after.output.find('\n', after.output.find('{')) - after.output.find('{')))["instances"].size(), 0u)
       << after.output << ReadFile(dir_.File("register.log"));
+  EXPECT_THAT(after.output, HasSubstr("no instance of service 'greeter' is registered"));
   EXPECT_TRUE(WaitFor([&] { return ReadFile(dir_.File("watch.log")).find("\"removed\"") != std::string::npos; },
                       absl::Seconds(10)))
       << ReadFile(dir_.File("watch.log"));
@@ -387,7 +390,7 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
 TEST_F(CliUpTest, UpRestartsEtcdWhenItDies) {
   auto up = ChildProcess::Start(
       {Switchboard(), "up", "--data-dir", data_dir_, "--etcd-listen", Etcd(), "--xds-listen",
-       absl::StrCat("127.0.0.1:", xds_port_)},
+       absl::StrCat("127.0.0.1:", xds_port_), "--etcd-fsync"},
       {.log_path = dir_.File("up.log")});
   ASSERT_TRUE(up.ok());
   ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(data_dir_ + "/up.json"); },
@@ -395,6 +398,10 @@ TEST_F(CliUpTest, UpRestartsEtcdWhenItDies) {
   // Find etcd among up's children and kill -9 it.
   std::string pid = ReadFile(absl::StrCat("/proc/", (*up)->pid(), "/task/", (*up)->pid(), "/children"));
   ASSERT_FALSE(pid.empty());
+  // --etcd-fsync: the managed etcd runs without --unsafe-no-fsync.
+  std::string cmdline = ReadFile(absl::StrCat("/proc/", std::stoi(pid), "/cmdline"));
+  EXPECT_THAT(cmdline, HasSubstr("--data-dir"));
+  EXPECT_THAT(cmdline, Not(HasSubstr("unsafe-no-fsync")));
   kill(std::stoi(pid), SIGKILL);
   EXPECT_TRUE(WaitFor([&] { return !fleet::EtcdHealthy("127.0.0.1", etcd_port_); }, absl::Seconds(5)));
   EXPECT_TRUE(WaitFor([&] { return fleet::EtcdHealthy("127.0.0.1", etcd_port_); }, absl::Seconds(20)))
@@ -659,6 +666,23 @@ TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
   (*xds)->Signal(SIGTERM);
   ASSERT_TRUE((*xds)->WaitExit(absl::Seconds(10)));
   EXPECT_EQ(WEXITSTATUS((*xds)->exit_status()), 0);
+}
+
+// An address it cannot listen on gets one clear message: no raw gRPC log
+// line before it, no "stopped" line for a server that never started.
+TEST(CliXdsTest, ListenFailureIsOneClearMessage) {
+  TempDir dir;
+  {
+    std::ofstream out(dir.File("services.json"));
+    out << R"({"services":{}})";
+  }
+  // TEST-NET-1: never an address of this machine, so the bind fails.
+  RunResult run = RunSwitchboard(dir, {"xds", "--listen", "192.0.2.1:18000", "--source",
+                                       absl::StrCat("file://", dir.File("services.json"))});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("cannot listen on \"192.0.2.1:18000\""));
+  EXPECT_THAT(run.output, Not(HasSubstr("stopped")));
+  EXPECT_THAT(run.output, Not(HasSubstr(".cc:")));
 }
 
 // The circuit breaker limit of `cluster` as served at `xds_address` (0 when

@@ -114,9 +114,16 @@ class AresDnsClient : public DnsClient {
       case ARES_ESERVFAIL:
         return absl::UnavailableError(absl::StrCat("DNS query ", what, " failed: SERVFAIL"));
       case ARES_EREFUSED:
-        return absl::UnavailableError(absl::StrCat("DNS query ", what, " was refused (REFUSED)"));
+        return absl::UnavailableError(absl::StrCat(
+            "DNS query ", what, ": the server refused the query (REFUSED): it does not resolve "
+            "this name for this client"));
       case ARES_ECONNREFUSED:
-        return absl::UnavailableError(absl::StrCat("DNS query ", what, ": connection refused"));
+        // c-ares gives this both for an ICMP "port unreachable" and, with
+        // the system's resolvers, for every server answering REFUSED.
+        return absl::UnavailableError(absl::StrCat(
+            "DNS query ", what, server_.has_value() ? ": connection refused"
+                                                    : ": connection refused, or every server "
+                                                      "refused the query (REFUSED)"));
       default:
         return absl::UnavailableError(
             absl::StrCat("DNS query ", what, " failed: ", ares_strerror(status)));
@@ -148,7 +155,10 @@ class AresDnsClient : public DnsClient {
     options.timeout = static_cast<int>(std::max<int64_t>(absl::ToInt64Milliseconds(budget) / 2, 50));
     options.tries = 2;
     // Asked through an explicit server, a name means exactly that name.
-    options.flags = server_.has_value() ? ARES_FLAG_NOSEARCH : 0;
+    // With one server there is no other to try on SERVFAIL or REFUSED, and
+    // checking answers ourselves keeps the real rcode: otherwise c-ares
+    // reports a REFUSED answer as ARES_ECONNREFUSED ("connection refused").
+    options.flags = server_.has_value() ? (ARES_FLAG_NOSEARCH | ARES_FLAG_NOCHECKRESP) : 0;
     ares_channel channel = nullptr;
     int status = ares_init_options(&channel, &options, mask);
     if (status != ARES_SUCCESS) {

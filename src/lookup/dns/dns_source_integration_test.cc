@@ -95,6 +95,20 @@ TEST(DnsSourceIntegrationTest, NxdomainEmptiesTheSetUnlessConfiguredToKeepIt) {
   EXPECT_THAT(Addresses(*keeping), ElementsAre("127.0.0.10:1"));
 }
 
+// dnsmasq refuses names outside sb.test: that is the server refusing the
+// query, not a connection refused.
+TEST(DnsSourceIntegrationTest, RefusedAnswerIsReportedAsARefusedQuery) {
+  Dnsmasq dns;
+  dns.WriteHosts("127.0.0.10 greeter.sb.test\n");
+  dns.Start();
+  std::unique_ptr<LookupSource> source =
+      Make(dns.Uri("dns", "greeter.elsewhere.test:1?interval=100ms&timeout=300ms"));
+  source->Start(nullptr);
+  ASSERT_TRUE(WaitFor([&] { return !source->Health().ok(); }, kWait));
+  EXPECT_THAT(source->Health().message(), HasSubstr("the server refused the query (REFUSED)"));
+  EXPECT_THAT(source->Health().message(), ::testing::Not(HasSubstr("connection refused")));
+}
+
 TEST(DnsSourceIntegrationTest, ServerDownKeepsLastSetAndReportsUntilItIsBack) {
   Dnsmasq dns;
   dns.WriteHosts("127.0.0.10 greeter.sb.test\n");
