@@ -680,7 +680,8 @@ TEST(CliXdsTest, ListenFailureIsOneClearMessage) {
   RunResult run = RunSwitchboard(dir, {"xds", "--listen", "192.0.2.1:18000", "--source",
                                        absl::StrCat("file://", dir.File("services.json"))});
   EXPECT_EQ(run.exit_code, 1) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("cannot listen on \"192.0.2.1:18000\""));
+  EXPECT_THAT(run.output,
+              HasSubstr("cannot listen on 192.0.2.1:18000: no local interface has that address"));
   EXPECT_THAT(run.output, Not(HasSubstr("stopped")));
   EXPECT_THAT(run.output, Not(HasSubstr(".cc:")));
 }

@@ -309,7 +309,10 @@ TEST_F(EtcdClusterFaultsTest, KilledMembersCostNoCallAndNoRegistration) {
               absl::FormatDuration(joined).c_str(), absl::FormatDuration(answered).c_str(),
               monitor.fewest(), static_cast<long long>(SinceStart().calls()),
               static_cast<long long>(SinceStart().failures()));
-  EXPECT_LT(joined, absl::Seconds(2));
+  // Within the request timeout: a request that reached a member in the
+  // middle of the election may wait that long before the next one is tried
+  // (a dead member listed first, as the read below shows, costs ms).
+  EXPECT_LT(joined, absl::Seconds(3));
   EXPECT_LT(answered, absl::Milliseconds(500));
   EXPECT_GE(monitor.fewest(), 3u);
   EXPECT_EQ(SinceStart().failures(), 0) << SinceStart().FailureSummary();
