@@ -233,7 +233,8 @@ std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
                       absl::StrJoin(missing, "\", \""), "\": no such service", close,
                       kind == ResourceKind::kListener
                           ? " (answered with a listener that fails its calls)"
-                          : AbsenceMeansDeleted(kind) ? " (answered as does-not-exist)" : ""));
+                          : AbsenceMeansDeleted(kind) ? " (answered as does-not-exist)" : "",
+                      catalog.degraded().empty() ? "" : absl::StrCat("; ", catalog.degraded())));
   }
   response->set_version_info(version.empty() ? VersionFor(kind, state, catalog) : std::move(version));
   response->set_nonce(absl::StrCat(next_nonce_++));

@@ -200,6 +200,21 @@ TEST_F(AdsStreamStateTest, UnknownListenerIsAnsweredWithoutItAndReportedOnce) {
   EXPECT_FALSE(HasEvent(again, Severity::kWarn, "nope"));
 }
 
+// While a source fails, a missing service may exist there: the log says the
+// registry may be the cause.
+TEST_F(AdsStreamStateTest, UnknownServiceWhileASourceFailsNamesTheRegistry) {
+  auto degraded = ResourceCatalog::Build(
+      *Snapshot::Create({Make("greeter", "127.0.0.1:1")}), {}, {}, nullptr, nullptr,
+      ResourceCatalog::Coverage::kComplete,
+      "the registry may be the cause: failing source(s) etcd://127.0.0.1:2379/ (unreachable)");
+  AdsStreamState stream("peer-1");
+  auto step = stream.OnRequest(WithNode(Request(ResourceKind::kListener, {"billing"})),
+                               degraded.get(), now_);
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn, "\"billing\": no such service"));
+  EXPECT_TRUE(HasEvent(step, Severity::kWarn,
+                       "; the registry may be the cause: failing source(s) etcd://127.0.0.1:2379/"));
+}
+
 // A mistyped service is reported with the close names the catalog holds.
 TEST_F(AdsStreamStateTest, UnknownServiceIsReportedWithCloseNames) {
   AdsStreamState stream("peer-1");

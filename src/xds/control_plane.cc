@@ -156,6 +156,11 @@ void XdsControlPlane::OnSourceError(size_t index, const absl::Status& error) {
   errors_[index] = error;
 }
 
+bool XdsControlPlane::serving_now() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return serving_;
+}
+
 void XdsControlPlane::LoadCaches() {
   for (size_t i = 0; i < sources_.size(); ++i) {
     const std::string source = sources_[i]->Describe();
@@ -267,6 +272,11 @@ void XdsControlPlane::WorkerLoop() {
         rebuild = true;
       }
     }
+    // A source that failed or recovered changes what the catalog says of
+    // missing services (degraded()): looked at once a tick.
+    std::vector<bool> healthy(sources_.size());
+    for (size_t i = 0; i < sources_.size(); ++i) healthy[i] = sources_[i]->Health().ok();
+    if (healthy != served_health_ && serving_now()) rebuild = true;
     if (rebuild) Rebuild();
     ReportSilentSources();
     if (cache_.has_value()) SaveCaches(/*now_or_never=*/false);
@@ -324,14 +334,42 @@ void XdsControlPlane::Rebuild() {
     }
   }
   SnapshotPtr merged = MergeSnapshots(latest);
+  // Sources serving their last good snapshot while failing: a service
+  // missing from it may be registered there now.
+  std::vector<std::string> failing;
+  served_health_.assign(sources_.size(), true);
+  for (size_t i = 0; i < latest.size(); ++i) {
+    absl::Status health = sources_[i]->Health();
+    served_health_[i] = health.ok();
+    if (latest[i] != nullptr && !health.ok()) {
+      failing.push_back(absl::StrCat(sources_[i]->Describe(), " (", health.message(), ")"));
+    }
+  }
+  std::string degraded =
+      failing.empty() ? ""
+                      : absl::StrCat("the registry may be the cause: failing source(s) ",
+                                     absl::StrJoin(failing, ", "), " serve their last good view");
   for (const auto& [service, instances] : merged->services()) retained_services_.insert(service);
+  // gRPC tells a client of an emptied service only "EDS resource ...
+  // contains no localities": say here what that means, once per emptying.
+  for (const std::string& service : retained_services_) {
+    bool empty = merged->Instances(service).empty();
+    if (empty && emptied_services_.insert(service).second) {
+      SB_LOG(kWarn, kLog, "service ", service, " has no live instance: its clients' calls fail "
+             "with UNAVAILABLE (\"EDS resource ", service, ".endpoints contains no localities\") "
+             "until one registers");
+    } else if (!empty && emptied_services_.erase(service) != 0) {
+      SB_LOG(kInfo, kLog, "service ", service, " has live instances again");
+    }
+  }
   std::vector<std::string> problems;
   CatalogPtr previous = ads_.catalog();
   // Unchanged services keep their resources: one change in a large
   // registry rebuilds one service, not all of them.
   CatalogPtr catalog = ResourceCatalog::Build(
       *merged, policies, retained_services_, &problems, previous.get(),
-      missing == 0 ? ResourceCatalog::Coverage::kComplete : ResourceCatalog::Coverage::kIncomplete);
+      missing == 0 ? ResourceCatalog::Coverage::kComplete : ResourceCatalog::Coverage::kIncomplete,
+      std::move(degraded));
   if (problems != last_problems_) {
     for (const std::string& problem : problems) SB_LOG(kWarn, kLog, problem);
     last_problems_ = std::move(problems);

@@ -128,6 +128,8 @@ class XdsControlPlane {
   void OnSourceUpdate(size_t index, SnapshotPtr snapshot);
   void OnSourceError(size_t index, const absl::Status& error);
   void WorkerLoop();
+  // True once a first catalog is served.
+  bool serving_now();
   // Merges, builds and publishes. Worker thread only.
   void Rebuild();
   // Reads every source's cache file. Before the worker starts.
@@ -163,6 +165,10 @@ class XdsControlPlane {
 
   // Worker thread only (and Stop() after joining it).
   std::set<std::string> retained_services_;
+  // Retained services that have no instance now (reported once).
+  std::set<std::string> emptied_services_;
+  // Each source's health when the served catalog was built.
+  std::vector<bool> served_health_;
   std::vector<std::string> last_problems_;
   // Per source: what stands in for it while it has not answered (its
   // cache, or a hold), and what of it was saved to the cache.

@@ -63,12 +63,14 @@ std::shared_ptr<const ResourceCatalog::ServiceResources> ResourceCatalog::BuildS
 CatalogPtr ResourceCatalog::Build(const Snapshot& snapshot, const PolicyTable& policies,
                                   const std::set<std::string>& retained,
                                   std::vector<std::string>* problems,
-                                  const ResourceCatalog* previous, Coverage coverage) {
+                                  const ResourceCatalog* previous, Coverage coverage,
+                                  std::string degraded) {
   static const Snapshot::InstanceList kNoInstances =
       std::make_shared<const std::vector<Instance>>();
   std::shared_ptr<ResourceCatalog> catalog(new ResourceCatalog());
   catalog->policies_ = policies;
   catalog->coverage_ = coverage;
+  catalog->degraded_ = std::move(degraded);
   const bool same_policies = previous != nullptr && previous->policies_ == policies;
   // Every service of the snapshot and of `retained`, in name order, taken
   // from both sorted sides at once (no merged copy of a thousand names).

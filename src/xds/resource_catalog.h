@@ -59,12 +59,15 @@ class ResourceCatalog {
   // described in `problems` (when not null), one line each. Services whose
   // instances and policy are the same as in `previous` (when not null)
   // reuse its resources; the result is the same as without it.
+  // `degraded`, when not empty, says why a service may be missing though
+  // it exists (a failing source), for the logs of requests for it.
   static std::shared_ptr<const ResourceCatalog> Build(const Snapshot& snapshot,
                                                       const PolicyTable& policies,
                                                       const std::set<std::string>& retained,
                                                       std::vector<std::string>* problems = nullptr,
                                                       const ResourceCatalog* previous = nullptr,
-                                                      Coverage coverage = Coverage::kComplete);
+                                                      Coverage coverage = Coverage::kComplete,
+                                                      std::string degraded = "");
   static std::shared_ptr<const ResourceCatalog> Empty();
 
   // The resource `name` of `kind` as a client with `caps` gets it; null
@@ -83,6 +86,8 @@ class ResourceCatalog {
   bool HasService(absl::string_view service) const { return services_.count(service) > 0; }
   // False while some source has not answered (see Coverage).
   bool complete() const { return coverage_ == Coverage::kComplete; }
+  // See Build(); empty while every source is healthy.
+  const std::string& degraded() const { return degraded_; }
   // The combined versions of one service's resources (any one changes,
   // this changes); empty when the service is not served.
   std::string ServiceVersion(absl::string_view service) const;
@@ -125,6 +130,7 @@ class ResourceCatalog {
   // no service's policy needs comparing.
   PolicyTable policies_;
   Coverage coverage_ = Coverage::kComplete;
+  std::string degraded_;
   // Shared, immutable: a catalog built from this one reuses the entries of
   // services that did not change.
   std::map<std::string, std::shared_ptr<const ServiceResources>, std::less<>> services_;

@@ -117,6 +117,15 @@ class XdsAdsServerTest : public ::testing::Test {
   std::unique_ptr<XdsControlPlane> plane_;
 };
 
+TEST_F(XdsAdsServerTest, AServiceLeftWithNoInstanceIsReportedAndSoIsItsReturn) {
+  source_->Set({});
+  EXPECT_TRUE(capture_->WaitFor("service greeter has no live instance", absl::Seconds(5)))
+      << capture_->Text();
+  source_->Set({GreeterInstance("greeter", *greeters_[0])});
+  EXPECT_TRUE(capture_->WaitFor("service greeter has live instances again", absl::Seconds(5)))
+      << capture_->Text();
+}
+
 TEST_F(XdsAdsServerTest, BadClientsAreReportedAndOthersKeepBeingServed) {
   // A well-behaved real client, served throughout.
   auto bootstrap = MakeBootstrapJson({.server_address = plane_->address(), .node_id = "good-client"});
