@@ -552,17 +552,29 @@ TEST(CliXdsTest, ASecondServerOnATakenPortFailsNamingThePort) {
   EXPECT_EQ(lease_of_record(), lease);
 }
 
+// `ls` against a real etcd the test writes to directly.
+class CliLsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto etcd = EtcdProcess::Start();
+    ASSERT_TRUE(etcd.ok()) << etcd.status();
+    etcd_ = std::move(*etcd);
+    auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()}});
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = std::move(*client);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<EtcdProcess> etcd_;
+  std::shared_ptr<EtcdClient> client_;
+};
+
 // `ls a` reads the keys under "a/", among them "a/b/<addr>", which is an
 // instance of "a/b": it lists a's own instances only.
-TEST(CliLsTest, ServiceListsOnlyItsOwnInstances) {
-  TempDir dir;
-  auto etcd = EtcdProcess::Start();
-  ASSERT_TRUE(etcd.ok()) << etcd.status();
-  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
-  ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->Put("a/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
-  ASSERT_TRUE((*client)->Put("a/b/127.0.0.1:2", R"({"Addr":"127.0.0.1:2"})").ok());
-  RunResult run = RunSwitchboard(dir, {"ls", "a", "--json", "--etcd", (*etcd)->endpoint()});
+TEST_F(CliLsTest, ServiceListsOnlyItsOwnInstances) {
+  ASSERT_TRUE(client_->Put("a/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  ASSERT_TRUE(client_->Put("a/b/127.0.0.1:2", R"({"Addr":"127.0.0.1:2"})").ok());
+  RunResult run = RunSwitchboard(dir_, {"ls", "a", "--json", "--etcd", etcd_->endpoint()});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   nlohmann::json listed = nlohmann::json::parse(run.output);
   ASSERT_EQ(listed["instances"].size(), 1u) << run.output;
@@ -571,30 +583,22 @@ TEST(CliLsTest, ServiceListsOnlyItsOwnInstances) {
 
 // `ls greter` exits 0 with an empty list (the answer is "none"), and says
 // on stderr that nothing is registered under that name, naming close ones.
-TEST(CliLsTest, UnknownServiceSaysSoAndNamesCloseOnes) {
-  TempDir dir;
-  auto etcd = EtcdProcess::Start();
-  ASSERT_TRUE(etcd.ok()) << etcd.status();
-  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
-  ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->Put("greeter/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
-  RunResult run = RunSwitchboard(dir, {"ls", "greter", "--etcd", (*etcd)->endpoint()});
+TEST_F(CliLsTest, UnknownServiceSaysSoAndNamesCloseOnes) {
+  ASSERT_TRUE(client_->Put("greeter/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  RunResult run = RunSwitchboard(dir_, {"ls", "greter", "--etcd", etcd_->endpoint()});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("no instance of service 'greter' is registered (did you "
                                     "mean greeter?)"));
 }
 
 // A plaintext etcd dialled with https:// is not "is etcd running?".
-TEST(CliLsTest, HttpsToAPlaintextEtcdSaysTheHandshakeFailed) {
-  TempDir dir;
-  auto etcd = EtcdProcess::Start();
-  ASSERT_TRUE(etcd.ok()) << etcd.status();
+TEST_F(CliLsTest, HttpsToAPlaintextEtcdSaysTheHandshakeFailed) {
   RunResult run =
-      RunSwitchboard(dir, {"ls", "--etcd", absl::StrCat("https://", (*etcd)->endpoint())});
+      RunSwitchboard(dir_, {"ls", "--etcd", absl::StrCat("https://", etcd_->endpoint())});
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_THAT(run.output, HasSubstr("TLS handshake failed: the member may not speak TLS"));
   EXPECT_THAT(run.output, Not(HasSubstr("is etcd running")));
-  RunResult nothing = RunSwitchboard(dir, {"ls", "--etcd", absl::StrCat("127.0.0.1:", PickFreePort())});
+  RunResult nothing = RunSwitchboard(dir_, {"ls", "--etcd", absl::StrCat("127.0.0.1:", PickFreePort())});
   EXPECT_EQ(nothing.exit_code, 1) << nothing.output;
   EXPECT_THAT(nothing.output, HasSubstr("is etcd running"));
 }
@@ -602,21 +606,16 @@ TEST(CliLsTest, HttpsToAPlaintextEtcdSaysTheHandshakeFailed) {
 // What anyone wrote to etcd reaches the terminal short and escaped: a
 // 100,000-byte service name, a control character, a 40 KB bad value; and a
 // stray key carrying a live instance's Addr is refused, not listed.
-TEST(CliLsTest, RowsAndWarningsStayShortWhateverTheRegistryHolds) {
-  TempDir dir;
-  auto etcd = EtcdProcess::Start();
-  ASSERT_TRUE(etcd.ok()) << etcd.status();
-  auto client = EtcdClient::Create({.endpoints = {(*etcd)->endpoint()}});
-  ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->Put("greeter/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
-  ASSERT_TRUE((*client)->Put("greeter/dup-of-1",
+TEST_F(CliLsTest, RowsAndWarningsStayShortWhateverTheRegistryHolds) {
+  ASSERT_TRUE(client_->Put("greeter/127.0.0.1:1", R"({"Addr":"127.0.0.1:1"})").ok());
+  ASSERT_TRUE(client_->Put("greeter/dup-of-1",
                              R"({"Addr":"127.0.0.1:1","Metadata":{"weight":10000}})").ok());
-  ASSERT_TRUE((*client)->Put(absl::StrCat(std::string(100000, 's'), "/127.0.0.1:2"),
+  ASSERT_TRUE(client_->Put(absl::StrCat(std::string(100000, 's'), "/127.0.0.1:2"),
                              R"({"Addr":"127.0.0.1:2","Metadata":{"zone":"a\u001b[2Jb"}})").ok());
-  ASSERT_TRUE((*client)->Put("billing/127.0.0.1:3",
+  ASSERT_TRUE(client_->Put("billing/127.0.0.1:3",
                              absl::StrCat(R"({"Addr":"127.0.0.1:3","Metadata":{"zone":[")",
                                           std::string(40000, 'z'), R"("]}})")).ok());
-  RunResult run = RunSwitchboard(dir, {"ls", "--etcd", (*etcd)->endpoint()});
+  RunResult run = RunSwitchboard(dir_, {"ls", "--etcd", etcd_->endpoint()});
   ASSERT_EQ(run.exit_code, 0) << run.output.substr(0, 2000);
   for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
     EXPECT_LT(line.size(), 500u) << line.substr(0, 500);
