@@ -97,6 +97,11 @@ Changeset Diff(const Snapshot& before, const Snapshot& after);
 Changeset DiffServices(const Snapshot& before, const Snapshot& after,
                        const std::set<std::string>& services);
 
+// The union of several sources' snapshots. When two sources know the same
+// (service, address), the earlier source in the list wins. Null entries
+// (sources not ready yet) are skipped.
+SnapshotPtr MergeSnapshots(const std::vector<SnapshotPtr>& snapshots);
+
 }  // namespace switchboard
 
 #endif  // SWITCHBOARD_CORE_SNAPSHOT_H_

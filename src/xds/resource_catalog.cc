@@ -239,22 +239,4 @@ std::set<std::string> ChangedServices(const ResourceCatalog* before, const Resou
   return changed;
 }
 
-SnapshotPtr MergeSnapshots(const std::vector<SnapshotPtr>& snapshots) {
-  std::vector<SnapshotPtr> present;
-  for (const SnapshotPtr& s : snapshots) {
-    if (s != nullptr) present.push_back(s);
-  }
-  if (present.empty()) return Snapshot::Empty();
-  if (present.size() == 1) return present.front();
-  std::vector<Instance> all;
-  // Snapshot::Create keeps the last of duplicate addresses: add the sources
-  // in reverse so the first source wins.
-  for (auto it = present.rbegin(); it != present.rend(); ++it) {
-    std::vector<Instance> instances = (*it)->All();
-    all.insert(all.end(), std::make_move_iterator(instances.begin()),
-               std::make_move_iterator(instances.end()));
-  }
-  return Snapshot::Create(std::move(all));
-}
-
 }  // namespace switchboard::xds

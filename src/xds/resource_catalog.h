@@ -149,10 +149,6 @@ using ChangedByKind = std::map<ResourceKind, std::set<std::string>>;
 ChangedByKind ChangedServicesByKind(const ResourceCatalog* before, const ResourceCatalog& after,
                                     const std::set<std::string>& changed);
 
-// The union of several sources' snapshots. When two sources know the same
-// (service, address), the earlier source in the list wins. Null entries
-// (sources not ready yet) are skipped.
-SnapshotPtr MergeSnapshots(const std::vector<SnapshotPtr>& snapshots);
 
 }  // namespace switchboard::xds
 

@@ -220,15 +220,6 @@ TEST(ChangedServicesTest, ByKindAPolicyChangeChangesTheCluster) {
   EXPECT_TRUE(by_kind[ResourceKind::kClusterLoadAssignment].empty());
 }
 
-TEST(MergeSnapshotsTest, UnionWithFirstSourceWinning) {
-  auto first = Snapshot::Create({Make("greeter", "127.0.0.1:1", 2)});
-  auto second = Snapshot::Create({Make("greeter", "127.0.0.1:1", 9), Make("greeter", "127.0.0.1:2")});
-  auto merged = MergeSnapshots({first, nullptr, second});
-  ASSERT_EQ(merged->Instances("greeter").size(), 2u);
-  EXPECT_EQ(merged->Instances("greeter")[0].metadata.weight, 2u);
-  EXPECT_TRUE(MergeSnapshots({nullptr})->empty());
-  EXPECT_EQ(MergeSnapshots({first}), first);
-}
 
 }  // namespace
 }  // namespace switchboard::xds
