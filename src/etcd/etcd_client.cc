@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/host_port.h"
 #include "common/log.h"
 #include "etcd/member_order.h"
 
@@ -76,10 +77,7 @@ absl::StatusOr<EtcdClientOptions> ParseEtcdEndpoints(absl::string_view endpoints
     if (absl::ConsumePrefix(&part, "https://")) options.tls = true;
     absl::ConsumePrefix(&part, "http://");
     absl::ConsumeSuffix(&part, "/");
-    size_t colon = part.rfind(':');
-    if (part.empty() || colon == absl::string_view::npos || colon == 0 ||
-        colon + 1 == part.size() ||
-        part.substr(colon + 1).find_first_not_of("0123456789") != absl::string_view::npos) {
+    if (!ParseHostPort(part).ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "bad etcd endpoint '", part, "' in '", endpoints, "': want host:port[,host:port...]"));
     }

@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/host_port.h"
 #include "envoy/config/core/v3/address.pb.h"
 #include "envoy/config/core/v3/base.pb.h"
 #include "envoy/config/core/v3/config_source.pb.h"
@@ -108,38 +109,16 @@ std::optional<std::string> ServiceOfResourceName(ResourceKind kind, absl::string
 }
 
 absl::StatusOr<SocketAddress> ParseEndpointAddress(absl::string_view address) {
-  absl::string_view host;
-  absl::string_view port_text;
-  if (absl::StartsWith(address, "[")) {
-    size_t close = address.find(']');
-    if (close == absl::string_view::npos || close + 1 >= address.size() ||
-        address[close + 1] != ':') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("instance address \"", address, "\" is not [ipv6]:port"));
-    }
-    host = address.substr(1, close - 1);
-    port_text = address.substr(close + 2);
-  } else {
-    size_t colon = address.rfind(':');
-    if (colon == absl::string_view::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("instance address \"", address, "\" has no port"));
-    }
-    host = address.substr(0, colon);
-    port_text = address.substr(colon + 1);
-  }
-  uint32_t port = 0;
-  if (!absl::SimpleAtoi(port_text, &port) || port == 0 || port > 65535) {
+  absl::StatusOr<HostPort> parsed = ParseHostPort(address);
+  if (!parsed.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("instance address \"", address, "\" has a bad port"));
+        absl::StrCat("instance address \"", address, "\": ", parsed.status().message()));
   }
-  std::string ip(host);
-  unsigned char buf[sizeof(struct in6_addr)];
-  if (inet_pton(AF_INET, ip.c_str(), buf) != 1 && inet_pton(AF_INET6, ip.c_str(), buf) != 1) {
+  if (!IsIpLiteral(parsed->host)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "instance address \"", address, "\" is not an IP literal (xDS endpoints carry IPs)"));
   }
-  return SocketAddress{std::move(ip), port};
+  return SocketAddress{std::move(parsed->host), parsed->port};
 }
 
 RouteConfiguration BuildRouteConfiguration(absl::string_view service,
