@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/host_port.h"
 #include "fleet/subprocess.h"
 
 namespace switchboard::cli {
@@ -52,15 +53,12 @@ absl::Status HealthProbe::Check(absl::Duration timeout) {
     case HealthCheckKind::kNone:
       return absl::OkStatus();
     case HealthCheckKind::kTcp: {
-      size_t colon = address_.rfind(':');
-      int port = 0;
-      std::string host = address_.substr(0, colon);
-      if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-      if (colon == std::string::npos || !absl::SimpleAtoi(address_.substr(colon + 1), &port)) {
-        return absl::InvalidArgumentError(absl::StrCat("bad address ", address_));
+      absl::StatusOr<HostPort> target = ParseHostPort(address_);
+      if (!target.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("bad address: ", target.status().message()));
       }
-      if (host == "localhost") host = "127.0.0.1";
-      if (!fleet::CanConnect(host, port, timeout)) {
+      std::string host = target->host == "localhost" ? "127.0.0.1" : target->host;
+      if (!fleet::CanConnect(host, target->port, timeout)) {
         return absl::UnavailableError(absl::StrCat("tcp connect to ", address_, " failed"));
       }
       return absl::OkStatus();
