@@ -30,12 +30,12 @@
 #include "absl/time/clock.h"
 #include "ads_watch_stream.h"
 #include "bench_support.h"
-#include "common/log.h"
-#include "etcd/etcd_client.h"
+#include "switchboard/common/log.h"
+#include "switchboard/etcd/etcd_client.h"
 #include "harness/etcd_process.h"
-#include "lookup/source_uri.h"
-#include "registry/naming_codec.h"
-#include "xds/resource_builder.h"
+#include "switchboard/lookup/source_uri.h"
+#include "switchboard/registry/naming_codec.h"
+#include "switchboard/xds/resource_builder.h"
 
 ABSL_FLAG(int, services, 1000, "services registered in etcd");
 ABSL_FLAG(int, instances, 10, "instances per service");
@@ -180,7 +180,7 @@ absl::Status Run() {
   auto stamps = EtcdEventStamps::Start(**client, "svc-");
   if (!stamps.ok()) return stamps.status();
 
-  absl::StatusOr<std::string> server_binary = BuiltBinary("src/cli/switchboard");
+  absl::StatusOr<std::string> server_binary = BuiltBinary("bin/switchboard");
   if (!server_binary.ok()) return server_binary.status();
   int port = testing::PickFreePort();
   std::string address = absl::StrCat("127.0.0.1:", port);

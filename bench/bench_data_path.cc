@@ -23,12 +23,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench_support.h"
-#include "client/embedded_discovery.h"
-#include "common/log.h"
-#include "etcd/etcd_client.h"
+#include "switchboard/client/embedded_discovery.h"
+#include "switchboard/common/log.h"
+#include "switchboard/etcd/etcd_client.h"
 #include "harness/etcd_process.h"
-#include "lookup/source_uri.h"
-#include "registry/registrar.h"
+#include "switchboard/lookup/source_uri.h"
+#include "switchboard/registry/registrar.h"
 
 ABSL_FLAG(std::string, threads, "1,4,16", "client thread counts K, comma-separated");
 ABSL_FLAG(int, rounds, 16, "rounds per variant and K");

@@ -20,10 +20,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench_support.h"
-#include "client/embedded_discovery.h"
-#include "common/log.h"
+#include "switchboard/client/embedded_discovery.h"
+#include "switchboard/common/log.h"
 #include "harness/etcd_process.h"
-#include "lookup/source_uri.h"
+#include "switchboard/lookup/source_uri.h"
 
 ABSL_FLAG(int, trials, 4, "kills per variant");
 ABSL_FLAG(int, threads, 4, "client threads calling in a closed loop (K)");

@@ -31,12 +31,12 @@
 #include "absl/time/clock.h"
 #include "ads_watch_stream.h"
 #include "bench_support.h"
-#include "client/embedded_discovery.h"
-#include "common/log.h"
-#include "etcd/etcd_client.h"
+#include "switchboard/client/embedded_discovery.h"
+#include "switchboard/common/log.h"
+#include "switchboard/etcd/etcd_client.h"
 #include "harness/etcd_process.h"
-#include "lookup/source_uri.h"
-#include "registry/naming_codec.h"
+#include "switchboard/lookup/source_uri.h"
+#include "switchboard/registry/naming_codec.h"
 
 ABSL_FLAG(int, trials, 30, "join/leave trials");
 ABSL_FLAG(int, threads, 4, "client threads calling in a closed loop (K)");

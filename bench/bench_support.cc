@@ -375,7 +375,7 @@ absl::StatusOr<std::unique_ptr<GreeterTestbed>> StartGreeterTestbed(int servers)
   auto etcd = testing::EtcdProcess::Start();
   if (!etcd.ok()) return etcd.status();
   testbed->etcd = std::move(*etcd);
-  absl::StatusOr<std::string> binary = BuiltBinary("examples/greeter/greeter_server");
+  absl::StatusOr<std::string> binary = BuiltBinary("bin/greeter_server");
   if (!binary.ok()) return binary.status();
   testbed->servers = std::make_unique<GreeterChildren>(GreeterChildren::Options{
       .binary = *binary, .etcd = testbed->etcd->endpoint(), .log_dir = testbed->logs.path()});

@@ -39,7 +39,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "etcd/etcd_client.h"
+#include "switchboard/etcd/etcd_client.h"
 #include "greeter.grpc.pb.h"
 #include "harness/child_process.h"
 #include "harness/etcd_process.h"

@@ -12,10 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
-#include "core/snapshot.h"
-#include "xds/ads_stream_state.h"
-#include "xds/resource_builder.h"
-#include "xds/resource_catalog.h"
+#include "switchboard/core/snapshot.h"
+#include "switchboard/xds/ads_stream_state.h"
+#include "switchboard/xds/resource_builder.h"
+#include "switchboard/xds/resource_catalog.h"
 
 namespace switchboard::xds {
 namespace {

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench_support.h"
-#include "common/log.h"
+#include "switchboard/common/log.h"
 #include "harness/chaos_soak.h"
 
 ABSL_FLAG(absl::Duration, duration, absl::Minutes(10), "how long faults are scheduled for");
@@ -44,9 +44,9 @@ absl::Status Run() {
   if (seed == 0) seed = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
   SetLogLevel(LogLevel::kWarn);
 
-  absl::StatusOr<std::string> greeter = BuiltBinary("examples/greeter/greeter_server");
+  absl::StatusOr<std::string> greeter = BuiltBinary("bin/greeter_server");
   if (!greeter.ok()) return greeter.status();
-  absl::StatusOr<std::string> switchboard = BuiltBinary("src/cli/switchboard");
+  absl::StatusOr<std::string> switchboard = BuiltBinary("bin/switchboard");
   if (!switchboard.ok()) return switchboard.status();
 
   std::printf("soak_chaos: seed %llu (--seed=%llu runs this schedule again), %s of faults\n",

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "registry/naming_codec.h"
+#include "switchboard/registry/naming_codec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "xds/policy_file.h"
+#include "switchboard/xds/policy_file.h"
 
 namespace {
 

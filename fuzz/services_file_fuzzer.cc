@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "lookup/file/services_file.h"
+#include "switchboard/lookup/file/services_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "xds/snapshot_cache_file.h"
+#include "switchboard/xds/snapshot_cache_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using switchboard::InstanceMetadata;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "lookup/source_uri.h"
+#include "switchboard/lookup/source_uri.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);

@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target switchboard greeter_server greeter_client
-exec "$BUILD_DIR/src/cli/switchboard" demo "$@"
+exec "$BUILD_DIR/bin/switchboard" demo "$@"

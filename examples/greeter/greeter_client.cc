@@ -23,7 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "client/embedded_discovery.h"
+#include "switchboard/client/embedded_discovery.h"
 #include "greeter.grpc.pb.h"
 
 ABSL_FLAG(std::vector<std::string>, source, {"etcd://127.0.0.1:2379/"},

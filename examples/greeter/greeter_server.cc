@@ -17,7 +17,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "greeter.grpc.pb.h"
-#include "server/discoverable_server.h"
+#include "switchboard/server/discoverable_server.h"
 
 ABSL_FLAG(std::string, service, "greeter", "service name to register");
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to listen on (port 0: any free port)");

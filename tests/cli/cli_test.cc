@@ -25,9 +25,9 @@
 #include "absl/strings/str_split.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
-#include "etcd/etcd_client.h"
-#include "fleet/closed_loop_caller.h"
-#include "fleet/scenario_stage.h"
+#include "switchboard/etcd/etcd_client.h"
+#include "switchboard/fleet/closed_loop_caller.h"
+#include "switchboard/fleet/scenario_stage.h"
 #include "harness/child_process.h"
 #include "harness/etcd_process.h"
 
@@ -44,7 +44,7 @@ const bool kXdsClientPrepared = [] {
   return true;
 }();
 
-std::string Switchboard() { return BuiltBinary("src/cli/switchboard"); }
+std::string Switchboard() { return BuiltBinary("bin/switchboard"); }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -531,7 +531,7 @@ TEST(CliXdsTest, ASecondServerOnATakenPortFailsNamingThePort) {
   ASSERT_TRUE(client.ok());
   const int port = PickFreePort();
   const std::string address = absl::StrCat("127.0.0.1:", port);
-  auto server = ChildProcess::Start({BuiltBinary("examples/greeter/greeter_server"),
+  auto server = ChildProcess::Start({BuiltBinary("bin/greeter_server"),
                                      "--listen=" + address, "--etcd=" + (*etcd)->endpoint()},
                                     {.log_path = dir.File("greeter-1.log")});
   ASSERT_TRUE(server.ok());
@@ -542,7 +542,7 @@ TEST(CliXdsTest, ASecondServerOnATakenPortFailsNamingThePort) {
   ASSERT_TRUE(WaitFor([&] { return lease_of_record() != 0; }, absl::Seconds(10)))
       << ReadFile(dir.File("greeter-1.log"));
   int64_t lease = lease_of_record();
-  auto twin = ChildProcess::Start({BuiltBinary("examples/greeter/greeter_server"),
+  auto twin = ChildProcess::Start({BuiltBinary("bin/greeter_server"),
                                    "--listen=" + address, "--etcd=" + (*etcd)->endpoint()},
                                   {.log_path = dir.File("greeter-2.log")});
   ASSERT_TRUE(twin.ok());
@@ -632,7 +632,7 @@ TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
   const int server_port = PickFreePort();
   const std::string server_address = absl::StrCat("127.0.0.1:", server_port);
   // No etcd: the server serves anyway and keeps trying to register.
-  auto server = ChildProcess::Start({BuiltBinary("examples/greeter/greeter_server"),
+  auto server = ChildProcess::Start({BuiltBinary("bin/greeter_server"),
                                      absl::StrCat("--listen=", server_address), "--etcd=127.0.0.1:1"},
                                     {.log_path = dir.File("greeter.log")});
   ASSERT_TRUE(server.ok()) << server.status();

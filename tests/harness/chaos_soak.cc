@@ -14,15 +14,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "etcd/etcd_client.h"
-#include "fleet/call_tally.h"
-#include "fleet/closed_loop_caller.h"
-#include "fleet/greeter_fleet.h"
+#include "switchboard/etcd/etcd_client.h"
+#include "switchboard/fleet/call_tally.h"
+#include "switchboard/fleet/closed_loop_caller.h"
+#include "switchboard/fleet/greeter_fleet.h"
 #include "harness/child_process.h"
 #include "harness/etcd_cluster.h"
-#include "lookup/source_uri.h"
-#include "registry/naming_codec.h"
-#include "xds/bootstrap.h"
+#include "switchboard/lookup/source_uri.h"
+#include "switchboard/registry/naming_codec.h"
+#include "switchboard/xds/bootstrap.h"
 
 namespace switchboard::testing {
 namespace {

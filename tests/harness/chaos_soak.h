@@ -15,8 +15,8 @@
 // Example:
 //   absl::StatusOr<ChaosSoakReport> report = RunChaosSoak({
 //       .duration = absl::Seconds(60), .seed = 7,
-//       .greeter_server_binary = BuiltBinary("examples/greeter/greeter_server"),
-//       .switchboard_binary = BuiltBinary("src/cli/switchboard")});
+//       .greeter_server_binary = BuiltBinary("bin/greeter_server"),
+//       .switchboard_binary = BuiltBinary("bin/switchboard")});
 //   ASSERT_TRUE(report.ok()) << report.status();
 //   std::printf("%s", report->Summary().c_str());
 //   EXPECT_EQ(report->failed_calls, 0);

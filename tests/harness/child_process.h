@@ -24,7 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "fleet/subprocess.h"
+#include "switchboard/fleet/subprocess.h"
 
 namespace switchboard::testing {
 

@@ -20,7 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "fleet/local_etcd.h"
+#include "switchboard/fleet/local_etcd.h"
 #include "harness/child_process.h"
 
 namespace switchboard::testing {

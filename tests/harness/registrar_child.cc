@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <thread>
 
-#include "registry/registrar.h"
+#include "switchboard/registry/registrar.h"
 
 int main(int argc, char** argv) {
   if (argc != 5) {

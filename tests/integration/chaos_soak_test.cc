@@ -54,8 +54,8 @@ TEST(ChaosSoakTest, NoCallFailsAndEveryLiveServerIsServedAtTheEnd) {
       // Seed 2's schedule cost 132-139 failed calls before leases survived
       // frozen members and the control plane served from its cache.
       .seed = SeedFromEnvironment(2),
-      .greeter_server_binary = BuiltBinary("examples/greeter/greeter_server"),
-      .switchboard_binary = BuiltBinary("src/cli/switchboard"),
+      .greeter_server_binary = BuiltBinary("bin/greeter_server"),
+      .switchboard_binary = BuiltBinary("bin/switchboard"),
       .on_event = [](const std::string& line) { std::printf("  %s\n", line.c_str()); }};
   std::printf("chaos soak seed %llu (SWITCHBOARD_CHAOS_SEED=%llu to run it again)\n",
               static_cast<unsigned long long>(options.seed),

@@ -18,15 +18,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "etcd/etcd_client.h"
-#include "fleet/closed_loop_caller.h"
-#include "fleet/greeter_fleet.h"
-#include "fleet/scenario_stage.h"
+#include "switchboard/etcd/etcd_client.h"
+#include "switchboard/fleet/closed_loop_caller.h"
+#include "switchboard/fleet/greeter_fleet.h"
+#include "switchboard/fleet/scenario_stage.h"
 #include "harness/child_process.h"
 #include "harness/etcd_cluster.h"
-#include "registry/etcd_watcher.h"
-#include "xds/control_plane.h"
-#include "xds/testing/xds_testing.h"
+#include "switchboard/registry/etcd_watcher.h"
+#include "switchboard/xds/control_plane.h"
+#include "switchboard/xds/testing/xds_testing.h"
 
 namespace switchboard {
 namespace {
@@ -135,7 +135,7 @@ class EtcdClusterFaultsTest : public ::testing::Test {
   // with `ttl`.
   void StartServers(const std::vector<std::string>& etcd, absl::Duration ttl, int count = 3) {
     absl::StatusOr<std::string> binary =
-        fleet::LocateGreeterServer(testing::BuiltBinary("examples/greeter/greeter_server"));
+        fleet::LocateGreeterServer(testing::BuiltBinary("bin/greeter_server"));
     ASSERT_TRUE(binary.ok()) << binary.status();
     fleet_ = std::make_unique<fleet::GreeterFleet>(fleet::GreeterFleetOptions{
         .server_binary = *binary, .etcd = absl::StrJoin(etcd, ","), .ttl = ttl,

@@ -16,13 +16,13 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "client/embedded_discovery.h"
-#include "lookup/source_uri.h"
-#include "xds/service_policy.h"
-#include "etcd/etcd_client.h"
+#include "switchboard/client/embedded_discovery.h"
+#include "switchboard/lookup/source_uri.h"
+#include "switchboard/xds/service_policy.h"
+#include "switchboard/etcd/etcd_client.h"
 #include "greeter.grpc.pb.h"
 #include "harness/etcd_process.h"
-#include "registry/naming_codec.h"
+#include "switchboard/registry/naming_codec.h"
 
 namespace switchboard {
 namespace {
@@ -139,7 +139,7 @@ class RegistryToChannelTest : public ::testing::Test {
     GreeterProcess greeter;
     greeter.log_path = dir_.File(absl::StrCat("greeter-", next_log_++, ".log"));
     std::vector<std::string> argv = {
-        testing::BuiltBinary("examples/greeter/greeter_server"), "--service=" + service,
+        testing::BuiltBinary("bin/greeter_server"), "--service=" + service,
         "--etcd=" + etcd_->endpoint(), "--ttl=2s", "--drain_timeout=2s",
         absl::StrCat("--weight=", weight)};
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
@@ -314,13 +314,13 @@ TEST_F(RegistryToChannelTest, ThroughASwitchboardXdsProcessTooCallsSplitEvenly) 
   int xds_port = testing::PickFreePort();
   std::string xds_address = absl::StrCat("127.0.0.1:", xds_port);
   auto plane = ChildProcess::Start(
-      {testing::BuiltBinary("src/cli/switchboard"), "xds", "--listen", xds_address, "--source",
+      {testing::BuiltBinary("bin/switchboard"), "xds", "--listen", xds_address, "--source",
        EtcdSourceUri(etcd_->endpoint())},
       {.log_path = dir_.File("xds.log")});
   ASSERT_TRUE(plane.ok()) << plane.status();
   ASSERT_TRUE(testing::WaitForPort(xds_port, absl::Seconds(10)));
   auto bootstrap = ChildProcess::Start(
-      {testing::BuiltBinary("src/cli/switchboard"), "bootstrap", "--xds", xds_address},
+      {testing::BuiltBinary("bin/switchboard"), "bootstrap", "--xds", xds_address},
       {.log_path = dir_.File("bootstrap.json")});
   ASSERT_TRUE(bootstrap.ok() && (*bootstrap)->WaitExit(absl::Seconds(10)));
   std::ifstream bootstrap_file(dir_.File("bootstrap.json"));
@@ -328,7 +328,7 @@ TEST_F(RegistryToChannelTest, ThroughASwitchboardXdsProcessTooCallsSplitEvenly) 
                              std::istreambuf_iterator<char>());
 
   auto client = ChildProcess::Start(
-      {testing::BuiltBinary("examples/greeter/greeter_client"), "--service=split-xds",
+      {testing::BuiltBinary("bin/greeter_client"), "--service=split-xds",
        "--calls=3000"},
       {.log_path = dir_.File("client.log"),
        .env = {"GRPC_XDS_BOOTSTRAP_CONFIG=" + bootstrap_json}});

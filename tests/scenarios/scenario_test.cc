@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "fleet/scenarios.h"
+#include "switchboard/fleet/scenarios.h"
 #include "harness/child_process.h"
 
 namespace switchboard::fleet {
@@ -18,7 +18,7 @@ class ScenarioTest : public ::testing::Test {
 
   void SetUp() override {
     absl::StatusOr<std::string> server =
-        LocateGreeterServer(testing::BuiltBinary("examples/greeter/greeter_server"));
+        LocateGreeterServer(testing::BuiltBinary("bin/greeter_server"));
     ASSERT_TRUE(server.ok()) << server.status();
     auto stage = ScenarioStage::Start({.greeter_server = *server, .work_dir = dir_.path()});
     ASSERT_TRUE(stage.ok()) << stage.status();

@@ -9,16 +9,16 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "common/log.h"
+#include "switchboard/common/log.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "harness/child_process.h"
-#include "xds/bootstrap.h"
-#include "xds/control_plane.h"
-#include "xds/snapshot_cache.h"
-#include "xds/testing/xds_testing.h"
+#include "switchboard/xds/bootstrap.h"
+#include "switchboard/xds/control_plane.h"
+#include "switchboard/xds/snapshot_cache.h"
+#include "switchboard/xds/testing/xds_testing.h"
 
 namespace switchboard::xds {
 namespace {

@@ -10,9 +10,9 @@
 #include "gtest/gtest.h"
 #include "harness/child_process.h"
 #include "nlohmann/json.hpp"
-#include "xds/bootstrap.h"
-#include "xds/control_plane.h"
-#include "xds/testing/xds_testing.h"
+#include "switchboard/xds/bootstrap.h"
+#include "switchboard/xds/control_plane.h"
+#include "switchboard/xds/testing/xds_testing.h"
 
 namespace switchboard::xds {
 namespace {

@@ -27,10 +27,10 @@
 #include "gtest/gtest.h"
 #include "harness/child_process.h"
 #include "harness/etcd_process.h"
-#include "lookup/source_uri.h"
-#include "xds/bootstrap.h"
-#include "xds/snapshot_cache.h"
-#include "xds/testing/xds_testing.h"
+#include "switchboard/lookup/source_uri.h"
+#include "switchboard/xds/bootstrap.h"
+#include "switchboard/xds/snapshot_cache.h"
+#include "switchboard/xds/testing/xds_testing.h"
 
 namespace switchboard::xds {
 namespace {
@@ -128,7 +128,7 @@ class XdsOutageRestartTest : public ::testing::Test {
   std::string StartGreeter(const std::string& service) {
     std::string log = dir_.File(absl::StrCat("greeter-", greeters_.size(), ".log"));
     auto process = ChildProcess::Start(
-        {BuiltBinary("examples/greeter/greeter_server"), "--service=" + service,
+        {BuiltBinary("bin/greeter_server"), "--service=" + service,
          "--etcd=" + etcd_->endpoint(), "--ttl=2s", "--drain_timeout=1s"},
         {.log_path = log});
     EXPECT_TRUE(process.ok()) << process.status();
@@ -150,7 +150,7 @@ class XdsOutageRestartTest : public ::testing::Test {
   // `switchboard xds` on the shared socket; `generation` names its log.
   std::unique_ptr<ChildProcess> StartControlPlane(int generation, const std::string& cache_dir) {
     unlink(socket_.c_str());
-    std::vector<std::string> argv = {BuiltBinary("src/cli/switchboard"), "xds", "--listen",
+    std::vector<std::string> argv = {BuiltBinary("bin/switchboard"), "xds", "--listen",
                                      absl::StrCat("unix:", socket_), "--source", source_};
     if (!cache_dir.empty()) {
       argv.push_back("--cache-dir");
@@ -207,7 +207,7 @@ class XdsOutageRestartTest : public ::testing::Test {
   std::string RunNewClient(const std::string& service, int calls) {
     std::string log = dir_.File(absl::StrCat("client-", service, ".log"));
     auto client = ChildProcess::Start(
-        {BuiltBinary("examples/greeter/greeter_client"), "--service=" + service,
+        {BuiltBinary("bin/greeter_client"), "--service=" + service,
          absl::StrCat("--calls=", calls)},
         {.log_path = log, .env = {"GRPC_XDS_BOOTSTRAP_CONFIG=" + bootstrap_}});
     EXPECT_TRUE(client.ok()) << client.status();

@@ -13,8 +13,8 @@
 #include "gtest/gtest.h"
 #include "harness/child_process.h"
 #include "nlohmann/json.hpp"
-#include "xds/bootstrap.h"
-#include "xds/testing/xds_testing.h"
+#include "switchboard/xds/bootstrap.h"
+#include "switchboard/xds/testing/xds_testing.h"
 
 namespace switchboard::xds {
 namespace {
@@ -50,7 +50,7 @@ TEST(XdsRestartTest, ClientsSurviveAControlPlaneKillAndResumeAfterRestart) {
   auto start_control_plane = [&](int generation) {
     unlink(socket.c_str());
     auto child = ChildProcess::Start(
-        {BuiltBinary("src/cli/switchboard"), "xds", "--listen", absl::StrCat("unix:", socket),
+        {BuiltBinary("bin/switchboard"), "xds", "--listen", absl::StrCat("unix:", socket),
          "--source", absl::StrCat("file://", services)},
         {.log_path = dir.File(absl::StrCat("control-plane-", generation, ".log"))});
     EXPECT_TRUE(child.ok()) << child.status();

@@ -17,9 +17,9 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "harness/child_process.h"
-#include "xds/bootstrap.h"
-#include "xds/control_plane.h"
-#include "xds/testing/xds_testing.h"
+#include "switchboard/xds/bootstrap.h"
+#include "switchboard/xds/control_plane.h"
+#include "switchboard/xds/testing/xds_testing.h"
 
 namespace switchboard::xds {
 namespace {

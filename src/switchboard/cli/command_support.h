@@ -1,0 +1,63 @@
+// What every `switchboard` subcommand shares: its description (name,
+// one-line summary, usage, flags), parsing with uniform errors and --help,
+// the exit-code conventions, and termination signals taken by sigwait().
+//
+// Example:
+//   const Command kLs = {.name = "ls", .summary = "list registered instances",
+//                        .usage = "switchboard ls [SERVICE] [flags]", .flags = {...}};
+//   absl::StatusOr<ParsedFlags> flags = ParseCommandLine(kLs, args);
+//   if (!flags.ok()) return UsageError(kLs, flags.status());   // exit 2
+//   if (flags->help()) return PrintHelp(kLs);                  // exit 0
+#ifndef SWITCHBOARD_CLI_COMMAND_SUPPORT_H_
+#define SWITCHBOARD_CLI_COMMAND_SUPPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "switchboard/cli/command_line.h"
+
+namespace switchboard::cli {
+
+struct Command {
+  std::string name;
+  std::string summary;
+  std::string usage;
+  // Free text after the usage line: what it does, examples.
+  std::string description;
+  std::vector<FlagSpec> flags;
+};
+
+absl::StatusOr<ParsedFlags> ParseCommandLine(const Command& command,
+                                             const std::vector<std::string>& args);
+std::string HelpText(const Command& command);
+// Prints HelpText to stdout; returns kExitOk.
+int PrintHelp(const Command& command);
+// "switchboard ls: <message>\nRun 'switchboard ls --help' for usage." on
+// stderr; returns kExitUsage.
+int UsageError(const Command& command, const absl::Status& error);
+int UsageError(const Command& command, const std::string& message);
+// "switchboard up: <message>" on stderr; returns kExitFailure.
+int RuntimeError(const Command& command, const absl::Status& error);
+
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and every thread
+// it starts afterwards, so that they are taken by WaitForTerminationSignal()
+// instead of killing the process mid-cleanup. Call before starting threads.
+// SIGHUP asks `xds` and `up` to reload their policy file; other commands
+// stop on it as on SIGTERM.
+void BlockTerminationSignals();
+// Waits up to `timeout` for SIGINT, SIGTERM or SIGHUP: the signal number,
+// or 0 when the time passed.
+int WaitForTerminationSignal(absl::Duration timeout);
+
+// The etcd flags every registry subcommand takes, and their resolution
+// (flag, else the running `up`, else 127.0.0.1:2379). An --etcd given
+// empty (`--etcd ''`, an unset variable) is InvalidArgument naming --etcd,
+// not a silent fall-back to another etcd.
+std::vector<FlagSpec> EtcdFlags();
+absl::StatusOr<std::string> EtcdEndpointsFrom(const ParsedFlags& flags);
+
+}  // namespace switchboard::cli
+
+#endif  // SWITCHBOARD_CLI_COMMAND_SUPPORT_H_

@@ -1,0 +1,392 @@
+// `switchboard up`, `switchboard xds` and `switchboard bootstrap`: the
+// registry and the control plane as processes on a developer's machine.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "switchboard/cli/commands.h"
+#include "switchboard/cli/up_state.h"
+#include "switchboard/cli/version.h"
+#include "switchboard/etcd/etcd_client.h"
+#include "switchboard/fleet/local_etcd.h"
+#include "switchboard/lookup/source_registry.h"
+#include "switchboard/lookup/source_uri.h"
+#include "switchboard/xds/bootstrap.h"
+#include "switchboard/xds/control_plane.h"
+#include "switchboard/xds/policy_file.h"
+#include "switchboard/xds/xds_server_probe.h"
+
+namespace switchboard::cli {
+namespace {
+
+absl::Status RegisterSources() {
+  if (LookupSourceRegistry::Global().Has("etcd")) return absl::OkStatus();
+  absl::Status s = RegisterBuiltinLookupSources();
+  LookupSourceRegistry::Global().Freeze();
+  return s;
+}
+
+
+// The policies of --policy FILE; the built-in defaults without it.
+absl::StatusOr<xds::PolicyTable> PoliciesFrom(const ParsedFlags& flags) {
+  if (!flags.IsSet("policy")) return xds::PolicyTable{};
+  absl::StatusOr<xds::PolicyTable> table = xds::LoadPolicyFile(flags.Get("policy"));
+  if (!table.ok()) return absl::InvalidArgumentError(absl::StrCat("--policy: ", table.status().message()));
+  for (const std::string& caveat : xds::ClientCaveats(*table)) {
+    std::fprintf(stderr, "switchboard: --policy: warning: %s\n", caveat.c_str());
+  }
+  return table;
+}
+
+FlagSpec PolicyFlag() {
+  return {.name = "policy", .value_name = "FILE",
+          .help = "per-service timeout, retry, outlier detection, circuit breaker and LB "
+                  "policy (JSON, see docs/policy.md); reloaded on SIGHUP"};
+}
+
+// Serves until SIGINT or SIGTERM (returned); on SIGHUP reads the policy
+// file again and applies it, or keeps the current policies if it is bad.
+int ServeUntilTerminated(const Command& cmd, xds::XdsControlPlane& plane,
+                         const ParsedFlags& flags) {
+  while (true) {
+    int signal = WaitForTerminationSignal(absl::InfiniteDuration());
+    if (signal != SIGHUP) return signal;
+    if (!flags.IsSet("policy")) {
+      std::fprintf(stderr, "switchboard %s: SIGHUP: no --policy file to reload\n", cmd.name.c_str());
+      continue;
+    }
+    absl::StatusOr<xds::PolicyTable> table = PoliciesFrom(flags);
+    if (!table.ok()) {
+      std::fprintf(stderr, "switchboard %s: SIGHUP: %s; keeping the current policies\n",
+                   cmd.name.c_str(), std::string(table.status().message()).c_str());
+      continue;
+    }
+    plane.SetPolicies(*std::move(table));
+    std::fprintf(stderr, "switchboard %s: SIGHUP: policies reloaded from %s\n", cmd.name.c_str(),
+                 flags.Get("policy").c_str());
+  }
+}
+
+// Builds (does not start) a source per URI. Every error here is a bad
+// command line (an unknown scheme or query parameter, a bad value), so it
+// is InvalidArgument prefixed with `flag`, the flag the URI came from.
+absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> MakeSources(
+    const std::vector<std::string>& uris, absl::string_view flag) {
+  if (absl::Status s = RegisterSources(); !s.ok()) return s;
+  std::vector<std::unique_ptr<LookupSource>> sources;
+  for (const std::string& uri : uris) {
+    absl::StatusOr<std::unique_ptr<LookupSource>> source = MakeLookupSource(uri);
+    if (!source.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": ", source.status().message()));
+    }
+    sources.push_back(std::move(*source));
+  }
+  return sources;
+}
+
+// `cache_dir`: where each source's last good snapshot is kept, so that a
+// restart while a source is unreachable serves it; empty: no cache.
+absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
+    std::vector<std::unique_ptr<LookupSource>> sources, const std::string& listen,
+    xds::PolicyTable policies, const std::string& cache_dir) {
+  return xds::XdsControlPlane::Start(
+      std::move(sources),
+      {.listen_address = listen, .policies = std::move(policies), .cache_dir = cache_dir});
+}
+
+}  // namespace
+
+const Command kUpCommand = {
+    .name = "up",
+    .summary = "Run a local registry (etcd) and the xDS control plane, until Ctrl-C.",
+    .usage = "switchboard up [--data-dir DIR] [--etcd-listen HOST:PORT] [--xds-listen HOST:PORT]",
+    .description =
+        "Starts a single-node etcd (Debian's etcd-server) under the data dir and keeps it\n"
+        "running (restarted with backoff if it dies), and serves xDS from what is\n"
+        "registered in it. With --etcd, uses an existing etcd cluster instead.\n"
+        "The managed etcd runs without fsync (fast; its last writes are lost on a power\n"
+        "cut) unless --etcd-fsync. Its log is <data-dir>/etcd/etcd.log; up's own log goes\n"
+        "to stderr. Other subcommands find it through <data-dir>/up.json. Only one `up`\n"
+        "runs per data dir. The last registry contents seen are kept in <data-dir>/cache\n"
+        "and served after a restart while the registry is unreachable.\n",
+    .flags = {
+        {.name = "data-dir", .value_name = "DIR", .help = "etcd data, logs, up.json, snapshot cache",
+         .default_text = "$XDG_STATE_HOME/switchboard or ~/.local/state/switchboard"},
+        {.name = "etcd-listen", .value_name = "HOST:PORT",
+         .help = "client address of the managed etcd (peers on PORT+1)",
+         .default_text = "127.0.0.1:2379"},
+        {.name = "xds-listen", .value_name = "HOST:PORT", .help = "where xDS is served",
+         .default_text = "127.0.0.1:18000"},
+        {.name = "etcd", .value_name = "HOST:PORT[,HOST:PORT]",
+         .help = "use this etcd cluster instead of starting one"},
+        {.name = "prefix", .value_name = "P", .help = "registry key prefix"},
+        {.name = "etcd-binary", .value_name = "PATH", .help = "the etcd executable",
+         .default_text = "etcd"},
+        {.name = "etcd-fsync", .help = "make the managed etcd fsync its writes (off by default: "
+                                       "fast, but the last writes are lost on a power cut)",
+         .boolean = true},
+        PolicyFlag(),
+    },
+};
+
+int RunUp(const Args& args) {
+  const Command& cmd = kUpCommand;
+  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
+  if (!flags.ok()) return UsageError(cmd, flags.status());
+  if (flags->help()) return PrintHelp(cmd);
+  if (!flags->positionals().empty()) {
+    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
+  }
+  const std::string data_dir = flags->Get("data-dir", DefaultDataDir());
+  const std::string etcd_listen = flags->Get("etcd-listen", "127.0.0.1:2379");
+  const std::string xds_listen = flags->Get("xds-listen", "127.0.0.1:18000");
+  if (absl::Status s = CheckHostPortFlag("etcd-listen", etcd_listen); !s.ok()) {
+    return UsageError(cmd, s);
+  }
+  if (absl::Status s = CheckHostPortFlag("xds-listen", xds_listen, true); !s.ok()) {
+    return UsageError(cmd, s);
+  }
+  const bool managed = !flags->IsSet("etcd");
+  if (!managed && flags->Get("etcd-fsync") == "true") {
+    return UsageError(cmd, "--etcd-fsync applies to the etcd `up` runs, not to --etcd's");
+  }
+  if (!managed && flags->IsSet("etcd-listen")) {
+    return UsageError(cmd, "--etcd-listen and --etcd exclude each other: either switchboard "
+                           "runs etcd, or it uses yours");
+  }
+  if (!managed && absl::StripAsciiWhitespace(flags->Get("etcd")).empty()) {
+    return UsageError(cmd, "--etcd is empty: give HOST:PORT[,HOST:PORT] of your etcd, or leave "
+                           "--etcd out and `up` runs one");
+  }
+  if (!managed) {
+    if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(flags->Get("etcd"));
+        !parsed.ok()) {
+      return UsageError(cmd, absl::StrCat("--etcd=", flags->Get("etcd"), ": ",
+                                          parsed.status().message()));
+    }
+  }
+  const std::string prefix = flags->Get("prefix");
+
+  absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(*flags);
+  if (!policies.ok()) return UsageError(cmd, policies.status());
+
+  absl::StatusOr<UpLock> lock = UpLock::Acquire(data_dir);
+  if (!lock.ok()) return RuntimeError(cmd, lock.status());
+  BlockTerminationSignals();
+
+  std::unique_ptr<fleet::EtcdSupervisor> supervisor;
+  std::string endpoints = flags->Get("etcd");
+  if (managed) {
+    const size_t colon = etcd_listen.rfind(':');
+    int port = 0;
+    (void)absl::SimpleAtoi(etcd_listen.substr(colon + 1), &port);
+    supervisor = std::make_unique<fleet::EtcdSupervisor>(
+        fleet::LocalEtcdOptions{.data_dir = data_dir + "/etcd",
+                                .host = etcd_listen.substr(0, colon),
+                                .client_port = port,
+                                .peer_port = port + 1,
+                                .binary = flags->Get("etcd-binary", "etcd"),
+                                .fsync = flags->Get("etcd-fsync") == "true"},
+        [](const std::string& message) {
+          std::fprintf(stderr, "switchboard up: %s\n", message.c_str());
+        });
+    if (absl::Status s = supervisor->Start(); !s.ok()) return RuntimeError(cmd, s);
+    endpoints = supervisor->endpoint();
+  }
+
+  absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> sources =
+      MakeSources({EtcdSourceUri(endpoints, prefix)}, managed ? "--etcd-listen" : "--etcd");
+  if (!sources.ok()) {
+    if (supervisor) supervisor->Stop();
+    return UsageError(cmd, sources.status());
+  }
+  auto plane = StartControlPlane(*std::move(sources), xds_listen, *std::move(policies),
+                                 data_dir + "/cache");
+  if (!plane.ok()) {
+    if (supervisor) supervisor->Stop();
+    return RuntimeError(cmd, plane.status());
+  }
+  const std::string xds_address = (*plane)->address();
+  UpState state{.pid = getpid(), .etcd = endpoints, .xds = xds_address,
+                .managed_etcd = managed, .data_dir = data_dir};
+  if (absl::Status s = WriteUpState(data_dir, state); !s.ok()) {
+    (*plane)->Stop();
+    if (supervisor) supervisor->Stop();
+    return RuntimeError(cmd, s);
+  }
+
+  // Commands to copy: with --data-dir when it is not the default, so that
+  // they find this `up`.
+  const std::string dir_flag =
+      data_dir == DefaultDataDir() ? "" : absl::StrCat(" --data-dir ", data_dir);
+  std::printf(
+      "switchboard up %s (pid %d), data in %s\n"
+      "  etcd  %s%s\n"
+      "  xDS   %s\n"
+      "\n"
+      "Register servers, from any language:\n"
+      "  switchboard register --service greeter --addr HOST:PORT%s\n"
+      "or from C++ (DiscoverableServer), e.g.:\n"
+      "  greeter_server --etcd=%s\n"
+      "Point gRPC clients (C++, Go, Java, Python, Node) at it and dial xds:///<service>:\n"
+      "  export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap%s)\n"
+      "See what is registered:\n"
+      "  switchboard ls%s\n"
+      "  switchboard watch greeter%s\n"
+      "Ctrl-C stops.\n",
+      kVersion, static_cast<int>(getpid()), data_dir.c_str(), endpoints.c_str(),
+      managed ? " (managed)" : " (external)", xds_address.c_str(), dir_flag.c_str(),
+      endpoints.c_str(), dir_flag.c_str(), dir_flag.c_str(), dir_flag.c_str());
+  std::fflush(stdout);
+
+  int signal = ServeUntilTerminated(cmd, **plane, *flags);
+  std::printf("switchboard up: %s received, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fflush(stdout);
+  RemoveUpState(data_dir);
+  (*plane)->Stop();
+  if (supervisor) supervisor->Stop();
+  return kExitOk;
+}
+
+const Command kXdsCommand = {
+    .name = "xds",
+    .summary = "Serve xDS to gRPC clients from one or more lookup sources.",
+    .usage = "switchboard xds [--listen HOST:PORT] [--source URI]... [--cache-dir DIR]",
+    .description = absl::StrCat(
+        "Without --source, serves what is registered in the etcd of the running\n"
+        "`switchboard up` (or --etcd). With --cache-dir, each source's last good\n"
+        "snapshot is kept there, and served after a restart while the source is\n"
+        "unreachable. Source forms:\n", SourceUriForms(), "\n"),
+    .flags = {
+        {.name = "listen", .value_name = "HOST:PORT", .help = "where xDS is served",
+         .default_text = "127.0.0.1:18000"},
+        {.name = "source", .value_name = "URI", .help = "a lookup source", .repeatable = true},
+        {.name = "etcd", .value_name = "HOST:PORT[,HOST:PORT]",
+         .help = "etcd endpoints of the default source",
+         .default_text = "the running `switchboard up`'s, else 127.0.0.1:2379"},
+        {.name = "prefix", .value_name = "P", .help = "registry key prefix of the default source"},
+        {.name = "data-dir", .value_name = "DIR", .help = "where `switchboard up` keeps its state"},
+        {.name = "cache-dir", .value_name = "DIR",
+         .help = "keep each source's last good snapshot here (created if missing)",
+         .default_text = "no cache"},
+        PolicyFlag(),
+    },
+};
+
+int RunXds(const Args& args) {
+  const Command& cmd = kXdsCommand;
+  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
+  if (!flags.ok()) return UsageError(cmd, flags.status());
+  if (flags->help()) return PrintHelp(cmd);
+  if (!flags->positionals().empty()) {
+    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
+  }
+  const std::string listen = flags->Get("listen", "127.0.0.1:18000");
+  if (!absl::StartsWith(listen, "unix:")) {
+    if (absl::Status s = CheckHostPortFlag("listen", listen, true); !s.ok()) {
+      return UsageError(cmd, s);
+    }
+  }
+  std::vector<std::string> uris = flags->GetAll("source");
+  const bool default_source = uris.empty();
+  if (default_source) {
+    absl::StatusOr<std::string> endpoints = EtcdEndpointsFrom(*flags);
+    if (!endpoints.ok()) return UsageError(cmd, endpoints.status());
+    if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(*endpoints); !parsed.ok()) {
+      return UsageError(cmd, absl::StrCat("--etcd=", *endpoints, ": ", parsed.status().message()));
+    }
+    uris.push_back(EtcdSourceUri(*endpoints, flags->Get("prefix")));
+  }
+  if (flags->IsSet("cache-dir") && flags->Get("cache-dir").empty()) {
+    return UsageError(cmd, "--cache-dir: give a directory");
+  }
+  absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(*flags);
+  if (!policies.ok()) return UsageError(cmd, policies.status());
+  // Before building sources: an etcd client starts gRPC's threads, which
+  // must not take the signals.
+  BlockTerminationSignals();
+  // Built before anything starts, so that a bad parameter is a usage error.
+  absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> sources =
+      MakeSources(uris, default_source ? "--etcd" : "--source");
+  if (!sources.ok()) return UsageError(cmd, sources.status());
+  auto plane = StartControlPlane(*std::move(sources), listen, *std::move(policies),
+                                 flags->Get("cache-dir"));
+  if (!plane.ok()) return RuntimeError(cmd, plane.status());
+  std::printf("switchboard xds %s: serving xDS on %s from %s\n", kVersion, (*plane)->address().c_str(),
+              absl::StrJoin(uris, ", ").c_str());
+  std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
+              (*plane)->address().c_str());
+  std::fflush(stdout);
+  ServeUntilTerminated(cmd, **plane, *flags);
+  (*plane)->Stop();
+  return kExitOk;
+}
+
+const Command kBootstrapCommand = {
+    .name = "bootstrap",
+    .summary = "Print the xDS bootstrap JSON that points gRPC clients at Switchboard.",
+    .usage = "switchboard bootstrap [--xds HOST:PORT|unix:PATH] [--node-id ID] [--no-check]",
+    .description =
+        "Use it as: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap)\n"
+        "then dial xds:///<service> from any gRPC client with xDS support.\n"
+        "Warns on stderr (and still prints it) when nothing answers xDS at the\n"
+        "address within a second.\n"
+        "Every client process started with one bootstrap has its node id: gRPC\n"
+        "reads it as is. The default id says so (switchboard-client@<host>/shared-<random>,\n"
+        "new each time this runs); the control plane's log tells the processes\n"
+        "apart by their streams: node \"<id>\" ... at <peer address>, stream <n>.\n",
+    .flags = {
+        {.name = "xds", .value_name = "HOST:PORT", .help = "the xDS server (or unix:PATH)",
+         .default_text = "the running `switchboard up`'s, else 127.0.0.1:18000"},
+        {.name = "node-id", .value_name = "ID", .help = "the node id of the clients",
+         .default_text = "switchboard-client@<host>/shared-<random>"},
+        {.name = "data-dir", .value_name = "DIR", .help = "where `switchboard up` keeps its state"},
+        {.name = "no-check", .help = "do not check that an xDS server answers at the address",
+         .boolean = true},
+    },
+};
+
+int RunBootstrap(const Args& args) {
+  const Command& cmd = kBootstrapCommand;
+  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
+  if (!flags.ok()) return UsageError(cmd, flags.status());
+  if (flags->help()) return PrintHelp(cmd);
+  if (!flags->positionals().empty()) {
+    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
+  }
+  std::string xds = flags->Get("xds");
+  if (flags->IsSet("xds")) {
+    if (absl::Status s = xds::CheckXdsServerAddress(xds); !s.ok()) {
+      return UsageError(cmd, absl::StrCat("--xds=", xds, ": ", s.message()));
+    }
+  } else {
+    std::optional<UpState> up = FindRunningUp(flags->Get("data-dir", DefaultDataDir()));
+    xds = up.has_value() ? up->xds : "127.0.0.1:18000";
+  }
+  if (flags->IsSet("node-id") && flags->Get("node-id").empty()) {
+    return UsageError(cmd, "--node-id: empty; give an id, or leave the flag out");
+  }
+  absl::StatusOr<std::string> json = xds::MakeBootstrapJson(
+      {.server_address = xds, .node_id = flags->Get("node-id", xds::SharedNodeId())});
+  if (!json.ok()) return UsageError(cmd, json.status());
+  if (flags->Get("no-check") != "true") {
+    if (absl::Status s = xds::ProbeXdsServer(xds, absl::Seconds(1)); !s.ok()) {
+      std::fprintf(stderr,
+                   "switchboard bootstrap: warning: %s; clients will wait for it "
+                   "(--no-check skips this check)\n",
+                   std::string(s.message()).c_str());
+    }
+  }
+  std::printf("%s\n", json->c_str());
+  return kExitOk;
+}
+
+}  // namespace switchboard::cli

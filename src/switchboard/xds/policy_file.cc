@@ -1,0 +1,257 @@
+#include "switchboard/xds/policy_file.h"
+
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "switchboard/common/json_text.h"
+#include "switchboard/xds/client_capabilities.h"
+
+namespace switchboard::xds {
+namespace {
+
+using json = nlohmann::json;
+
+absl::Status FieldError(absl::string_view where, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(where, ": ", what));
+}
+
+std::string Join(absl::string_view where, absl::string_view key) {
+  return where.empty() ? std::string(key) : absl::StrCat(where, ".", key);
+}
+
+// Reads the members of `object` at `where`: each known key's reader is
+// called with its value; an unknown key is an error listing the known ones.
+using MemberReader = std::function<absl::Status(const json& value, const std::string& where)>;
+absl::Status ReadObject(const json& object, const std::string& where,
+                        const std::map<std::string, MemberReader>& readers) {
+  if (!object.is_object()) return FieldError(where.empty() ? "top level" : where, "must be an object");
+  for (const auto& [key, value] : object.items()) {
+    auto reader = readers.find(key);
+    if (reader == readers.end()) {
+      std::vector<std::string> known;
+      for (const auto& [name, unused] : readers) known.push_back(name);
+      return FieldError(where.empty() ? "top level" : where,
+                        absl::StrCat("unknown field \"", key, "\" (known: ",
+                                     absl::StrJoin(known, ", "), ")"));
+    }
+    if (absl::Status s = reader->second(value, Join(where, key)); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Duration> ReadDuration(const json& value, const std::string& where) {
+  absl::Duration duration;
+  if (!value.is_string() || !absl::ParseDuration(value.get<std::string>(), &duration)) {
+    return FieldError(where, "must be a duration such as \"250ms\" or \"5s\"");
+  }
+  if (duration <= absl::ZeroDuration() || duration == absl::InfiniteDuration()) {
+    return FieldError(where, "must be a positive, finite duration");
+  }
+  return duration;
+}
+
+absl::StatusOr<uint32_t> ReadCount(const json& value, const std::string& where, uint32_t min,
+                                   uint32_t max) {
+  if (!value.is_number_integer() && !value.is_number_unsigned()) {
+    return FieldError(where, "must be an integer");
+  }
+  int64_t n = value.get<int64_t>();
+  if (n < min || n > max) return FieldError(where, absl::StrCat("must be in ", min, "..", max));
+  return static_cast<uint32_t>(n);
+}
+
+// Binds a reader that stores into `*out` when parsing succeeds.
+MemberReader Duration(absl::Duration* out) {
+  return [out](const json& value, const std::string& where) -> absl::Status {
+    absl::StatusOr<absl::Duration> d = ReadDuration(value, where);
+    if (!d.ok()) return d.status();
+    *out = *d;
+    return absl::OkStatus();
+  };
+}
+
+MemberReader Count(uint32_t* out, uint32_t min, uint32_t max) {
+  return [out, min, max](const json& value, const std::string& where) -> absl::Status {
+    absl::StatusOr<uint32_t> n = ReadCount(value, where, min, max);
+    if (!n.ok()) return n.status();
+    *out = *n;
+    return absl::OkStatus();
+  };
+}
+
+absl::Status ReadRetry(const json& value, const std::string& where, RetryPolicy& retry) {
+  absl::Status s = ReadObject(value, where,
+                              {{"num_retries", Count(&retry.num_retries, 1, 10)},
+                               {"base_interval", Duration(&retry.base_interval)},
+                               {"max_interval", Duration(&retry.max_interval)}});
+  if (!s.ok()) return s;
+  if (retry.max_interval < retry.base_interval) {
+    return FieldError(where, "max_interval must not be shorter than base_interval");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadOutlierDetection(const json& value, const std::string& where,
+                                  OutlierDetectionPolicy& od) {
+  constexpr uint32_t kAny = std::numeric_limits<uint32_t>::max();
+  absl::Status s = ReadObject(
+      value, where,
+      {{"interval", Duration(&od.interval)},
+       {"base_ejection_time", Duration(&od.base_ejection_time)},
+       {"max_ejection_time", Duration(&od.max_ejection_time)},
+       {"max_ejection_percent", Count(&od.max_ejection_percent, 0, 100)},
+       {"failure_percentage_threshold", Count(&od.failure_percentage_threshold, 0, 100)},
+       {"failure_percentage_request_volume", Count(&od.failure_percentage_request_volume, 1, kAny)},
+       {"failure_percentage_minimum_hosts", Count(&od.failure_percentage_minimum_hosts, 1, kAny)}});
+  if (!s.ok()) return s;
+  if (od.max_ejection_time < od.base_ejection_time) {
+    return FieldError(where, "max_ejection_time must not be shorter than base_ejection_time");
+  }
+  return absl::OkStatus();
+}
+
+// A reader of an optional field: null clears it; anything else is read by
+// `read` into the current value (or T's defaults), kept if it reads well.
+template <typename T>
+MemberReader Optional(std::optional<T>* out,
+                      std::function<absl::Status(const json&, const std::string&, T&)> read) {
+  return [out, read](const json& value, const std::string& where) -> absl::Status {
+    if (value.is_null()) {
+      out->reset();
+      return absl::OkStatus();
+    }
+    T current = out->value_or(T{});
+    if (absl::Status s = read(value, where, current); !s.ok()) return s;
+    *out = current;
+    return absl::OkStatus();
+  };
+}
+
+absl::Status ReadTimeout(const json& value, const std::string& where, absl::Duration& timeout) {
+  absl::StatusOr<absl::Duration> d = ReadDuration(value, where);
+  if (!d.ok()) return d.status();
+  timeout = *d;
+  return absl::OkStatus();
+}
+
+absl::Status ReadMaxRequests(const json& value, const std::string& where, uint32_t& max) {
+  absl::StatusOr<uint32_t> n = ReadCount(value, where, 1, std::numeric_limits<uint32_t>::max());
+  if (!n.ok()) return n.status();
+  max = *n;
+  return absl::OkStatus();
+}
+
+// Overrides the fields of `policy` that `value` names.
+absl::Status ReadPolicy(const json& value, const std::string& where, ServicePolicy& policy) {
+  return ReadObject(
+      value, where,
+      {{"timeout", Optional<absl::Duration>(&policy.timeout, ReadTimeout)},
+       {"retry", Optional<RetryPolicy>(&policy.retry, ReadRetry)},
+       {"outlier_detection",
+        Optional<OutlierDetectionPolicy>(&policy.outlier_detection, ReadOutlierDetection)},
+       {"max_requests", Optional<uint32_t>(&policy.max_requests, ReadMaxRequests)},
+       {"lb_policy",
+        [&](const json& v, const std::string& at) -> absl::Status {
+          std::string name = v.is_string() ? v.get<std::string>() : "";
+          if (name == "round_robin") {
+            policy.lb_policy = LbPolicy::kRoundRobin;
+          } else if (name == "ring_hash") {
+            policy.lb_policy = LbPolicy::kRingHash;
+          } else {
+            return FieldError(at, "must be \"round_robin\" or \"ring_hash\"");
+          }
+          return absl::OkStatus();
+        }},
+       {"hash_header",
+        [&](const json& v, const std::string& at) -> absl::Status {
+          if (!v.is_string() || v.get<std::string>().empty()) {
+            return FieldError(at, "must be a header name");
+          }
+          policy.hash_header = v.get<std::string>();
+          return absl::OkStatus();
+        }},
+       {"inline_route_config",
+        [&](const json& v, const std::string& at) -> absl::Status {
+          if (!v.is_boolean()) return FieldError(at, "must be true or false");
+          policy.inline_route_config = v.get<bool>();
+          return absl::OkStatus();
+        }}});
+}
+
+// The table `root` describes; errors name the field, not the file.
+absl::StatusOr<PolicyTable> ReadTable(const json& root) {
+  PolicyTable table;
+  // "defaults" first, whatever the key order: services inherit from it.
+  if (root.is_object()) {
+    if (auto defaults = root.find("defaults"); defaults != root.end()) {
+      if (absl::Status s = ReadPolicy(*defaults, "defaults", table.defaults); !s.ok()) return s;
+    }
+  }
+  absl::Status s = ReadObject(
+      root, "",
+      {{"defaults", [](const json&, const std::string&) { return absl::OkStatus(); }},
+       {"services", [&](const json& services, const std::string& at) -> absl::Status {
+          if (!services.is_object()) return FieldError(at, "must be an object: service -> policy");
+          for (const auto& [service, value] : services.items()) {
+            if (service.empty()) return FieldError(at, "a service name is empty");
+            ServicePolicy policy = table.defaults;
+            if (absl::Status s = ReadPolicy(value, Join(at, service), policy); !s.ok()) return s;
+            table.per_service[service] = std::move(policy);
+          }
+          return absl::OkStatus();
+        }}});
+  if (!s.ok()) return s;
+  return table;
+}
+
+}  // namespace
+
+absl::StatusOr<PolicyTable> ParsePolicyJson(absl::string_view text, absl::string_view path) {
+  absl::StatusOr<json> root = ParseJsonText(text, path);
+  if (!root.ok()) return root.status();
+  absl::StatusOr<PolicyTable> table = ReadTable(*root);
+  if (!table.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", table.status().message()));
+  }
+  return table;
+}
+
+absl::StatusOr<PolicyTable> LoadPolicyFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the policy file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParsePolicyJson(text.str(), path);
+}
+
+std::vector<std::string> ClientCaveats(const PolicyTable& table) {
+  std::vector<std::string> caveats;
+  auto check_timeout = [&](const std::string& where, const std::optional<absl::Duration>& timeout) {
+    if (!timeout.has_value()) return;
+    ClientCapabilities core;
+    core.exact_route_timeout = false;
+    absl::Duration latest = *core.TailorTimeout(timeout) - absl::Seconds(1);
+    caveats.push_back(absl::StrCat(
+        where, ".timeout ", absl::FormatDuration(*timeout),
+        ": gRPC C++ clients end calls between ", absl::FormatDuration(*timeout), " and ",
+        absl::FormatDuration(latest),
+        " after they start (their timeout clock runs 1 to 2s early, grpc#34547); "
+        "other clients keep it"));
+  };
+  check_timeout("defaults", table.defaults.timeout);
+  for (const auto& [service, policy] : table.per_service) {
+    // An inherited timeout was reported with the defaults.
+    if (policy.timeout != table.defaults.timeout) check_timeout("services." + service, policy.timeout);
+  }
+  return caveats;
+}
+
+}  // namespace switchboard::xds
