@@ -32,9 +32,13 @@ int PrintHelp(const Command& command) {
   return kExitOk;
 }
 
+std::string UsageErrorText(const Command& command, absl::string_view message) {
+  return absl::StrCat("switchboard ", command.name, ": ", message, "\nRun 'switchboard ",
+                      command.name, " --help' for usage.\n");
+}
+
 int UsageError(const Command& command, const std::string& message) {
-  std::fprintf(stderr, "switchboard %s: %s\nRun 'switchboard %s --help' for usage.\n",
-               command.name.c_str(), message.c_str(), command.name.c_str());
+  std::fputs(UsageErrorText(command, message).c_str(), stderr);
   return kExitUsage;
 }
 

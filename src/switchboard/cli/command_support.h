@@ -1,13 +1,19 @@
 // What every `switchboard` subcommand shares: its description (name,
-// one-line summary, usage, flags), parsing with uniform errors and --help,
+// one-line summary, usage, flags, positionals, the function that runs it),
+// parsing with uniform errors and --help,
 // the exit-code conventions, and termination signals taken by sigwait().
 //
+// Commands are dispatched from one table (command_dispatch.h), which
+// parses the flags, answers --help and checks the positionals before
+// `run` is called.
+//
 // Example:
+//   int RunLs(const Command& cmd, const ParsedFlags& flags);
 //   const Command kLs = {.name = "ls", .summary = "list registered instances",
-//                        .usage = "switchboard ls [SERVICE] [flags]", .flags = {...}};
-//   absl::StatusOr<ParsedFlags> flags = ParseCommandLine(kLs, args);
-//   if (!flags.ok()) return UsageError(kLs, flags.status());   // exit 2
-//   if (flags->help()) return PrintHelp(kLs);                  // exit 0
+//                        .usage = "switchboard ls [SERVICE] [flags]", .flags = {...},
+//                        .max_positionals = 1, .positional_name = "SERVICE", .run = RunLs};
+//   // inside RunLs, a bad value:
+//   if (!ttl.ok()) return UsageError(cmd, ttl.status());       // exit 2
 #ifndef SWITCHBOARD_CLI_COMMAND_SUPPORT_H_
 #define SWITCHBOARD_CLI_COMMAND_SUPPORT_H_
 
@@ -20,6 +26,12 @@
 
 namespace switchboard::cli {
 
+struct Command;
+
+// Runs a command whose command line has been parsed and checked (flags,
+// --help, the number of positionals): the exit code.
+using CommandRunner = int (*)(const Command& command, const ParsedFlags& flags);
+
 struct Command {
   std::string name;
   std::string summary;
@@ -27,6 +39,11 @@ struct Command {
   // Free text after the usage line: what it does, examples.
   std::string description;
   std::vector<FlagSpec> flags;
+  // How many positional arguments the command takes at most, and what one
+  // is called in "at most one SERVICE" (0: none, "unexpected argument").
+  int max_positionals = 0;
+  std::string positional_name;
+  CommandRunner run = nullptr;
 };
 
 absl::StatusOr<ParsedFlags> ParseCommandLine(const Command& command,
@@ -37,6 +54,7 @@ int PrintHelp(const Command& command);
 // "switchboard ls: <message>\nRun 'switchboard ls --help' for usage." on
 // stderr; returns kExitUsage.
 int UsageError(const Command& command, const absl::Status& error);
+std::string UsageErrorText(const Command& command, absl::string_view message);
 int UsageError(const Command& command, const std::string& message);
 // "switchboard up: <message>" on stderr; returns kExitFailure.
 int RuntimeError(const Command& command, const absl::Status& error);

@@ -1,29 +1,24 @@
-// The `switchboard` subcommands. Each takes the arguments after its name and
-// returns the process exit code (0 ok, 1 runtime failure, 2 usage error).
+// The `switchboard` subcommands, each described by one Command (name,
+// summary, usage, flags, positionals, run function) defined beside its
+// implementation. AllCommands() is the one table the dispatcher
+// (command_dispatch.h) and `switchboard --help` read.
+//
+// Example:
+//   Dispatch d = DispatchCommandLine(AllCommands(), {"ls", "greeter"}, kVersion);
 #ifndef SWITCHBOARD_CLI_COMMANDS_H_
 #define SWITCHBOARD_CLI_COMMANDS_H_
 
-#include <string>
 #include <vector>
 
 #include "switchboard/cli/command_support.h"
 
 namespace switchboard::cli {
 
-using Args = std::vector<std::string>;
-
-int RunUp(const Args& args);
-int RunRegister(const Args& args);
-int RunLs(const Args& args);
-int RunWatch(const Args& args);
-int RunXds(const Args& args);
-int RunBootstrap(const Args& args);
-int RunDemo(const Args& args);
-
-// Every subcommand's description, for `switchboard --help`.
-const std::vector<const Command*>& AllCommands();
 extern const Command kUpCommand, kRegisterCommand, kLsCommand, kWatchCommand, kXdsCommand,
     kBootstrapCommand, kDemoCommand;
+
+// Every subcommand, in the order `switchboard --help` lists them.
+const std::vector<const Command*>& AllCommands();
 
 }  // namespace switchboard::cli
 

@@ -20,6 +20,7 @@
 
 namespace switchboard::cli {
 
+int RunDemo(const Command& cmd, const ParsedFlags& flags);
 const Command kDemoCommand = {
     .name = "demo",
     .summary = "Watch Switchboard balance and heal a live greeter fleet (about a minute).",
@@ -39,6 +40,7 @@ const Command kDemoCommand = {
          .default_text = "3s"},
         {.name = "keep", .help = "keep the work dir (logs) at the end", .boolean = true},
     },
+    .run = RunDemo,
 };
 
 namespace {
@@ -48,21 +50,14 @@ std::string g_work_dir;  // set once before the signal thread starts
 
 }  // namespace
 
-int RunDemo(const Args& args) {
-  const Command& cmd = kDemoCommand;
+int RunDemo(const Command& cmd, const ParsedFlags& flags) {
   // gRPC reads this at initialisation: before anything touches gRPC.
   fleet::PrepareXdsClientProcess();
-  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
-  if (!flags.ok()) return UsageError(cmd, flags.status());
-  if (flags->help()) return PrintHelp(cmd);
-  if (!flags->positionals().empty()) {
-    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
-  }
-  absl::StatusOr<int64_t> threads = ParseIntFlag("threads", flags->Get("threads", "4"), 1, 64);
+  absl::StatusOr<int64_t> threads = ParseIntFlag("threads", flags.Get("threads", "4"), 1, 64);
   if (!threads.ok()) return UsageError(cmd, threads.status());
-  absl::StatusOr<absl::Duration> pace = ParseDurationFlag("pace", flags->Get("pace", "3s"));
+  absl::StatusOr<absl::Duration> pace = ParseDurationFlag("pace", flags.Get("pace", "3s"));
   if (!pace.ok()) return UsageError(cmd, pace.status());
-  absl::StatusOr<std::string> server = fleet::LocateGreeterServer(flags->Get("greeter-server"));
+  absl::StatusOr<std::string> server = fleet::LocateGreeterServer(flags.Get("greeter-server"));
   if (!server.ok()) return RuntimeError(cmd, server.status());
 
   const char* tmp = std::getenv("TMPDIR");
@@ -75,7 +70,7 @@ int RunDemo(const Args& args) {
   absl::StatusOr<std::string> work_dir = MakeWorkDir(parent, "switchboard-demo");
   if (!work_dir.ok()) return RuntimeError(cmd, work_dir.status());
   g_work_dir = *work_dir;
-  const bool keep = flags->IsSet("keep");
+  const bool keep = flags.IsSet("keep");
 
   // Ctrl-C / SIGTERM: kill every child, remove the work dir, exit 130/143.
   // Children also die with this process (PR_SET_PDEATHSIG) if it is killed.

@@ -107,6 +107,7 @@ std::string EtcdHint(const absl::Status& error, const std::string& endpoints) {
 
 }  // namespace
 
+int RunLs(const Command& cmd, const ParsedFlags& flags);
 const Command kLsCommand = {
     .name = "ls",
     .summary = "List the instances registered in etcd.",
@@ -117,17 +118,15 @@ const Command kLsCommand = {
         "with close names (a typo).\n",
     .flags = With({{.name = "json", .help = "print JSON instead of a table", .boolean = true}},
                   EtcdFlags()),
+    .max_positionals = 1,
+    .positional_name = "SERVICE",
+    .run = RunLs,
 };
 
-int RunLs(const Args& args) {
-  const Command& cmd = kLsCommand;
-  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
-  if (!flags.ok()) return UsageError(cmd, flags.status());
-  if (flags->help()) return PrintHelp(cmd);
-  if (flags->positionals().size() > 1) return UsageError(cmd, "at most one SERVICE");
-  const std::string prefix = flags->Get("prefix");
-  const std::string service = flags->positionals().empty() ? "" : flags->positionals()[0];
-  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(*flags);
+int RunLs(const Command& cmd, const ParsedFlags& flags) {
+  const std::string prefix = flags.Get("prefix");
+  const std::string service = flags.positionals().empty() ? "" : flags.positionals()[0];
+  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(flags);
   if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
   const std::string endpoints = *etcd_flag;
   auto client = ConnectEtcd(endpoints);
@@ -154,7 +153,7 @@ int RunLs(const Args& args) {
   std::sort(instances.begin(), instances.end(), [](const Instance& a, const Instance& b) {
     return std::tie(a.service, a.address) < std::tie(b.service, b.address);
   });
-  if (flags->IsSet("json")) {
+  if (flags.IsSet("json")) {
     std::printf("%s\n", InstancesJson(instances).c_str());
   } else {
     std::fputs(FormatInstanceTable(instances).c_str(), stdout);
@@ -170,6 +169,7 @@ int RunLs(const Args& args) {
   return kExitOk;
 }
 
+int RunWatch(const Command& cmd, const ParsedFlags& flags);
 const Command kWatchCommand = {
     .name = "watch",
     .summary = "Print registry changes as they happen.",
@@ -180,6 +180,9 @@ const Command kWatchCommand = {
         "object per line. Without SERVICE, every service.\n",
     .flags = With({{.name = "json", .help = "one JSON object per line", .boolean = true}},
                   EtcdFlags()),
+    .max_positionals = 1,
+    .positional_name = "SERVICE",
+    .run = RunWatch,
 };
 
 namespace {
@@ -210,13 +213,8 @@ class ChangePrinter : public LookupObserver {
 
 }  // namespace
 
-int RunWatch(const Args& args) {
-  const Command& cmd = kWatchCommand;
-  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
-  if (!flags.ok()) return UsageError(cmd, flags.status());
-  if (flags->help()) return PrintHelp(cmd);
-  if (flags->positionals().size() > 1) return UsageError(cmd, "at most one SERVICE");
-  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(*flags);
+int RunWatch(const Command& cmd, const ParsedFlags& flags) {
+  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(flags);
   if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
   const std::string endpoints = *etcd_flag;
   auto client = ConnectEtcd(endpoints);
@@ -224,20 +222,21 @@ int RunWatch(const Args& args) {
   BlockTerminationSignals();
   // The watcher logs its retries; the printer says it once, plainly.
   SetLogLevel(LogLevel::kError);
-  const std::string service = flags->positionals().empty() ? "" : flags->positionals()[0];
+  const std::string service = flags.positionals().empty() ? "" : flags.positionals()[0];
   if (!service.empty()) {
-    if (std::optional<std::string> note = NoInstanceNote(**client, flags->Get("prefix"), service)) {
+    if (std::optional<std::string> note = NoInstanceNote(**client, flags.Get("prefix"), service)) {
       std::fprintf(stderr, "switchboard watch: %s; watching for it\n", note->c_str());
     }
   }
-  EtcdWatcher watcher(*client, {.prefix = flags->Get("prefix"), .service = service});
-  ChangePrinter printer(flags->IsSet("json"));
+  EtcdWatcher watcher(*client, {.prefix = flags.Get("prefix"), .service = service});
+  ChangePrinter printer(flags.IsSet("json"));
   watcher.Start(&printer);
   WaitForTerminationSignal(absl::InfiniteDuration());
   watcher.Stop();
   return kExitOk;
 }
 
+int RunRegister(const Command& cmd, const ParsedFlags& flags);
 const Command kRegisterCommand = {
     .name = "register",
     .summary = "Keep a server registered while it is healthy (a sidecar for any language).",
@@ -268,6 +267,7 @@ const Command kRegisterCommand = {
           .help = "consecutive failed checks before the instance is withdrawn, 1..100",
           .default_text = "2"}},
         EtcdFlags()),
+    .run = RunRegister,
 };
 
 namespace {
@@ -332,23 +332,16 @@ absl::StatusOr<Instance> InstanceFromFlags(const ParsedFlags& flags) {
 
 }  // namespace
 
-int RunRegister(const Args& args) {
-  const Command& cmd = kRegisterCommand;
-  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
-  if (!flags.ok()) return UsageError(cmd, flags.status());
-  if (flags->help()) return PrintHelp(cmd);
-  if (!flags->positionals().empty()) {
-    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
-  }
-  absl::StatusOr<Instance> instance = InstanceFromFlags(*flags);
+int RunRegister(const Command& cmd, const ParsedFlags& flags) {
+  absl::StatusOr<Instance> instance = InstanceFromFlags(flags);
   if (!instance.ok()) return UsageError(cmd, instance.status());
-  absl::StatusOr<absl::Duration> ttl = ParseDurationFlag("ttl", flags->Get("ttl", "10s"));
+  absl::StatusOr<absl::Duration> ttl = ParseDurationFlag("ttl", flags.Get("ttl", "10s"));
   if (!ttl.ok()) return UsageError(cmd, ttl.status());
   if (absl::Status s = ValidateRegistrarOptions({.ttl = *ttl}); !s.ok()) {
     return UsageError(cmd, absl::StrCat("--ttl: ", s.message()));
   }
   absl::StatusOr<absl::Duration> interval =
-      ParseDurationFlag("health-interval", flags->Get("health-interval", "1s"));
+      ParseDurationFlag("health-interval", flags.Get("health-interval", "1s"));
   if (!interval.ok()) return UsageError(cmd, interval.status());
   // Checks closer together than this only load the server and flap.
   constexpr absl::Duration kMinHealthInterval = absl::Milliseconds(100);
@@ -357,12 +350,12 @@ int RunRegister(const Args& args) {
                                         " is too short; use ",
                                         absl::FormatDuration(kMinHealthInterval), " or more"));
   }
-  absl::StatusOr<HealthCheckKind> kind = ParseHealthCheckKind(flags->Get("health", "grpc"));
+  absl::StatusOr<HealthCheckKind> kind = ParseHealthCheckKind(flags.Get("health", "grpc"));
   if (!kind.ok()) return UsageError(cmd, kind.status());
   absl::StatusOr<int64_t> unhealthy_after =
-      ParseIntFlag("unhealthy-after", flags->Get("unhealthy-after", "2"), 1, 100);
+      ParseIntFlag("unhealthy-after", flags.Get("unhealthy-after", "2"), 1, 100);
   if (!unhealthy_after.ok()) return UsageError(cmd, unhealthy_after.status());
-  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(*flags);
+  absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(flags);
   if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
   const std::string endpoints = *etcd_flag;
   auto client = ConnectEtcd(endpoints);
@@ -372,7 +365,7 @@ int RunRegister(const Args& args) {
   const std::string who = absl::StrCat(instance->service, " ", instance->address);
   // On SIGTERM with etcd unreachable, waiting long to deregister only
   // delays the exit: the record expires with the lease anyway.
-  const RegistrarOptions registrar_options = {.prefix = flags->Get("prefix"),
+  const RegistrarOptions registrar_options = {.prefix = flags.Get("prefix"),
                                               .ttl = *ttl,
                                               .deregister_timeout = absl::Seconds(1)};
   HealthProbe probe(*kind, instance->address);
@@ -383,7 +376,7 @@ int RunRegister(const Args& args) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   };
-  const std::string health_kind = flags->Get("health", "grpc");
+  const std::string health_kind = flags.Get("health", "grpc");
   say(absl::StrCat("switchboard register ", kVersion, ": keeping ", who, " registered in etcd ",
                    endpoints,
                    health_kind == "none" ? " (no health check)"
@@ -415,7 +408,7 @@ int RunRegister(const Args& args) {
       registrar.reset();
     } else if (!health.ok() && !said_waiting) {
       say(absl::StrCat("waiting for ", instance->address, " to pass its ",
-                       flags->Get("health", "grpc"), " health check: ", health.message()));
+                       flags.Get("health", "grpc"), " health check: ", health.message()));
       said_waiting = true;
     }
     if (registrar != nullptr) {

@@ -104,6 +104,7 @@ absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
 
 }  // namespace
 
+int RunUp(const Command& cmd, const ParsedFlags& flags);
 const Command kUpCommand = {
     .name = "up",
     .summary = "Run a local registry (etcd) and the xDS control plane, until Ctrl-C.",
@@ -135,47 +136,41 @@ const Command kUpCommand = {
          .boolean = true},
         PolicyFlag(),
     },
+    .run = RunUp,
 };
 
-int RunUp(const Args& args) {
-  const Command& cmd = kUpCommand;
-  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
-  if (!flags.ok()) return UsageError(cmd, flags.status());
-  if (flags->help()) return PrintHelp(cmd);
-  if (!flags->positionals().empty()) {
-    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
-  }
-  const std::string data_dir = flags->Get("data-dir", DefaultDataDir());
-  const std::string etcd_listen = flags->Get("etcd-listen", "127.0.0.1:2379");
-  const std::string xds_listen = flags->Get("xds-listen", "127.0.0.1:18000");
+int RunUp(const Command& cmd, const ParsedFlags& flags) {
+  const std::string data_dir = flags.Get("data-dir", DefaultDataDir());
+  const std::string etcd_listen = flags.Get("etcd-listen", "127.0.0.1:2379");
+  const std::string xds_listen = flags.Get("xds-listen", "127.0.0.1:18000");
   if (absl::Status s = CheckHostPortFlag("etcd-listen", etcd_listen); !s.ok()) {
     return UsageError(cmd, s);
   }
   if (absl::Status s = CheckHostPortFlag("xds-listen", xds_listen, true); !s.ok()) {
     return UsageError(cmd, s);
   }
-  const bool managed = !flags->IsSet("etcd");
-  if (!managed && flags->Get("etcd-fsync") == "true") {
+  const bool managed = !flags.IsSet("etcd");
+  if (!managed && flags.Get("etcd-fsync") == "true") {
     return UsageError(cmd, "--etcd-fsync applies to the etcd `up` runs, not to --etcd's");
   }
-  if (!managed && flags->IsSet("etcd-listen")) {
+  if (!managed && flags.IsSet("etcd-listen")) {
     return UsageError(cmd, "--etcd-listen and --etcd exclude each other: either switchboard "
                            "runs etcd, or it uses yours");
   }
-  if (!managed && absl::StripAsciiWhitespace(flags->Get("etcd")).empty()) {
+  if (!managed && absl::StripAsciiWhitespace(flags.Get("etcd")).empty()) {
     return UsageError(cmd, "--etcd is empty: give HOST:PORT[,HOST:PORT] of your etcd, or leave "
                            "--etcd out and `up` runs one");
   }
   if (!managed) {
-    if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(flags->Get("etcd"));
+    if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(flags.Get("etcd"));
         !parsed.ok()) {
-      return UsageError(cmd, absl::StrCat("--etcd=", flags->Get("etcd"), ": ",
+      return UsageError(cmd, absl::StrCat("--etcd=", flags.Get("etcd"), ": ",
                                           parsed.status().message()));
     }
   }
-  const std::string prefix = flags->Get("prefix");
+  const std::string prefix = flags.Get("prefix");
 
-  absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(*flags);
+  absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(flags);
   if (!policies.ok()) return UsageError(cmd, policies.status());
 
   absl::StatusOr<UpLock> lock = UpLock::Acquire(data_dir);
@@ -183,7 +178,7 @@ int RunUp(const Args& args) {
   BlockTerminationSignals();
 
   std::unique_ptr<fleet::EtcdSupervisor> supervisor;
-  std::string endpoints = flags->Get("etcd");
+  std::string endpoints = flags.Get("etcd");
   if (managed) {
     const size_t colon = etcd_listen.rfind(':');
     int port = 0;
@@ -193,8 +188,8 @@ int RunUp(const Args& args) {
                                 .host = etcd_listen.substr(0, colon),
                                 .client_port = port,
                                 .peer_port = port + 1,
-                                .binary = flags->Get("etcd-binary", "etcd"),
-                                .fsync = flags->Get("etcd-fsync") == "true"},
+                                .binary = flags.Get("etcd-binary", "etcd"),
+                                .fsync = flags.Get("etcd-fsync") == "true"},
         [](const std::string& message) {
           std::fprintf(stderr, "switchboard up: %s\n", message.c_str());
         });
@@ -247,7 +242,7 @@ int RunUp(const Args& args) {
       endpoints.c_str(), dir_flag.c_str(), dir_flag.c_str(), dir_flag.c_str());
   std::fflush(stdout);
 
-  int signal = ServeUntilTerminated(cmd, **plane, *flags);
+  int signal = ServeUntilTerminated(cmd, **plane, flags);
   std::printf("switchboard up: %s received, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
   RemoveUpState(data_dir);
@@ -256,6 +251,7 @@ int RunUp(const Args& args) {
   return kExitOk;
 }
 
+int RunXds(const Command& cmd, const ParsedFlags& flags);
 const Command kXdsCommand = {
     .name = "xds",
     .summary = "Serve xDS to gRPC clients from one or more lookup sources.",
@@ -279,36 +275,30 @@ const Command kXdsCommand = {
          .default_text = "no cache"},
         PolicyFlag(),
     },
+    .run = RunXds,
 };
 
-int RunXds(const Args& args) {
-  const Command& cmd = kXdsCommand;
-  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
-  if (!flags.ok()) return UsageError(cmd, flags.status());
-  if (flags->help()) return PrintHelp(cmd);
-  if (!flags->positionals().empty()) {
-    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
-  }
-  const std::string listen = flags->Get("listen", "127.0.0.1:18000");
+int RunXds(const Command& cmd, const ParsedFlags& flags) {
+  const std::string listen = flags.Get("listen", "127.0.0.1:18000");
   if (!absl::StartsWith(listen, "unix:")) {
     if (absl::Status s = CheckHostPortFlag("listen", listen, true); !s.ok()) {
       return UsageError(cmd, s);
     }
   }
-  std::vector<std::string> uris = flags->GetAll("source");
+  std::vector<std::string> uris = flags.GetAll("source");
   const bool default_source = uris.empty();
   if (default_source) {
-    absl::StatusOr<std::string> endpoints = EtcdEndpointsFrom(*flags);
+    absl::StatusOr<std::string> endpoints = EtcdEndpointsFrom(flags);
     if (!endpoints.ok()) return UsageError(cmd, endpoints.status());
     if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(*endpoints); !parsed.ok()) {
       return UsageError(cmd, absl::StrCat("--etcd=", *endpoints, ": ", parsed.status().message()));
     }
-    uris.push_back(EtcdSourceUri(*endpoints, flags->Get("prefix")));
+    uris.push_back(EtcdSourceUri(*endpoints, flags.Get("prefix")));
   }
-  if (flags->IsSet("cache-dir") && flags->Get("cache-dir").empty()) {
+  if (flags.IsSet("cache-dir") && flags.Get("cache-dir").empty()) {
     return UsageError(cmd, "--cache-dir: give a directory");
   }
-  absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(*flags);
+  absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(flags);
   if (!policies.ok()) return UsageError(cmd, policies.status());
   // Before building sources: an etcd client starts gRPC's threads, which
   // must not take the signals.
@@ -318,18 +308,19 @@ int RunXds(const Args& args) {
       MakeSources(uris, default_source ? "--etcd" : "--source");
   if (!sources.ok()) return UsageError(cmd, sources.status());
   auto plane = StartControlPlane(*std::move(sources), listen, *std::move(policies),
-                                 flags->Get("cache-dir"));
+                                 flags.Get("cache-dir"));
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
   std::printf("switchboard xds %s: serving xDS on %s from %s\n", kVersion, (*plane)->address().c_str(),
               absl::StrJoin(uris, ", ").c_str());
   std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
               (*plane)->address().c_str());
   std::fflush(stdout);
-  ServeUntilTerminated(cmd, **plane, *flags);
+  ServeUntilTerminated(cmd, **plane, flags);
   (*plane)->Stop();
   return kExitOk;
 }
 
+int RunBootstrap(const Command& cmd, const ParsedFlags& flags);
 const Command kBootstrapCommand = {
     .name = "bootstrap",
     .summary = "Print the xDS bootstrap JSON that points gRPC clients at Switchboard.",
@@ -352,32 +343,26 @@ const Command kBootstrapCommand = {
         {.name = "no-check", .help = "do not check that an xDS server answers at the address",
          .boolean = true},
     },
+    .run = RunBootstrap,
 };
 
-int RunBootstrap(const Args& args) {
-  const Command& cmd = kBootstrapCommand;
-  absl::StatusOr<ParsedFlags> flags = ParseCommandLine(cmd, args);
-  if (!flags.ok()) return UsageError(cmd, flags.status());
-  if (flags->help()) return PrintHelp(cmd);
-  if (!flags->positionals().empty()) {
-    return UsageError(cmd, absl::StrCat("unexpected argument \"", flags->positionals()[0], "\""));
-  }
-  std::string xds = flags->Get("xds");
-  if (flags->IsSet("xds")) {
+int RunBootstrap(const Command& cmd, const ParsedFlags& flags) {
+  std::string xds = flags.Get("xds");
+  if (flags.IsSet("xds")) {
     if (absl::Status s = xds::CheckXdsServerAddress(xds); !s.ok()) {
       return UsageError(cmd, absl::StrCat("--xds=", xds, ": ", s.message()));
     }
   } else {
-    std::optional<UpState> up = FindRunningUp(flags->Get("data-dir", DefaultDataDir()));
+    std::optional<UpState> up = FindRunningUp(flags.Get("data-dir", DefaultDataDir()));
     xds = up.has_value() ? up->xds : "127.0.0.1:18000";
   }
-  if (flags->IsSet("node-id") && flags->Get("node-id").empty()) {
+  if (flags.IsSet("node-id") && flags.Get("node-id").empty()) {
     return UsageError(cmd, "--node-id: empty; give an id, or leave the flag out");
   }
   absl::StatusOr<std::string> json = xds::MakeBootstrapJson(
-      {.server_address = xds, .node_id = flags->Get("node-id", xds::SharedNodeId())});
+      {.server_address = xds, .node_id = flags.Get("node-id", xds::SharedNodeId())});
   if (!json.ok()) return UsageError(cmd, json.status());
-  if (flags->Get("no-check") != "true") {
+  if (flags.Get("no-check") != "true") {
     if (absl::Status s = xds::ProbeXdsServer(xds, absl::Seconds(1)); !s.ok()) {
       std::fprintf(stderr,
                    "switchboard bootstrap: warning: %s; clients will wait for it "
