@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "switchboard/cli/commands.h"
+#include "switchboard/cli/health_gate.h"
 #include "switchboard/cli/health_probe.h"
 #include "switchboard/cli/instance_format.h"
 #include "switchboard/cli/version.h"
@@ -362,7 +363,6 @@ int RunRegister(const Command& cmd, const ParsedFlags& flags) {
   if (!client.ok()) return UsageError(cmd, client.status());
 
   BlockTerminationSignals();
-  const std::string who = absl::StrCat(instance->service, " ", instance->address);
   // On SIGTERM with etcd unreachable, waiting long to deregister only
   // delays the exit: the record expires with the lease anyway.
   const RegistrarOptions registrar_options = {.prefix = flags.Get("prefix"),
@@ -370,59 +370,42 @@ int RunRegister(const Command& cmd, const ParsedFlags& flags) {
                                               .deregister_timeout = absl::Seconds(1)};
   HealthProbe probe(*kind, instance->address);
   std::unique_ptr<Registrar> registrar;
-  RegistrationPhase reported = RegistrationPhase::kIdle;
-  bool said_waiting = false;
   auto say = [](const std::string& line) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   };
   const std::string health_kind = flags.Get("health", "grpc");
+  HealthGate gate({.service = instance->service,
+                   .address = instance->address,
+                   .health_kind = health_kind,
+                   .endpoints = endpoints,
+                   .ttl = *ttl,
+                   .unhealthy_after = *unhealthy_after});
+  const std::string who = gate.who();
   say(absl::StrCat("switchboard register ", kVersion, ": keeping ", who, " registered in etcd ",
                    endpoints,
                    health_kind == "none" ? " (no health check)"
                                          : absl::StrCat(" while its ", health_kind,
                                                         " health check passes")));
   int exit_code = kExitOk;
-  // One failed check is often a blip (a GC pause, a full accept queue): the
-  // instance is withdrawn only after several in a row.
-  int64_t failures_in_a_row = 0;
   while (true) {
-    absl::Status health = probe.Check(std::min(*interval, absl::Seconds(1)));
-    failures_in_a_row = health.ok() ? 0 : failures_in_a_row + 1;
-    if (health.ok() && registrar == nullptr) {
+    HealthGate::Decision decision = gate.OnHealthCheck(probe.Check(std::min(*interval, absl::Seconds(1))));
+    for (const std::string& line : decision.messages) say(line);
+    if (decision.action == HealthGate::Action::kRegister) {
       registrar = std::make_unique<Registrar>(*client, registrar_options);
       if (absl::Status s = registrar->Start({*instance}); !s.ok()) {
         exit_code = RuntimeError(cmd, s);
         break;
       }
-      reported = RegistrationPhase::kIdle;
-    } else if (!health.ok() && registrar != nullptr && failures_in_a_row < *unhealthy_after) {
-      say(absl::StrCat("health check failed (", failures_in_a_row, " of ", *unhealthy_after,
-                       " before withdrawal): ", health.message()));
-    } else if (!health.ok() && registrar != nullptr) {
-      say(absl::StrCat("unhealthy: ", health.message(), "; withdrawing ", who));
+    } else if (decision.action == HealthGate::Action::kWithdraw) {
       if (absl::Status s = registrar->Deregister(); !s.ok()) {
         say(absl::StrCat("could not delete the registration (it expires within ",
                          absl::FormatDuration(*ttl), "): ", s.message()));
       }
       registrar.reset();
-    } else if (!health.ok() && !said_waiting) {
-      say(absl::StrCat("waiting for ", instance->address, " to pass its ",
-                       flags.Get("health", "grpc"), " health check: ", health.message()));
-      said_waiting = true;
     }
     if (registrar != nullptr) {
-      RegistrationState state = registrar->state();
-      if (state.phase != reported) {
-        if (state.phase == RegistrationPhase::kRegistered) {
-          say(absl::StrCat("registered ", who, " in etcd ", endpoints, " (lease ttl ",
-                           absl::FormatDuration(*ttl), ")"));
-          said_waiting = false;
-        } else if (state.phase == RegistrationPhase::kRetrying) {
-          say(absl::StrCat("etcd unreachable, retrying: ", state.last_error.message()));
-        }
-        reported = state.phase;
-      }
+      if (std::optional<std::string> line = gate.OnRegistrationState(registrar->state())) say(*line);
     }
     if (WaitForTerminationSignal(*interval) != 0) break;
   }
