@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "switchboard/common/host_port.h"
 
 namespace switchboard::cli {
 
@@ -134,24 +135,24 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseKeyValueFlag(absl::stri
 
 absl::Status CheckHostPortFlag(absl::string_view flag, absl::string_view text,
                                bool allow_port_zero) {
-  auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, "=", text, ": ", why, "; write host:port, e.g. 127.0.0.1:50051"));
-  };
-  size_t colon = text.rfind(':');
-  if (colon == absl::string_view::npos) return bad("no port");
-  absl::string_view host = text.substr(0, colon);
-  if (host.empty()) return bad("no host");
-  if (absl::StrContains(host, ':') &&
-      !(absl::StartsWith(host, "[") && absl::EndsWith(host, "]"))) {
-    return bad("an IPv6 host must be in brackets");
+  absl::StatusOr<HostPort> parsed =
+      allow_port_zero ? ParseListenHostPort(text) : ParseHostPort(text);
+  if (parsed.ok()) return absl::OkStatus();
+  // The parser's diagnosis in the words of the flags' help; anything else
+  // (a host that is neither a name nor an IP) as the parser says it.
+  const absl::string_view error = parsed.status().message();
+  std::string why(error);
+  if (absl::StrContains(error, "missing ':port'")) {
+    why = "no port";
+  } else if (absl::StrContains(error, "missing host")) {
+    why = "no host";
+  } else if (absl::StrContains(error, "brackets") || absl::StrContains(error, "missing ']'")) {
+    why = "an IPv6 host must be in brackets";
+  } else if (absl::StrContains(error, "': port '")) {
+    why = "the port is not a number in 1..65535";
   }
-  int port;
-  if (!absl::SimpleAtoi(text.substr(colon + 1), &port) || port < (allow_port_zero ? 0 : 1) ||
-      port > 65535) {
-    return bad("the port is not a number in 1..65535");
-  }
-  return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, "=", text, ": ", why, "; write host:port, e.g. 127.0.0.1:50051"));
 }
 
 }  // namespace switchboard::cli

@@ -15,6 +15,7 @@
 #include "switchboard/cli/commands.h"
 #include "switchboard/cli/up_state.h"
 #include "switchboard/cli/version.h"
+#include "switchboard/common/host_port.h"
 #include "switchboard/etcd/etcd_client.h"
 #include "switchboard/fleet/local_etcd.h"
 #include "switchboard/lookup/source_registry.h"
@@ -180,12 +181,15 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
   std::unique_ptr<fleet::EtcdSupervisor> supervisor;
   std::string endpoints = flags.Get("etcd");
   if (managed) {
-    const size_t colon = etcd_listen.rfind(':');
-    int port = 0;
-    (void)absl::SimpleAtoi(etcd_listen.substr(colon + 1), &port);
+    // Checked by CheckHostPortFlag above. LocalEtcd writes its URLs as
+    // host + ":" + port, so an IPv6 host keeps its brackets.
+    const HostPort listen = *ParseHostPort(etcd_listen);
+    const int port = listen.port;
     supervisor = std::make_unique<fleet::EtcdSupervisor>(
         fleet::LocalEtcdOptions{.data_dir = data_dir + "/etcd",
-                                .host = etcd_listen.substr(0, colon),
+                                .host = IsIpLiteral(listen.host) && absl::StrContains(listen.host, ':')
+                                             ? absl::StrCat("[", listen.host, "]")
+                                             : listen.host,
                                 .client_port = port,
                                 .peer_port = port + 1,
                                 .binary = flags.Get("etcd-binary", "etcd"),

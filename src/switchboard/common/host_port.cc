@@ -45,8 +45,11 @@ bool IsValidDnsName(absl::string_view name) {
   return true;
 }
 
-absl::StatusOr<HostPort> ParseHostPort(absl::string_view text,
-                                       std::optional<uint16_t> default_port) {
+namespace {
+
+// `min_port`: 1 for an address to dial, 0 for one to listen on.
+absl::StatusOr<HostPort> Parse(absl::string_view text, std::optional<uint16_t> default_port,
+                               uint32_t min_port) {
   HostPort out;
   absl::string_view port_text;
   bool has_port = false;
@@ -96,13 +99,24 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view text,
     return out;
   }
   uint32_t port = 0;
-  if (!absl::SimpleAtoi(port_text, &port) || port == 0 || port > 65535 ||
+  if (!absl::SimpleAtoi(port_text, &port) || port < min_port || port > 65535 ||
       !absl::ascii_isdigit(port_text.empty() ? 'x' : port_text[0])) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "': port '", port_text, "' is not a number in 1..65535"));
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "': port '", port_text,
+                                                   "' is not a number in ", min_port, "..65535"));
   }
   out.port = static_cast<uint16_t>(port);
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<HostPort> ParseHostPort(absl::string_view text,
+                                       std::optional<uint16_t> default_port) {
+  return Parse(text, default_port, /*min_port=*/1);
+}
+
+absl::StatusOr<HostPort> ParseListenHostPort(absl::string_view text) {
+  return Parse(text, std::nullopt, /*min_port=*/0);
 }
 
 }  // namespace switchboard

@@ -4,6 +4,7 @@
 // Example:
 //   absl::StatusOr<HostPort> hp = ParseHostPort("[::1]:5353");
 //   hp->host == "::1"; hp->port == 5353; hp->ToString() == "[::1]:5353"
+//   ParseListenHostPort("0.0.0.0:0")->port == 0  // listen on any free port
 //
 // Pure functions, thread-safe.
 #ifndef SWITCHBOARD_COMMON_HOST_PORT_H_
@@ -32,6 +33,10 @@ struct HostPort {
 // DNS name or an IP literal.
 absl::StatusOr<HostPort> ParseHostPort(absl::string_view text,
                                        std::optional<uint16_t> default_port = std::nullopt);
+
+// The same for an address to listen on: port 0 (any free port, chosen by
+// the kernel) is allowed, and the port is required.
+absl::StatusOr<HostPort> ParseListenHostPort(absl::string_view text);
 
 // "host:port" with brackets when `host` is an IPv6 literal.
 std::string JoinHostPort(absl::string_view host, uint16_t port);

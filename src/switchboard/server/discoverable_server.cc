@@ -100,11 +100,14 @@ std::string ReachableLocalAddress() {
 
 absl::StatusOr<std::unique_ptr<DiscoverableServer>> DiscoverableServer::Start(
     grpc::ServerBuilder& builder, DiscoverableServerOptions options) {
-  size_t colon = options.listen_address.rfind(':');
   // Refused before listening: a server that starts and then fails to
   // register would leave the caller with a half-started process.
   if (absl::Status s = ValidateServiceName(options.service); !s.ok()) return s;
-  if (colon == std::string::npos) {
+  // ":50051", no host, listens on every address, as gRPC reads it.
+  absl::StatusOr<HostPort> listen = ParseListenHostPort(
+      absl::StartsWith(options.listen_address, ":") ? absl::StrCat("0.0.0.0", options.listen_address)
+                                                    : options.listen_address);
+  if (!listen.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad listen address '", options.listen_address, "': want host:port"));
   }
@@ -114,7 +117,6 @@ absl::StatusOr<std::unique_ptr<DiscoverableServer>> DiscoverableServer::Start(
       return absl::InvalidArgumentError(absl::StrCat("advertise_address: ", s.message()));
     }
   }
-  std::string listen_host = options.listen_address.substr(0, colon);
   absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(options.etcd);
   if (!client.ok()) return client.status();
 
@@ -139,9 +141,8 @@ absl::StatusOr<std::unique_ptr<DiscoverableServer>> DiscoverableServer::Start(
   if (!options.advertise_address.empty()) {
     self->address_ = options.advertise_address;
   } else {
-    std::string host = listen_host;
-    if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) host = host.substr(1, host.size() - 2);
-    if (host.empty() || IsUnspecifiedIp(host)) {
+    std::string host = listen->host;
+    if (IsUnspecifiedIp(host)) {
       host = ReachableLocalAddress();
     } else if (!IsIpLiteral(host)) {
       // Clients get IPs through xDS: register what the name stands for now.
