@@ -77,6 +77,22 @@ RunResult RunSwitchboard(const TempDir& dir, std::vector<std::string> args,
   return run;
 }
 
+// Starts `switchboard xds --listen <listen> --source file://<dir>/services.json
+// <extra_args>...`, the file holding `services_json`; its log is
+// <dir>/xds.log.
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartFileXds(
+    const TempDir& dir, const std::string& services_json, const std::string& listen,
+    const std::vector<std::string>& extra_args = {}) {
+  {
+    std::ofstream out(dir.File("services.json"));
+    out << services_json;
+  }
+  std::vector<std::string> args = {Switchboard(), "xds", "--listen", listen, "--source",
+                                   absl::StrCat("file://", dir.File("services.json"))};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  return ChildProcess::Start(args, {.log_path = dir.File("xds.log")});
+}
+
 // A TCP listener on 127.0.0.1 that the test opens and closes. It accepts
 // (and drops) connections, as a server would, so that probes never fill its
 // backlog; CLOEXEC, so that child processes do not keep it open.
@@ -228,13 +244,7 @@ TEST(CliUsageTest, VersionIsTheProjectsAndStartUpLinesCarryIt) {
   EXPECT_THAT(extra.output, HasSubstr("unexpected argument \"now\""));
 
   // `xds` and `register` say it as they start (`up`: CliUpTest).
-  {
-    std::ofstream out(dir.File("services.json"));
-    out << R"({"services":{}})";
-  }
-  auto xds = ChildProcess::Start({Switchboard(), "xds", "--listen", "127.0.0.1:0", "--source",
-                                  absl::StrCat("file://", dir.File("services.json"))},
-                                 {.log_path = dir.File("xds.log")});
+  auto xds = StartFileXds(dir, R"({"services":{}})", "127.0.0.1:0");
   ASSERT_TRUE(xds.ok()) << xds.status();
   auto sidecar = ChildProcess::Start({Switchboard(), "register", "--service", "greeter", "--addr",
                                       "127.0.0.1:9", "--health", "none", "--etcd", "127.0.0.1:1"},
@@ -637,15 +647,10 @@ TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
                                     {.log_path = dir.File("greeter.log")});
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_TRUE(WaitForPort(server_port, absl::Seconds(10))) << ReadFile(dir.File("greeter.log"));
-  {
-    std::ofstream out(dir.File("services.json"));
-    out << R"({"services":{"greeter":[")" << server_address << R"("]}})";
-  }
   const int xds_port = PickFreePort();
   const std::string xds_address = absl::StrCat("127.0.0.1:", xds_port);
-  auto xds = ChildProcess::Start({Switchboard(), "xds", "--listen", xds_address, "--source",
-                                  absl::StrCat("file://", dir.File("services.json"))},
-                                 {.log_path = dir.File("xds.log")});
+  auto xds = StartFileXds(
+      dir, absl::StrCat(R"({"services":{"greeter":[")", server_address, R"("]}})"), xds_address);
   ASSERT_TRUE(xds.ok());
   ASSERT_TRUE(WaitForPort(xds_port, absl::Seconds(10))) << ReadFile(dir.File("xds.log"));
   // The line is printed just after the port opens.
@@ -715,10 +720,6 @@ uint32_t ServedMaxRequests(const std::string& xds_address, const std::string& cl
 // reported and the policies in force stay.
 TEST(CliXdsTest, PolicyFileIsServedAndReloadedOnSighup) {
   TempDir dir;
-  {
-    std::ofstream out(dir.File("services.json"));
-    out << R"({"services":{"greeter":["127.0.0.1:9"]}})";
-  }
   auto write_policy = [&](const std::string& text) {
     std::ofstream out(dir.File("policy.json"));
     out << text;
@@ -726,10 +727,8 @@ TEST(CliXdsTest, PolicyFileIsServedAndReloadedOnSighup) {
   write_policy(R"({"services": {"greeter": {"max_requests": 7}}})");
   const int xds_port = PickFreePort();
   const std::string xds_address = absl::StrCat("127.0.0.1:", xds_port);
-  auto xds = ChildProcess::Start({Switchboard(), "xds", "--listen", xds_address, "--source",
-                                  absl::StrCat("file://", dir.File("services.json")), "--policy",
-                                  dir.File("policy.json")},
-                                 {.log_path = dir.File("xds.log")});
+  auto xds = StartFileXds(dir, R"({"services":{"greeter":["127.0.0.1:9"]}})", xds_address,
+                          {"--policy", dir.File("policy.json")});
   ASSERT_TRUE(xds.ok());
   ASSERT_TRUE(WaitForPort(xds_port, absl::Seconds(10))) << ReadFile(dir.File("xds.log"));
   EXPECT_TRUE(WaitFor([&] { return ServedMaxRequests(xds_address, "greeter.cluster") == 7; },
@@ -766,15 +765,9 @@ TEST(CliXdsTest, PolicyFileIsServedAndReloadedOnSighup) {
 // (tests/xds/node_greeter_client.js), each making one call.
 TEST(CliXdsTest, TwoClientsOfOneBootstrapAreToldApart) {
   TempDir dir;
-  {
-    std::ofstream out(dir.File("services.json"));
-    out << R"({"services":{"greeter":["127.0.0.1:9"]}})";
-  }
   const int xds_port = PickFreePort();
   const std::string xds_address = absl::StrCat("127.0.0.1:", xds_port);
-  auto xds = ChildProcess::Start({Switchboard(), "xds", "--listen", xds_address, "--source",
-                                  absl::StrCat("file://", dir.File("services.json"))},
-                                 {.log_path = dir.File("xds.log")});
+  auto xds = StartFileXds(dir, R"({"services":{"greeter":["127.0.0.1:9"]}})", xds_address);
   ASSERT_TRUE(xds.ok());
   ASSERT_TRUE(WaitForPort(xds_port, absl::Seconds(10))) << ReadFile(dir.File("xds.log"));
 
