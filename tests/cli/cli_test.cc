@@ -1,6 +1,7 @@
 // The `switchboard` command on real processes: exit codes and messages of
 // bad command lines, `up` with a second `up` refused, register / ls / watch
-// / bootstrap against it, and `register --health tcp` following a port.
+// / bootstrap against it, `register --health tcp` following a port, and
+// `ls` on an etcd cluster that lost quorum.
 #include <arpa/inet.h>
 #include <signal.h>
 #include <netinet/in.h>
@@ -29,6 +30,7 @@
 #include "switchboard/fleet/closed_loop_caller.h"
 #include "switchboard/fleet/scenario_stage.h"
 #include "harness/child_process.h"
+#include "harness/etcd_cluster.h"
 #include "harness/etcd_process.h"
 
 namespace switchboard::testing {
@@ -515,6 +517,28 @@ TEST(CliRegistryTest, ADeadEtcdListedFirstCostsLittle) {
 
 // gRPC allows SO_REUSEPORT by default; Switchboard's servers turn it off,
 // so a second one on a taken port fails instead of sharing it silently.
+// A cluster that lost quorum: its surviving member runs and accepts
+// connections, but without a leader it cannot serve a read. `ls` says so,
+// rather than asking whether etcd runs.
+TEST(CliRegistryTest, LsDuringAQuorumLossSaysEtcdRunsWithoutALeader) {
+  TempDir dir;
+  auto cluster = EtcdCluster::Start();
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  (*cluster)->Kill(1);
+  (*cluster)->Kill(2);
+  // Until its election timeout passes, the survivor still believes in its
+  // leader; the quorum loss is what follows.
+  ASSERT_TRUE(WaitFor([&] {
+    absl::StatusOr<EtcdMemberStatus> status = (*cluster)->MemberStatus(0);
+    return status.ok() && status->leader_id == 0;
+  }, absl::Seconds(20))) << (*cluster)->Log(0);
+  RunResult run = RunSwitchboard(dir, {"ls", "--etcd", (*cluster)->endpoint(0)}, absl::Seconds(60));
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("has no leader")) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("lost quorum")) << run.output;
+  EXPECT_THAT(run.output, Not(HasSubstr("is etcd running"))) << run.output;
+}
+
 TEST(CliXdsTest, ASecondServerOnATakenPortFailsNamingThePort) {
   TempDir dir;
   {
