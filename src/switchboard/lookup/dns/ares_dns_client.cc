@@ -25,6 +25,9 @@ struct Question {
   bool done = false;
   int status = ARES_SUCCESS;
   std::vector<unsigned char> answer;
+  // Set by Ask() when the question got no definite answer (anything but
+  // records, NODATA or NXDOMAIN): names the question, the server and why.
+  absl::Status error;
 };
 
 absl::string_view TypeName(int type) {
@@ -67,24 +70,32 @@ class AresDnsClient : public DnsClient {
       if (family != AddressFamily::kIpv4) questions.push_back(Question(name, ns_t_aaaa));
     }
     if (absl::Status s = Ask(questions, context); !s.ok()) return s;
-    AddressAnswers answers;
-    // A name is nonexistent only if every question about it said so.
-    for (const Question& q : questions) answers[q.name].nonexistent = true;
+    // Each question on its own: a refused AAAA leaves the A answer usable.
+    using Kind = AddressQuestionOutcome::Kind;
+    std::vector<AddressQuestionOutcome> outcomes;
     for (const Question& q : questions) {
-      AddressAnswer& answer = answers[q.name];
-      if (q.status == ARES_ENOTFOUND) continue;
-      answer.nonexistent = false;
-      if (q.status == ARES_ENODATA) continue;
-      absl::Status parsed = ParseAddresses(q, answer.addresses);
-      if (!parsed.ok()) return parsed;
+      AddressQuestionOutcome& o = outcomes.emplace_back();
+      o.name = q.name;
+      if (!q.error.ok()) {
+        o.kind = Kind::kFailed;
+        o.error = q.error;
+      } else if (q.status == ARES_ENOTFOUND) {
+        o.kind = Kind::kNonexistent;
+      } else if (q.status == ARES_SUCCESS) {
+        if (absl::Status parsed = ParseAddresses(q, o.addresses); !parsed.ok()) {
+          o.kind = Kind::kFailed;
+          o.error = parsed;
+        }
+      }
     }
-    return answers;
+    return CombineAddressOutcomes(outcomes);
   }
 
   absl::StatusOr<SrvAnswer> LookupSrv(absl::string_view name, const FetchContext& context) override {
     std::vector<Question> questions = {Question(std::string(name), ns_t_srv)};
     if (absl::Status s = Ask(questions, context); !s.ok()) return s;
     const Question& q = questions[0];
+    if (!q.error.ok()) return q.error;
     SrvAnswer answer;
     if (q.status == ARES_ENOTFOUND) {
       answer.nonexistent = true;
@@ -115,7 +126,7 @@ class AresDnsClient : public DnsClient {
         return absl::UnavailableError(absl::StrCat("DNS query ", what, " failed: SERVFAIL"));
       case ARES_EREFUSED:
         return absl::UnavailableError(absl::StrCat(
-            "DNS query ", what, ": the server refused the query (REFUSED): it does not resolve "
+            "DNS query ", what, ": refused by the DNS server (REFUSED): it does not resolve "
             "this name for this client"));
       case ARES_ECONNREFUSED:
         // c-ares gives this both for an ICMP "port unreachable" and, with
@@ -146,7 +157,9 @@ class AresDnsClient : public DnsClient {
   }
 
   // Sends every question on one channel and drives it until all are
-  // answered, the deadline passes or the source stops.
+  // answered, the deadline passes or the source stops. Fails only as a
+  // whole (cannot set up, stopped); each question's own failure is left in
+  // its `error`.
   absl::Status Ask(std::vector<Question>& questions, const FetchContext& context) {
     absl::Duration budget = std::max(context.deadline - absl::Now(), absl::Milliseconds(1));
     struct ares_options options = {};
@@ -215,14 +228,13 @@ class AresDnsClient : public DnsClient {
     }
     ares_destroy(channel);  // answers still outstanding get ARES_EDESTRUCTION
     if (context.Cancelled()) return absl::CancelledError("DNS lookup stopped");
-    for (const Question& q : questions) {
+    for (Question& q : questions) {
       if (timed_out && (!q.done || q.status == ARES_EDESTRUCTION)) {
-        return absl::DeadlineExceededError(absl::StrCat("DNS query ", TypeName(q.type), " ", q.name,
-                                                        " at ", ServerName(), " got no answer within ",
-                                                        absl::FormatDuration(budget)));
-      }
-      if (q.status != ARES_SUCCESS && q.status != ARES_ENODATA && q.status != ARES_ENOTFOUND) {
-        return Failed(q, q.status);
+        q.error = absl::DeadlineExceededError(absl::StrCat("DNS query ", TypeName(q.type), " ", q.name,
+                                                           " at ", ServerName(), " got no answer within ",
+                                                           absl::FormatDuration(budget)));
+      } else if (q.status != ARES_SUCCESS && q.status != ARES_ENODATA && q.status != ARES_ENOTFOUND) {
+        q.error = Failed(q, q.status);
       }
     }
     return absl::OkStatus();

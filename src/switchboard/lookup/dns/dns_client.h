@@ -37,9 +37,44 @@ struct AddressAnswer {
   bool nonexistent = false;
   // IP literals, A records first.
   std::vector<std::string> addresses;
+  // Questions about the name that failed while a sibling was answered
+  // (an AAAA refused, the A answered): each names the question, the server
+  // and why. The answer stands on the siblings; the caller logs these.
+  std::vector<std::string> warnings;
 };
 // name -> its answer, for every name asked.
 using AddressAnswers = std::map<std::string, AddressAnswer>;
+
+// What one A or AAAA question got, before the questions about a name are
+// combined into its AddressAnswer.
+struct AddressQuestionOutcome {
+  enum class Kind {
+    kRecords,      // `addresses` (none: the name has no such record, NODATA)
+    kNonexistent,  // NXDOMAIN
+    kFailed,       // no definite answer: `error` (REFUSED, SERVFAIL, timeout...)
+  };
+  std::string name;
+  Kind kind = Kind::kRecords;
+  std::vector<std::string> addresses;
+  // kFailed: names the question, the server and the rcode or cause.
+  absl::Status error;
+};
+
+// The answers per name from the outcome of every question (in the order
+// asked: A before AAAA). A question that failed does not spoil its
+// siblings: a name with at least one definite answer gets it, the failures
+// as warnings; a name is nonexistent when every answered question about it
+// said NXDOMAIN. A name none of whose questions was answered fails the
+// whole lookup with the first failure (nothing is known about it, and the
+// caller keeps its last good set). Pure.
+//
+// Example:
+//   CombineAddressOutcomes({{.name = "a.test", .addresses = {"10.0.0.1"}},
+//                           {.name = "a.test", .kind = Kind::kFailed,
+//                            .error = UnavailableError("AAAA a.test ... REFUSED")}})
+//   // -> {"a.test": {.addresses = {"10.0.0.1"}, .warnings = {"AAAA a.test ... REFUSED"}}}
+absl::StatusOr<AddressAnswers> CombineAddressOutcomes(
+    const std::vector<AddressQuestionOutcome>& outcomes);
 
 struct SrvAnswer {
   bool nonexistent = false;
@@ -49,8 +84,9 @@ struct SrvAnswer {
 class DnsClient {
  public:
   virtual ~DnsClient() = default;
-  // A and/or AAAA records of each of `names`, asked in parallel. Fails as a
-  // whole if any question gets no definite answer by context.deadline.
+  // A and/or AAAA records of each of `names`, asked in parallel, combined
+  // by CombineAddressOutcomes: fails only if a name gets no definite answer
+  // to any of its questions by context.deadline.
   virtual absl::StatusOr<AddressAnswers> LookupAddresses(const std::vector<std::string>& names,
                                                          AddressFamily family,
                                                          const FetchContext& context) = 0;

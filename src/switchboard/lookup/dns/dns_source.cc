@@ -85,6 +85,12 @@ absl::StatusOr<FetchResult> DnsSource::Fetch(const FetchContext& context) {
                                                              : FetchAddresses(context);
 }
 
+void DnsSource::WarnAboutFailedQuestions(const AddressAnswer& answer) const {
+  for (const std::string& warning : answer.warnings) {
+    SB_LOG(kWarn, "lookup", Describe(), ": ", warning, "; using the other answers for the name");
+  }
+}
+
 absl::StatusOr<FetchResult> DnsSource::FetchAddresses(const FetchContext& context) {
   FetchResult result;
   // An IP literal needs no lookup ("dns:///127.0.0.1:50051").
@@ -96,6 +102,7 @@ absl::StatusOr<FetchResult> DnsSource::FetchAddresses(const FetchContext& contex
       client_->LookupAddresses({options_.name}, options_.family, context);
   if (!answers.ok()) return answers.status();
   const AddressAnswer& answer = (*answers)[options_.name];
+  WarnAboutFailedQuestions(answer);
   if (answer.nonexistent) {
     result.nonexistent = true;
     result.detail = absl::StrCat("DNS name ", options_.name, " does not exist (NXDOMAIN at ",
@@ -136,6 +143,7 @@ absl::StatusOr<FetchResult> DnsSource::FetchSrv(const FetchContext& context) {
     if (!answers.ok()) return answers.status();
     for (const std::string& t : to_resolve) {
       const AddressAnswer& answer = (*answers)[t + "."];
+      WarnAboutFailedQuestions(answer);
       if (answer.nonexistent) {
         // One dead target does not make the others unusable.
         SB_LOG(kWarn, "lookup", Describe(), ": SRV target ", t, " does not exist; skipped");

@@ -9,7 +9,9 @@
 // NXDOMAIN is an authoritative "no instances" and empties the set (unless
 // empty_on_nxdomain=false); a name that exists with no records of the type
 // asked empties it too. Timeouts, SERVFAIL, REFUSED and an unreachable server
-// are errors: the last good set stays. SRV mapping: see dns_records.h.
+// are errors: the last good set stays. Each question stands alone, though:
+// an AAAA refused while the A is answered (a server that knows only IPv4
+// for the name) is a warning in the log, and the A records are used. SRV mapping: see dns_records.h.
 //
 // Example:
 //   absl::StatusOr<std::unique_ptr<LookupSource>> source =
@@ -70,6 +72,8 @@ class DnsSource : public PeriodicSource {
  private:
   absl::StatusOr<FetchResult> FetchAddresses(const FetchContext& context);
   absl::StatusOr<FetchResult> FetchSrv(const FetchContext& context);
+  // Logs the questions about a name that failed while a sibling answered.
+  void WarnAboutFailedQuestions(const AddressAnswer& answer) const;
 
   const DnsSourceOptions options_;
   // Loop thread only.

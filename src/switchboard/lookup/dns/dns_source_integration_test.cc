@@ -105,8 +105,43 @@ TEST(DnsSourceIntegrationTest, RefusedAnswerIsReportedAsARefusedQuery) {
       Make(dns.Uri("dns", "greeter.elsewhere.test:1?interval=100ms&timeout=300ms"));
   source->Start(nullptr);
   ASSERT_TRUE(WaitFor([&] { return !source->Health().ok(); }, kWait));
-  EXPECT_THAT(source->Health().message(), HasSubstr("the server refused the query (REFUSED)"));
+  EXPECT_THAT(source->Health().message(), HasSubstr("refused by the DNS server (REFUSED)"));
   EXPECT_THAT(source->Health().message(), ::testing::Not(HasSubstr("connection refused")));
+}
+
+// A name outside sb.test that dnsmasq knows from its hosts directory, by an
+// IPv4 address only: the A question is answered, the AAAA one (which it
+// would have to forward, and has no upstream for) is REFUSED. The A answer
+// stands; only when every question is refused does the lookup fail.
+TEST(DnsSourceIntegrationTest, ARefusedAaaaKeepsTheAAnswers) {
+  Dnsmasq dns;
+  dns.WriteHosts("127.0.0.10 greeter.elsewhere.test\n");
+  dns.Start();
+  std::unique_ptr<LookupSource> source =
+      Make(dns.Uri("dns", "greeter.elsewhere.test:1?interval=100ms&timeout=300ms"));
+  source->Start(nullptr);
+  ASSERT_TRUE(HasAddresses(*source, {"127.0.0.10:1"})) << source->Health();
+  EXPECT_TRUE(source->Health().ok()) << source->Health();
+
+  // Neither question answered: an error, and the last good set stays.
+  dns.WriteHosts("127.0.0.10 other.elsewhere.test\n");
+  ASSERT_TRUE(WaitFor([&] { return !source->Health().ok(); }, kWait));
+  EXPECT_THAT(source->Health().message(), HasSubstr("refused by the DNS server (REFUSED)"));
+  EXPECT_THAT(Addresses(*source), ElementsAre("127.0.0.10:1"));
+  source->Stop();
+}
+
+TEST(DnsSourceIntegrationTest, SrvTargetsWithARefusedAaaaKeepTheirAAnswers) {
+  Dnsmasq dns;
+  dns.WriteHosts("127.0.0.10 a.elsewhere.test\n127.0.0.20 b.sb.test\n");
+  dns.Start({"_grpc._tcp.greeter.sb.test,a.elsewhere.test,50051,0,10",
+             "_grpc._tcp.greeter.sb.test,b.sb.test,50052,0,10"});
+  std::unique_ptr<LookupSource> source =
+      Make(dns.Uri("dns+srv", "_grpc._tcp.greeter.sb.test?interval=100ms&timeout=300ms"));
+  source->Start(nullptr);
+  ASSERT_TRUE(HasAddresses(*source, {"127.0.0.10:50051", "127.0.0.20:50052"})) << source->Health();
+  EXPECT_TRUE(source->Health().ok()) << source->Health();
+  source->Stop();
 }
 
 TEST(DnsSourceIntegrationTest, ServerDownKeepsLastSetAndReportsUntilItIsBack) {

@@ -99,6 +99,70 @@ TEST(DnsSourceOptionsTest, RejectsBadParameters) {
   EXPECT_FALSE(DnsSourceOptionsFromUri(*ParseSourceUri("file:///x.json")).ok());
 }
 
+using Kind = AddressQuestionOutcome::Kind;
+
+AddressQuestionOutcome Records(std::string name, std::vector<std::string> addresses) {
+  return {.name = std::move(name), .kind = Kind::kRecords, .addresses = std::move(addresses)};
+}
+AddressQuestionOutcome Nxdomain(std::string name) {
+  return {.name = std::move(name), .kind = Kind::kNonexistent};
+}
+AddressQuestionOutcome Failure(std::string name, std::string why) {
+  return {.name = std::move(name), .kind = Kind::kFailed,
+          .error = absl::UnavailableError(std::move(why))};
+}
+
+TEST(CombineAddressOutcomesTest, AFailedQuestionKeepsItsSiblingsAnswerAsAWarning) {
+  absl::StatusOr<AddressAnswers> answers = CombineAddressOutcomes(
+      {Records("a.test", {"10.0.0.1"}),
+       Failure("a.test", "DNS query AAAA a.test at s: refused by the DNS server (REFUSED)")});
+  ASSERT_TRUE(answers.ok()) << answers.status();
+  const AddressAnswer& a = answers->at("a.test");
+  EXPECT_FALSE(a.nonexistent);
+  EXPECT_THAT(a.addresses, ElementsAre("10.0.0.1"));
+  EXPECT_THAT(a.warnings,
+              ElementsAre("DNS query AAAA a.test at s: refused by the DNS server (REFUSED)"));
+}
+
+TEST(CombineAddressOutcomesTest, AnEmptyAnswerIsAnAnswerToo) {
+  // NODATA for A, AAAA refused: the name has no usable address, definitely.
+  absl::StatusOr<AddressAnswers> answers =
+      CombineAddressOutcomes({Records("a.test", {}), Failure("a.test", "refused")});
+  ASSERT_TRUE(answers.ok());
+  EXPECT_TRUE(answers->at("a.test").addresses.empty());
+  EXPECT_EQ(answers->at("a.test").warnings.size(), 1u);
+}
+
+TEST(CombineAddressOutcomesTest, EveryQuestionOfANameFailedFailsTheLookupWithTheFirstError) {
+  absl::StatusOr<AddressAnswers> answers = CombineAddressOutcomes(
+      {Records("a.test", {"10.0.0.1"}), Failure("b.test", "A b.test refused"),
+       Failure("b.test", "AAAA b.test refused")});
+  ASSERT_FALSE(answers.ok());
+  EXPECT_EQ(answers.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(answers.status().message(), "A b.test refused");
+}
+
+TEST(CombineAddressOutcomesTest, NonexistentWhenEveryAnsweredQuestionSaysSo) {
+  absl::StatusOr<AddressAnswers> answers = CombineAddressOutcomes(
+      {Nxdomain("gone.test"), Nxdomain("gone.test"), Nxdomain("half.test"),
+       Failure("half.test", "AAAA refused"), Nxdomain("mixed.test"), Records("mixed.test", {"::1"})});
+  ASSERT_TRUE(answers.ok());
+  EXPECT_TRUE(answers->at("gone.test").nonexistent);
+  EXPECT_TRUE(answers->at("gone.test").warnings.empty());
+  EXPECT_TRUE(answers->at("half.test").nonexistent);
+  EXPECT_FALSE(answers->at("mixed.test").nonexistent);
+  EXPECT_THAT(answers->at("mixed.test").addresses, ElementsAre("::1"));
+}
+
+TEST(CombineAddressOutcomesTest, AddressesKeepTheOrderAsked) {
+  absl::StatusOr<AddressAnswers> answers = CombineAddressOutcomes(
+      {Records("a.test", {"10.0.0.1", "10.0.0.2"}), Records("a.test", {"::1"}),
+       Records("b.test", {"10.0.0.3"})});
+  ASSERT_TRUE(answers.ok());
+  EXPECT_THAT(answers->at("a.test").addresses, ElementsAre("10.0.0.1", "10.0.0.2", "::1"));
+  EXPECT_THAT(answers->at("b.test").addresses, ElementsAre("10.0.0.3"));
+}
+
 // Answers set by the test, read by the source's thread.
 class FakeDnsClient : public DnsClient {
  public:
