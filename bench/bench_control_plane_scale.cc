@@ -35,7 +35,8 @@
 #include "harness/etcd_process.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/registry/naming_codec.h"
-#include "switchboard/xds/resource_builder.h"
+#include "switchboard/xds/cluster_load_assignment_builder.h"
+#include "switchboard/xds/resource_names.h"
 
 ABSL_FLAG(int, services, 1000, "services registered in etcd");
 ABSL_FLAG(int, instances, 10, "instances per service");

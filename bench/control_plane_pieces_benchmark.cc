@@ -14,7 +14,7 @@
 #include "benchmark/benchmark.h"
 #include "switchboard/core/snapshot.h"
 #include "switchboard/xds/ads_stream_state.h"
-#include "switchboard/xds/resource_builder.h"
+#include "switchboard/xds/resource_names.h"
 #include "switchboard/xds/resource_catalog.h"
 
 namespace switchboard::xds {

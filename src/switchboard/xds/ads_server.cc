@@ -269,7 +269,7 @@ std::set<std::string> AdsServer::Publish(CatalogPtr catalog) {
     return changed_services;
   }
   // Per kind, so a stream skips the types that did not change.
-  ChangedByKind changed = ChangedServicesByKind(previous.get(), *catalog, changed_services);
+  ChangedByKind changed = ChangedResourcesByKind(previous.get(), *catalog, changed_services);
   SharedPushes shared = PrepareSharedPushes(*catalog, changed, ++generation_);
   SharedBytes shared_bytes;
   for (const auto& [kind, push] : shared) {

@@ -6,6 +6,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "switchboard/common/close_names.h"
+#include "switchboard/xds/listener_builder.h"
+#include "switchboard/xds/resource_version.h"
 
 namespace switchboard::xds {
 namespace {
@@ -39,31 +41,29 @@ bool SameNames(const google::protobuf::RepeatedPtrField<std::string>& requested,
 
 SharedPushes PrepareSharedPushes(const ResourceCatalog& catalog, const ChangedByKind& changed,
                                  uint64_t generation) {
-  static const ClientCapabilities kAnyClient;
   SharedPushes pushes;
-  for (const auto& [kind, services] : changed) {
-    if (AbsenceMeansDeleted(kind) || services.empty()) continue;
+  for (const auto& [kind, names] : changed) {
+    if (AbsenceMeansDeleted(kind) || names.empty()) continue;
     auto response = std::make_shared<DiscoveryResponse>();
     response->set_type_url(std::string(TypeUrl(kind)));
     response->mutable_control_plane()->set_identifier("switchboard");
     uint64_t hash = Fnv1a64(TypeUrl(kind));
     SharedPush push;
     bool same_for_every_client = true;
-    for (const std::string& service : services) {
-      // A route configuration with a timeout differs by client: such a
-      // change goes out stream by stream.
-      if (catalog.VariesByClient(kind, service)) {
+    for (const std::string& name : names) {
+      const CatalogResource* resource = catalog.Lookup(kind, name);
+      if (resource == nullptr) continue;  // gone: nothing to tell (absence is no deletion)
+      // A resource with variants (a route with a timeout) differs by
+      // client: such a change goes out stream by stream.
+      if (!resource->variants.empty()) {
         same_for_every_client = false;
         break;
       }
-      std::string name = ResourceName(kind, service);
-      const ServedResource* resource = catalog.Find(kind, name, kAnyClient);
-      if (resource == nullptr) continue;  // gone: nothing to tell (absence is no deletion)
-      *response->add_resources() = resource->resource;
-      hash = Fnv1a64(resource->version, Fnv1a64(name, hash));
-      push.services.insert(service);
+      *response->add_resources() = resource->resource.resource;
+      hash = Fnv1a64(resource->resource.version, Fnv1a64(name, hash));
+      push.names.insert(name);
     }
-    if (!same_for_every_client || push.services.empty()) continue;
+    if (!same_for_every_client || push.names.empty()) continue;
     response->set_version_info(absl::StrFormat("%016x", hash));
     response->set_nonce(absl::StrCat("c", generation));
     push.response = std::move(response);
@@ -100,7 +100,7 @@ std::string AdsStreamState::VersionFor(ResourceKind kind, const TypeState& state
                                        const ResourceCatalog& catalog) const {
   uint64_t hash = Fnv1a64(TypeUrl(kind));
   auto add = [&](const std::string& name) {
-    const ServedResource* resource = catalog.Find(kind, name, capabilities_);
+    const ServedResource* resource = catalog.Find(kind, name, client_class_);
     hash = Fnv1a64(name, hash);
     hash = Fnv1a64(resource == nullptr ? absl::string_view("-") : resource->version, hash);
   };
@@ -113,30 +113,25 @@ std::string AdsStreamState::VersionFor(ResourceKind kind, const TypeState& state
   return absl::StrFormat("%016x", hash);
 }
 
-bool AdsStreamState::Touches(ResourceKind kind, const TypeState& state,
-                             const std::set<std::string>& changed_services) const {
-  if (state.status.wildcard) return !changed_services.empty();
-  // Walk the smaller side: usually one changed service against a few names.
-  if (changed_services.size() < state.status.names.size()) {
-    for (const std::string& service : changed_services) {
-      if (state.status.names.count(ResourceName(kind, service)) > 0) return true;
-    }
-    return false;
-  }
-  for (const std::string& name : state.status.names) {
-    std::optional<std::string> service = ServiceOfResourceName(kind, name);
-    if (service.has_value() && changed_services.count(*service) > 0) return true;
+bool AdsStreamState::Touches(const TypeState& state,
+                             const std::set<std::string>& changed_names) const {
+  if (state.status.wildcard) return !changed_names.empty();
+  // Walk the smaller side: usually one changed resource against a few names.
+  const std::set<std::string>& smaller =
+      changed_names.size() < state.status.names.size() ? changed_names : state.status.names;
+  const std::set<std::string>& larger =
+      &smaller == &changed_names ? state.status.names : changed_names;
+  for (const std::string& name : smaller) {
+    if (larger.count(name) > 0) return true;
   }
   return false;
 }
 
-bool AdsStreamState::SubscribesToAll(ResourceKind kind, const TypeState& state,
-                                     const std::set<std::string>& services) const {
+bool AdsStreamState::SubscribesToAll(const TypeState& state,
+                                     const std::set<std::string>& names) const {
   if (state.status.wildcard) return true;
-  for (const std::string& service : services) {
-    if (state.status.names.count(ResourceName(kind, service)) == 0) return false;
-  }
-  return true;
+  return std::includes(state.status.names.begin(), state.status.names.end(), names.begin(),
+                       names.end());
 }
 
 void AdsStreamState::MarkSent(ResourceKind kind, TypeState& state,
@@ -169,7 +164,7 @@ bool AdsStreamState::Hold(ResourceKind kind, TypeState& state, const ResourceCat
   bool hold = state.status.wildcard;
   if (hold && state.reported_held.insert("*").second) held.push_back("*");
   for (const std::string& name : state.status.names) {
-    if (catalog.Find(kind, name, capabilities_) != nullptr) continue;
+    if (catalog.Find(kind, name, client_class_) != nullptr) continue;
     hold = true;
     if (state.reported_held.insert(name).second) held.push_back(name);
   }
@@ -197,11 +192,8 @@ std::shared_ptr<const DiscoveryResponse> AdsStreamState::Respond(
   std::vector<std::string> missing;
   std::vector<std::string> not_yet;  // incomplete catalog: may exist
   for (const std::string& name : SubscribedNames(kind, state, catalog)) {
-    if (only != nullptr) {
-      std::optional<std::string> service = ServiceOfResourceName(kind, name);
-      if (!service.has_value() || only->count(*service) == 0) continue;
-    }
-    const ServedResource* resource = catalog.Find(kind, name, capabilities_);
+    if (only != nullptr && only->count(name) == 0) continue;
+    const ServedResource* resource = catalog.Find(kind, name, client_class_);
     if (resource == nullptr) {
       if (!catalog.complete()) {
         if (state.reported_held.insert(name).second) not_yet.push_back(name);
@@ -248,12 +240,12 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
   if (!node_seen_ && request.has_node()) {
     node_seen_ = true;
     node_id_ = request.node().id();
-    capabilities_ = CapabilitiesOf(request.node());
-    user_agent_ = capabilities_.description;
+    client_class_ = ClassifyClient(request.node());
+    user_agent_ = client_class_.description;
     Emit(step, Severity::kInfo,
          absl::StrCat("new ADS stream: ", Describe(),
-                      capabilities_.ring_hash ? "" : "; RING_HASH tailored to ROUND_ROBIN",
-                      capabilities_.exact_route_timeout
+                      client_class_.ring_hash ? "" : "; RING_HASH tailored to ROUND_ROBIN",
+                      client_class_.exact_route_timeout
                           ? ""
                           : absl::StrCat("; route timeouts sent ",
                                          absl::FormatDuration(kCoreTimeoutPadding),
@@ -334,8 +326,16 @@ AdsStreamState::Step AdsStreamState::OnRequest(const DiscoveryRequest& request,
 AdsStreamState::Step AdsStreamState::OnCatalogChange(const ResourceCatalog& catalog,
                                                      const std::set<std::string>& changed_services,
                                                      absl::Time now) {
+  // Every name a changed service owns now, and its conventional names: a
+  // service gone from `catalog` owned at least those.
   ChangedByKind changed;
-  for (ResourceKind kind : kAllResourceKinds) changed[kind] = changed_services;
+  for (ResourceKind kind : kAllResourceKinds) {
+    std::set<std::string>& names = changed[kind];
+    for (const std::string& service : changed_services) {
+      for (std::string& name : catalog.NamesOf(kind, service)) names.insert(std::move(name));
+      names.insert(ResourceName(kind, service));
+    }
+  }
   return OnCatalogChangeByKind(catalog, changed, now);
 }
 
@@ -358,14 +358,14 @@ AdsStreamState::Step AdsStreamState::OnCatalogChangeByKind(const ResourceCatalog
     auto of_kind = changed.find(kind);
     const std::set<std::string>& changed_of_kind =
         of_kind == changed.end() ? kNone : of_kind->second;
-    if (!Touches(kind, state, changed_of_kind)) continue;
+    if (!Touches(state, changed_of_kind)) continue;
     // With thousands of streams on one service, sending one changed
     // resource instead of every subscribed one is most of the work saved.
     bool partial = !AbsenceMeansDeleted(kind) && !state.status.awaiting_ack;
     if (partial && shared != nullptr) {
       auto push = shared->find(kind);
       // Touches() said a subscribed resource changed, so no version check.
-      if (push != shared->end() && SubscribesToAll(kind, state, push->second.services)) {
+      if (push != shared->end() && SubscribesToAll(state, push->second.names)) {
         MarkSent(kind, state, *push->second.response, now, step);
         step.responses.push_back(push->second.response);
         continue;

@@ -28,7 +28,11 @@
 //     per-stream nonce looks like), and each stream hands out the one
 //     shared message for the transport to serialize once. Not for a change
 //     that includes a resource clients get tailored (a route with a
-//     timeout, client_capabilities.h): that goes out stream by stream.
+//     timeout: a resource with variants, client_class.h): that goes out
+//     stream by stream.
+//   - Each stream gets its client class's variant of every resource: the
+//     class is read once from the node of its first request
+//     (ClassifyClient()), and versions are computed over what it gets.
 //   - Requests that arrive before the first catalog are answered when it
 //     comes.
 //   - While the catalog is incomplete (a source has not answered yet), a
@@ -62,9 +66,9 @@
 
 #include "absl/time/time.h"
 #include "envoy/service/discovery/v3/discovery.pb.h"
-#include "switchboard/xds/client_capabilities.h"
-#include "switchboard/xds/resource_builder.h"
+#include "switchboard/xds/client_class.h"
 #include "switchboard/xds/resource_catalog.h"
+#include "switchboard/xds/resource_names.h"
 
 namespace switchboard::xds {
 
@@ -74,14 +78,14 @@ using envoy::service::discovery::v3::DiscoveryResponse;
 // The partial push of one resource type after a catalog change, shared by
 // every stream it suits (see the rules above).
 struct SharedPush {
-  // Services whose resources of this type the response carries.
-  std::set<std::string> services;
+  // Names of the resources of this type the response carries.
+  std::set<std::string> names;
   std::shared_ptr<const DiscoveryResponse> response;
 };
 using SharedPushes = std::map<ResourceKind, SharedPush>;
 
 // Pure: the shared partial pushes of route configurations and endpoints
-// for the services `changed` in `catalog`. `generation` numbers catalogs;
+// for the resources `changed` (ChangedResourcesByKind()) in `catalog`. `generation` numbers catalogs;
 // a new one for every call.
 SharedPushes PrepareSharedPushes(const ResourceCatalog& catalog, const ChangedByKind& changed,
                                  uint64_t generation);
@@ -130,8 +134,8 @@ class AdsStreamState {
   // the previous catalog (ChangedServices()).
   Step OnCatalogChange(const ResourceCatalog& catalog, const std::set<std::string>& changed_services,
                        absl::Time now);
-  // The same with the changed services told per kind
-  // (ChangedServicesByKind()): a type none of whose resources changed is
+  // The same with the changed resources told per kind by name
+  // (ChangedResourcesByKind()): a type none of whose resources changed is
   // skipped without recomputing its version. What it sends is the same.
   // `shared` (PrepareSharedPushes() of the same change), when given, is
   // handed out instead of a partial response of the stream's own.
@@ -145,7 +149,9 @@ class AdsStreamState {
   const std::string& node_id() const { return node_id_; }
   // "node <id> (<user agent>) at <peer>" for messages.
   std::string Describe() const;
-  const ClientCapabilities& capabilities() const { return capabilities_; }
+  // The class of client it serves, which picks the variants it gets
+  // (client_class.h); the default class until the first request.
+  const ClientClass& client_class() const { return client_class_; }
   TypeStatus Status(ResourceKind kind) const;
   // NACKs received over every type; cheaper than summing Status().
   uint64_t nacks() const;
@@ -168,8 +174,8 @@ class AdsStreamState {
   // The response for `kind` with the current subscription; sets the state
   // as sent. Null when it is held (an incomplete catalog lacks a name; see
   // the rules above): the state then waits for the next catalog. `version`: VersionFor() when the caller has it already.
-  // `only`, when not null, limits the resources sent to those of these
-  // services (a partial response).
+  // `only`, when not null, limits the resources sent to those named (a
+  // partial response).
   std::shared_ptr<const DiscoveryResponse> Respond(ResourceKind kind, TypeState& state,
                                                    const ResourceCatalog& catalog, absl::Time now,
                                                    Step& step, std::string version = "",
@@ -180,17 +186,15 @@ class AdsStreamState {
   // Records `response` as sent for `kind` and says so in a debug event.
   void MarkSent(ResourceKind kind, TypeState& state, const DiscoveryResponse& response,
                 absl::Time now, Step& step);
-  // True when the stream subscribes to the resources of `kind` of every
-  // service in `services`.
-  bool SubscribesToAll(ResourceKind kind, const TypeState& state,
-                       const std::set<std::string>& services) const;
+  // True when the stream subscribes to every resource in `names`.
+  bool SubscribesToAll(const TypeState& state, const std::set<std::string>& names) const;
   // The version the client would get for `kind` now, without sending.
   std::string VersionFor(ResourceKind kind, const TypeState& state,
                          const ResourceCatalog& catalog) const;
   std::vector<std::string> SubscribedNames(ResourceKind kind, const TypeState& state,
                                            const ResourceCatalog& catalog) const;
-  bool Touches(ResourceKind kind, const TypeState& state,
-               const std::set<std::string>& changed_services) const;
+  // True when the stream subscribes to one of `changed_names`.
+  bool Touches(const TypeState& state, const std::set<std::string>& changed_names) const;
 
   // The state of `kind`; null while the client has not asked for it.
   TypeState* State(ResourceKind kind) {
@@ -208,7 +212,7 @@ class AdsStreamState {
   std::string node_id_;
   std::string user_agent_;
   bool node_seen_ = false;
-  ClientCapabilities capabilities_;
+  ClientClass client_class_;
   // Indexed by ResourceKind: touched for every stream on every change, so
   // kept inline rather than in a node-based map.
   std::array<std::optional<TypeState>, std::size(kAllResourceKinds)> types_;

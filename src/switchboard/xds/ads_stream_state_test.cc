@@ -2,11 +2,14 @@
 
 #include <map>
 
+#include "absl/strings/str_cat.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/endpoint/v3/endpoint.pb.h"
 #include "gmock/gmock.h"
 #include "envoy/config/route/v3/route.pb.h"
 #include "gtest/gtest.h"
+#include "switchboard/xds/cluster_load_assignment_builder.h"
+#include "switchboard/xds/listener_builder.h"
 
 namespace switchboard::xds {
 namespace {
@@ -167,7 +170,7 @@ TEST_F(AdsStreamStateTest, ChangeByKindSendsTheSameAsChangeByService) {
     std::set<std::string> changed = ChangedServices(catalog_.get(), *next);
     auto a = by_service.OnCatalogChange(*next, changed, now_);
     auto b = by_kind.OnCatalogChangeByKind(
-        *next, ChangedServicesByKind(catalog_.get(), *next, changed), now_);
+        *next, ChangedResourcesByKind(catalog_.get(), *next, changed), now_);
     ASSERT_EQ(a.responses.size(), b.responses.size());
     for (size_t i = 0; i < a.responses.size(); ++i) {
       EXPECT_EQ(a.responses[i]->type_url(), b.responses[i]->type_url());
@@ -365,12 +368,12 @@ TEST_F(AdsStreamStateTest, SharedPushIsHandedToEveryStreamItSuits) {
   auto before = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("billing", "127.0.0.1:2")});
   auto after = CatalogOf({Make("greeter", "127.0.0.1:1"), Make("greeter", "127.0.0.1:3"),
                           Make("billing", "127.0.0.1:2")});
-  ChangedByKind changed = ChangedServicesByKind(before.get(), *after, ChangedServices(before.get(), *after));
+  ChangedByKind changed = ChangedResourcesByKind(before.get(), *after, ChangedServices(before.get(), *after));
   SharedPushes shared = PrepareSharedPushes(*after, changed, /*generation=*/7);
   ASSERT_EQ(shared.count(ResourceKind::kClusterLoadAssignment), 1u);
   EXPECT_EQ(shared.count(ResourceKind::kListener), 0u) << "listeners are never partial";
   const SharedPush& push = shared.at(ResourceKind::kClusterLoadAssignment);
-  EXPECT_EQ(push.services, std::set<std::string>{"greeter"});
+  EXPECT_EQ(push.names, std::set<std::string>{"greeter.endpoints"});
   EXPECT_EQ(push.response->nonce(), "c7");
   ASSERT_EQ(push.response->resources_size(), 1);
 
@@ -539,7 +542,7 @@ TEST_F(AdsStreamStateTest, ChangedRouteWithATimeoutIsNotSharedAndEachClientGetsI
   policies.defaults.timeout = absl::Milliseconds(300);
   auto after = CatalogOf({Make("greeter", "127.0.0.1:1")}, policies);
   ChangedByKind changed =
-      ChangedServicesByKind(before.get(), *after, ChangedServices(before.get(), *after));
+      ChangedResourcesByKind(before.get(), *after, ChangedServices(before.get(), *after));
   SharedPushes shared = PrepareSharedPushes(*after, changed, /*generation=*/3);
   EXPECT_EQ(shared.count(ResourceKind::kRouteConfiguration), 0u);
 
@@ -564,6 +567,63 @@ TEST_F(AdsStreamStateTest, ChangedRouteWithATimeoutIsNotSharedAndEachClientGetsI
             absl::Milliseconds(300));
 }
 
+// Each stream is served its own class's variant: a client of zone A gets
+// zone A's endpoints, one of zone B zone B's, and a change of a resource
+// with variants goes out stream by stream, not as one shared push.
+TEST_F(AdsStreamStateTest, EachStreamGetsItsClientClassVariant) {
+  auto catalog_with = [](uint32_t zone_a_port) {
+    std::vector<Instance> all = {Make("greeter", absl::StrCat("127.0.0.1:", zone_a_port)),
+                                 Make("greeter", "127.0.0.1:2")};
+    ServiceResources greeter;
+    greeter.Add(ResourceKind::kClusterLoadAssignment, "greeter.endpoints",
+                BuildClusterLoadAssignment("greeter", all));
+    greeter.AddVariant(ResourceKind::kClusterLoadAssignment, "greeter.endpoints",
+                       ClientSelector{.zone = "a"}, BuildClusterLoadAssignment("greeter", {all[0]}));
+    greeter.AddVariant(ResourceKind::kClusterLoadAssignment, "greeter.endpoints",
+                       ClientSelector{.zone = "b"}, BuildClusterLoadAssignment("greeter", {all[1]}));
+    return *ResourceCatalog::FromServices({{"greeter", greeter}});
+  };
+  auto port_sent = [](const DiscoveryResponse& response) {
+    ClusterLoadAssignment cla;
+    EXPECT_EQ(response.resources_size(), 1);
+    EXPECT_TRUE(response.resources(0).UnpackTo(&cla));
+    EXPECT_EQ(cla.endpoints_size(), 1);
+    return cla.endpoints(0).lb_endpoints(0).endpoint().address().socket_address().port_value();
+  };
+  CatalogPtr before = catalog_with(1);
+  auto in_zone = [](std::string zone) {
+    DiscoveryRequest request = WithNode(Request(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"}),
+                                        absl::StrCat("client-", zone));
+    request.mutable_node()->mutable_locality()->set_zone(zone);
+    return request;
+  };
+  AdsStreamState zone_a("peer-a"), zone_b("peer-b");
+  auto first_a = zone_a.OnRequest(in_zone("a"), before.get(), now_);
+  auto first_b = zone_b.OnRequest(in_zone("b"), before.get(), now_);
+  ASSERT_EQ(first_a.responses.size(), 1u);
+  ASSERT_EQ(first_b.responses.size(), 1u);
+  EXPECT_EQ(zone_a.client_class().zone, "a");
+  EXPECT_EQ(port_sent(*first_a.responses[0]), 1u);
+  EXPECT_EQ(port_sent(*first_b.responses[0]), 2u);
+  EXPECT_NE(first_a.responses[0]->version_info(), first_b.responses[0]->version_info());
+  zone_a.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"}, *first_a.responses[0]),
+                   before.get(), now_);
+  zone_b.OnRequest(Ack(ResourceKind::kClusterLoadAssignment, {"greeter.endpoints"}, *first_b.responses[0]),
+                   before.get(), now_);
+
+  // Zone A's instance moves: zone A hears of it, zone B has nothing new.
+  CatalogPtr after = catalog_with(3);
+  ChangedByKind changed =
+      ChangedResourcesByKind(before.get(), *after, ChangedServices(before.get(), *after));
+  SharedPushes shared = PrepareSharedPushes(*after, changed, /*generation=*/1);
+  EXPECT_EQ(shared.count(ResourceKind::kClusterLoadAssignment), 0u)
+      << "a resource with variants is not the same for every stream";
+  auto to_a = zone_a.OnCatalogChangeByKind(*after, changed, now_, &shared);
+  ASSERT_EQ(to_a.responses.size(), 1u);
+  EXPECT_EQ(port_sent(*to_a.responses[0]), 3u);
+  EXPECT_TRUE(zone_b.OnCatalogChangeByKind(*after, changed, now_, &shared).responses.empty());
+}
+
 TEST_F(AdsStreamStateTest, RingHashIsTailoredForGrpc151) {
   PolicyTable policies;
   policies.defaults.lb_policy = LbPolicy::kRingHash;
@@ -578,7 +638,7 @@ TEST_F(AdsStreamStateTest, RingHashIsTailoredForGrpc151) {
   AdsStreamState cpp("peer-1"), node("peer-2");
   EXPECT_EQ(lb_sent(cpp, WithNode(Request(ResourceKind::kCluster, {"greeter.cluster"}))),
             envoy::config::cluster::v3::Cluster::ROUND_ROBIN);
-  EXPECT_FALSE(cpp.capabilities().ring_hash);
+  EXPECT_FALSE(cpp.client_class().ring_hash);
   EXPECT_EQ(lb_sent(node, WithNode(Request(ResourceKind::kCluster, {"greeter.cluster"}), "js",
                                    "gRPC Node Pure JS", "1.14.1")),
             envoy::config::cluster::v3::Cluster::RING_HASH);

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "switchboard/common/host_port.h"
 #include "switchboard/common/listen_check.h"
 #include "switchboard/common/log.h"
 #include "grpcpp/grpcpp.h"
@@ -30,11 +31,13 @@ std::string ErrorText(const absl::Status& error) {
   return error.ok() ? "no error reported yet" : error.ToString();
 }
 
-// "host:port" with the port replaced by `port`.
+// The listen address "host:port" with the port the server got (asked for
+// as 0); as it is when it has no port.
 std::string WithPort(absl::string_view listen_address, int port) {
-  size_t colon = listen_address.rfind(':');
-  if (colon == absl::string_view::npos) return std::string(listen_address);
-  return absl::StrCat(listen_address.substr(0, colon), ":", port);
+  absl::StatusOr<HostPort> parsed = ParseHostPort(listen_address);
+  if (!parsed.ok()) return std::string(listen_address);
+  parsed->port = static_cast<uint16_t>(port);
+  return parsed->ToString();
 }
 
 }  // namespace
@@ -350,18 +353,6 @@ void XdsControlPlane::Rebuild() {
                       : absl::StrCat("the registry may be the cause: failing source(s) ",
                                      absl::StrJoin(failing, ", "), " serve their last good view");
   for (const auto& [service, instances] : merged->services()) retained_services_.insert(service);
-  // gRPC tells a client of an emptied service only "EDS resource ...
-  // contains no localities": say here what that means, once per emptying.
-  for (const std::string& service : retained_services_) {
-    bool empty = merged->Instances(service).empty();
-    if (empty && emptied_services_.insert(service).second) {
-      SB_LOG(kWarn, kLog, "service ", service, " has no live instance: its clients' calls fail "
-             "with UNAVAILABLE (\"EDS resource ", service, ".endpoints contains no localities\") "
-             "until one registers");
-    } else if (!empty && emptied_services_.erase(service) != 0) {
-      SB_LOG(kInfo, kLog, "service ", service, " has live instances again");
-    }
-  }
   std::vector<std::string> problems;
   CatalogPtr previous = ads_.catalog();
   // Unchanged services keep their resources: one change in a large
@@ -375,6 +366,21 @@ void XdsControlPlane::Rebuild() {
     last_problems_ = std::move(problems);
   }
   std::set<std::string> changed = ads_.Publish(catalog);
+  // gRPC tells a client of an emptied service only "EDS resource ...
+  // contains no localities": say here what that means, once per emptying.
+  // A service that emptied or came back changed its endpoints, so the
+  // changed services are the only ones to look at.
+  for (const std::string& service : changed) {
+    if (!catalog->HasService(service)) continue;
+    bool empty = merged->Instances(service).empty();
+    if (empty && emptied_services_.insert(service).second) {
+      SB_LOG(kWarn, kLog, "service ", service, " has no live instance: its clients' calls fail "
+             "with UNAVAILABLE (\"EDS resource ", service, ".endpoints contains no localities\") "
+             "until one registers");
+    } else if (!empty && emptied_services_.erase(service) != 0) {
+      SB_LOG(kInfo, kLog, "service ", service, " has live instances again");
+    }
+  }
   if (!changed.empty()) {
     SB_LOG(kInfo, kLog, "serving ", catalog->service_count(), " service(s), ", merged->size(),
            " instance(s); changed: ", absl::StrJoin(changed, ", "));

@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "switchboard/common/json_text.h"
-#include "switchboard/xds/client_capabilities.h"
+#include "switchboard/xds/client_class.h"
 
 namespace switchboard::xds {
 namespace {
@@ -236,7 +236,7 @@ std::vector<std::string> ClientCaveats(const PolicyTable& table) {
   std::vector<std::string> caveats;
   auto check_timeout = [&](const std::string& where, const std::optional<absl::Duration>& timeout) {
     if (!timeout.has_value()) return;
-    ClientCapabilities core;
+    ClientClass core;
     core.exact_route_timeout = false;
     absl::Duration latest = *core.TailorTimeout(timeout) - absl::Seconds(1);
     caveats.push_back(absl::StrCat(

@@ -51,7 +51,7 @@ absl::StatusOr<PolicyTable> LoadPolicyFile(const std::string& path);
 // What some clients cannot keep of `table`, one line per field, named by
 // its path, for the operator to read when the file is loaded. Today: gRPC
 // C++ clients end calls between a timeout and a second after it (their
-// timeout clock runs early, see client_capabilities.h).
+// timeout clock runs early, see client_class.h).
 //
 // Example:
 //   for (const std::string& caveat : ClientCaveats(*table)) Warn(caveat);

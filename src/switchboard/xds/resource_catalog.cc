@@ -1,6 +1,13 @@
 #include "switchboard/xds/resource_catalog.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "switchboard/xds/cluster_builder.h"
+#include "switchboard/xds/cluster_load_assignment_builder.h"
+#include "switchboard/xds/listener_builder.h"
+#include "switchboard/xds/resource_version.h"
+#include "switchboard/xds/route_configuration_builder.h"
 
 namespace switchboard::xds {
 namespace {
@@ -13,51 +20,144 @@ ServedResource Serve(const google::protobuf::Message& resource, std::string name
   return served;
 }
 
+// The clients that get a route timeout padded (client_class.h).
+const ClientSelector kEarlyTimeoutClock{.exact_route_timeout = false};
+// The clients that cannot take RING_HASH.
+const ClientSelector kNoRingHash{.ring_hash = false};
+
 }  // namespace
 
+void ServiceResources::Add(ResourceKind kind, std::string name,
+                           const google::protobuf::Message& resource) {
+  CatalogResource added;
+  added.resource = Serve(resource, std::move(name));
+  by_kind_[static_cast<size_t>(kind)].push_back(std::move(added));
+}
+
+void ServiceResources::AddVariant(ResourceKind kind, absl::string_view name,
+                                  ClientSelector clients,
+                                  const google::protobuf::Message& resource) {
+  for (CatalogResource& owned : by_kind_[static_cast<size_t>(kind)]) {
+    if (owned.resource.name != name) continue;
+    owned.variants.push_back({std::move(clients), Serve(resource, std::string(name))});
+    return;
+  }
+}
+
+const CatalogResource* ServiceResources::Find(ResourceKind kind, absl::string_view name) const {
+  for (const CatalogResource& owned : Of(kind)) {
+    if (owned.resource.name == name) return &owned;
+  }
+  return nullptr;
+}
+
 CatalogPtr ResourceCatalog::Empty() {
-  static const CatalogPtr empty(new ResourceCatalog());
+  static const CatalogPtr empty = [] {
+    std::shared_ptr<ResourceCatalog> catalog(new ResourceCatalog());
+    catalog->names_ = std::make_shared<const NameIndex>();
+    return catalog;
+  }();
   return empty;
 }
 
-std::shared_ptr<const ResourceCatalog::ServiceResources> ResourceCatalog::BuildService(
+std::shared_ptr<ResourceCatalog::ServiceEntry> ResourceCatalog::Seal(ServiceResources resources) {
+  auto entry = std::make_shared<ServiceEntry>();
+  entry->resources = std::move(resources);
+  std::string all_versions;
+  for (ResourceKind kind : kAllResourceKinds) {
+    std::string& version = entry->kind_versions[static_cast<size_t>(kind)];
+    for (const CatalogResource& owned : entry->resources.Of(kind)) {
+      absl::StrAppend(&version, owned.resource.name, ":", owned.resource.version);
+      // Which variant a client gets changes with the selectors too.
+      for (const CatalogResource::Variant& variant : owned.variants) {
+        absl::StrAppend(&version, "/", variant.clients.Key(), ":", variant.resource.version);
+      }
+      version.push_back(';');
+    }
+    absl::StrAppend(&all_versions, version, "|");
+  }
+  entry->version = absl::StrCat(Fnv1a64(all_versions));
+  return entry;
+}
+
+std::shared_ptr<const ResourceCatalog::ServiceEntry> ResourceCatalog::BuildService(
     const std::string& service, Snapshot::InstanceList instances, const ServicePolicy& policy) {
-  auto r = std::make_shared<ServiceResources>();
-  r->instances = std::move(instances);
-  r->policy = policy;
-  r->listener = Serve(BuildListener(service, policy), ResourceName(ResourceKind::kListener, service));
-  r->route_configuration = Serve(BuildRouteConfiguration(service, policy),
-                                 ResourceName(ResourceKind::kRouteConfiguration, service));
+  ServiceResources r;
+  const std::string listener = ResourceName(ResourceKind::kListener, service);
+  const std::string route = ResourceName(ResourceKind::kRouteConfiguration, service);
+  const std::string cluster = ResourceName(ResourceKind::kCluster, service);
+  r.Add(ResourceKind::kListener, listener, BuildListener(service, policy));
+  r.Add(ResourceKind::kRouteConfiguration, route, BuildRouteConfiguration(service, policy));
   if (policy.timeout.has_value()) {
-    ClientCapabilities inexact;
-    inexact.exact_route_timeout = false;
+    ClientClass early_clock;
+    early_clock.exact_route_timeout = false;
     ServicePolicy tailored = policy;
-    tailored.timeout = inexact.TailorTimeout(policy.timeout);
-    r->tailored_timeout_route_configuration =
-        Serve(BuildRouteConfiguration(service, tailored),
-              ResourceName(ResourceKind::kRouteConfiguration, service));
+    tailored.timeout = early_clock.TailorTimeout(policy.timeout);
+    r.AddVariant(ResourceKind::kRouteConfiguration, route, kEarlyTimeoutClock,
+                 BuildRouteConfiguration(service, tailored));
+    // The route travels inside the listener: the listener varies with it.
     if (policy.inline_route_config) {
-      r->tailored_timeout_listener = Serve(BuildListener(service, tailored),
-                                           ResourceName(ResourceKind::kListener, service));
+      r.AddVariant(ResourceKind::kListener, listener, kEarlyTimeoutClock,
+                   BuildListener(service, tailored));
     }
   }
-  r->wanted_lb_policy = policy.lb_policy;
-  std::string cluster_name = ResourceName(ResourceKind::kCluster, service);
-  r->clusters[policy.lb_policy] = Serve(BuildCluster(service, policy, policy.lb_policy), cluster_name);
-  if (policy.lb_policy != LbPolicy::kRoundRobin) {
-    r->clusters[LbPolicy::kRoundRobin] =
-        Serve(BuildCluster(service, policy, LbPolicy::kRoundRobin), cluster_name);
+  r.Add(ResourceKind::kCluster, cluster, BuildCluster(service, policy, policy.lb_policy));
+  ClientClass no_ring_hash;
+  no_ring_hash.ring_hash = false;
+  if (LbPolicy fallback = no_ring_hash.Tailor(policy.lb_policy); fallback != policy.lb_policy) {
+    r.AddVariant(ResourceKind::kCluster, cluster, kNoRingHash,
+                 BuildCluster(service, policy, fallback));
   }
-  r->endpoints = Serve(BuildClusterLoadAssignment(service, *r->instances, &r->skipped),
-                       ResourceName(ResourceKind::kClusterLoadAssignment, service));
-  std::string all_versions = absl::StrCat(r->listener.version, r->route_configuration.version,
-                                          r->endpoints.version);
-  for (const auto& [lb, cluster] : r->clusters) absl::StrAppend(&all_versions, cluster.version);
-  for (const auto* tailored : {&r->tailored_timeout_listener, &r->tailored_timeout_route_configuration}) {
-    if (tailored->has_value()) absl::StrAppend(&all_versions, (*tailored)->version);
+  std::vector<std::string> skipped;
+  r.Add(ResourceKind::kClusterLoadAssignment,
+        ResourceName(ResourceKind::kClusterLoadAssignment, service),
+        BuildClusterLoadAssignment(service, *instances, &skipped));
+  std::shared_ptr<ServiceEntry> entry = Seal(std::move(r));
+  entry->instances = std::move(instances);
+  entry->policy = policy;
+  entry->skipped = std::move(skipped);
+  return entry;
+}
+
+namespace {
+// True when both own the same names of every kind.
+bool SameNames(const ServiceResources& a, const ServiceResources& b) {
+  for (ResourceKind kind : kAllResourceKinds) {
+    const auto& of_a = a.Of(kind);
+    const auto& of_b = b.Of(kind);
+    if (!std::equal(of_a.begin(), of_a.end(), of_b.begin(), of_b.end(),
+                    [](const CatalogResource& x, const CatalogResource& y) {
+                      return x.resource.name == y.resource.name;
+                    })) {
+      return false;
+    }
   }
-  r->version = absl::StrCat(Fnv1a64(all_versions));
-  return r;
+  return true;
+}
+}  // namespace
+
+absl::Status ResourceCatalog::IndexNames() {
+  auto index = std::make_shared<NameIndex>();
+  for (ResourceKind kind : kAllResourceKinds) {
+    auto& names = (*index)[static_cast<size_t>(kind)];
+    names.reserve(services_.size());
+    for (const auto& [service, entry] : services_) {
+      for (const CatalogResource& owned : entry->resources.Of(kind)) {
+        names.emplace_back(owned.resource.name, service);
+      }
+    }
+    std::sort(names.begin(), names.end());
+    auto twice = std::adjacent_find(names.begin(), names.end(), [](const auto& a, const auto& b) {
+      return a.first == b.first;
+    });
+    if (twice != names.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          ShortName(kind), " resource \"", twice->first, "\" is owned by both service \"",
+          twice->second, "\" and service \"", std::next(twice)->second, "\""));
+    }
+  }
+  names_ = std::move(index);
+  return absl::OkStatus();
 }
 
 CatalogPtr ResourceCatalog::Build(const Snapshot& snapshot, const PolicyTable& policies,
@@ -72,6 +172,10 @@ CatalogPtr ResourceCatalog::Build(const Snapshot& snapshot, const PolicyTable& p
   catalog->coverage_ = coverage;
   catalog->degraded_ = std::move(degraded);
   const bool same_policies = previous != nullptr && previous->policies_ == policies;
+  // The previous name index still holds while every service was there
+  // before and every rebuilt one owns the names it owned.
+  bool same_names = previous != nullptr && previous->names_ != nullptr;
+  size_t found_in_previous = 0;
   // Every service of the snapshot and of `retained`, in name order, taken
   // from both sorted sides at once (no merged copy of a thousand names).
   auto known = snapshot.services().begin();
@@ -90,79 +194,100 @@ CatalogPtr ResourceCatalog::Build(const Snapshot& snapshot, const PolicyTable& p
       ++kept;
     }
     const ServicePolicy& policy = policies.For(*service);
-    std::shared_ptr<const ServiceResources> resources;
+    std::shared_ptr<const ServiceEntry> entry;
+    const ServiceEntry* before = nullptr;
     if (previous != nullptr) {
       auto it = previous->services_.find(*service);
-      // The pointer test settles nearly every service of a large registry.
-      if (it != previous->services_.end() && (same_policies || it->second->policy == policy) &&
-          (it->second->instances == instances || *it->second->instances == *instances)) {
-        resources = it->second;
+      if (it != previous->services_.end()) {
+        before = it->second.get();
+        ++found_in_previous;
+        // The pointer test settles nearly every service of a large registry.
+        if (before->instances != nullptr && (same_policies || before->policy == policy) &&
+            (before->instances == instances || *before->instances == *instances)) {
+          entry = it->second;
+        }
       }
     }
-    if (resources == nullptr) resources = BuildService(*service, instances, policy);
+    if (entry == nullptr) {
+      entry = BuildService(*service, instances, policy);
+      if (before == nullptr || !SameNames(before->resources, entry->resources)) same_names = false;
+    }
     if (problems != nullptr) {
-      for (const std::string& address : resources->skipped) {
+      for (const std::string& address : entry->skipped) {
         problems->push_back(absl::StrCat("service ", *service, ": instance ", address,
                                          " left out of EDS: not an ip:port address"));
       }
     }
-    catalog->services_.emplace_hint(catalog->services_.end(), *service, std::move(resources));
+    catalog->services_.emplace_hint(catalog->services_.end(), *service, std::move(entry));
+  }
+  if (same_names && found_in_previous == previous->services_.size()) {
+    catalog->names_ = previous->names_;
+  } else {
+    // Build() gives every service its own conventional names: no clash.
+    catalog->IndexNames().IgnoreError();
   }
   return catalog;
 }
 
-const ServedResource* ResourceCatalog::Find(ResourceKind kind, absl::string_view name,
-                                            const ClientCapabilities& caps) const {
-  std::optional<std::string> service = ServiceOfResourceName(kind, name);
-  if (!service.has_value()) return nullptr;
-  auto it = services_.find(*service);
-  if (it == services_.end()) return nullptr;
-  const ServiceResources& r = *it->second;
-  switch (kind) {
-    case ResourceKind::kListener:
-      if (!caps.exact_route_timeout && r.tailored_timeout_listener.has_value()) {
-        return &*r.tailored_timeout_listener;
-      }
-      return &r.listener;
-    case ResourceKind::kRouteConfiguration:
-      if (!caps.exact_route_timeout && r.tailored_timeout_route_configuration.has_value()) {
-        return &*r.tailored_timeout_route_configuration;
-      }
-      return &r.route_configuration;
-    case ResourceKind::kCluster: {
-      auto cluster = r.clusters.find(caps.Tailor(r.wanted_lb_policy));
-      return cluster == r.clusters.end() ? nullptr : &cluster->second;
-    }
-    case ResourceKind::kClusterLoadAssignment: return &r.endpoints;
+absl::StatusOr<CatalogPtr> ResourceCatalog::FromServices(
+    std::map<std::string, ServiceResources> services, Coverage coverage) {
+  std::shared_ptr<ResourceCatalog> catalog(new ResourceCatalog());
+  catalog->coverage_ = coverage;
+  for (auto& [service, resources] : services) {
+    catalog->services_.emplace(service, Seal(std::move(resources)));
   }
-  return nullptr;
+  if (absl::Status indexed = catalog->IndexNames(); !indexed.ok()) return indexed;
+  return CatalogPtr(std::move(catalog));
+}
+
+const std::string* ResourceCatalog::OwnerOf(ResourceKind kind, absl::string_view name) const {
+  if (names_ == nullptr) return nullptr;
+  const auto& names = (*names_)[static_cast<size_t>(kind)];
+  auto it = std::lower_bound(names.begin(), names.end(), name,
+                             [](const auto& entry, absl::string_view n) { return entry.first < n; });
+  if (it == names.end() || it->first != name) return nullptr;
+  return &it->second;
+}
+
+const CatalogResource* ResourceCatalog::Lookup(ResourceKind kind, absl::string_view name) const {
+  const std::string* owner = OwnerOf(kind, name);
+  if (owner == nullptr) return nullptr;
+  auto it = services_.find(*owner);
+  return it == services_.end() ? nullptr : it->second->resources.Find(kind, name);
+}
+
+std::vector<std::string> ResourceCatalog::NamesOf(ResourceKind kind,
+                                                  absl::string_view service) const {
+  std::vector<std::string> names;
+  auto it = services_.find(service);
+  if (it == services_.end()) return names;
+  for (const CatalogResource& owned : it->second->resources.Of(kind)) {
+    names.push_back(owned.resource.name);
+  }
+  return names;
 }
 
 bool ResourceCatalog::VariesByClient(ResourceKind kind, absl::string_view service) const {
   auto it = services_.find(service);
   if (it == services_.end()) return false;
-  const ServiceResources& r = *it->second;
-  switch (kind) {
-    case ResourceKind::kListener: return r.tailored_timeout_listener.has_value();
-    case ResourceKind::kRouteConfiguration:
-      return r.tailored_timeout_route_configuration.has_value();
-    case ResourceKind::kCluster: return r.clusters.size() > 1;
-    case ResourceKind::kClusterLoadAssignment: return false;
-  }
-  return false;
+  const auto& owned = it->second->resources.Of(kind);
+  return std::any_of(owned.begin(), owned.end(),
+                     [](const CatalogResource& r) { return !r.variants.empty(); });
 }
 
 std::vector<std::string> ResourceCatalog::Names(ResourceKind kind) const {
   std::vector<std::string> names;
-  names.reserve(services_.size());
-  for (const auto& [service, r] : services_) names.push_back(ResourceName(kind, service));
+  if (names_ == nullptr) return names;
+  const auto& index = (*names_)[static_cast<size_t>(kind)];
+  names.reserve(index.size());
+  for (const auto& [name, owner] : index) names.push_back(name);
   return names;
 }
 
 std::vector<std::string> ResourceCatalog::Services() const {
   std::vector<std::string> names;
   names.reserve(services_.size());
-  for (const auto& [service, r] : services_) names.push_back(service);
+  for (const auto& [service, entry] : services_) names.push_back(service);
   return names;
 }
 
@@ -173,41 +298,26 @@ std::string ResourceCatalog::ServiceVersion(absl::string_view service) const {
 
 std::string ResourceCatalog::KindVersion(ResourceKind kind, absl::string_view service) const {
   auto it = services_.find(service);
-  if (it == services_.end()) return std::string();
-  const ServiceResources& r = *it->second;
-  switch (kind) {
-    case ResourceKind::kListener:
-      return r.tailored_timeout_listener.has_value()
-                 ? absl::StrCat(r.listener.version, "/", r.tailored_timeout_listener->version)
-                 : r.listener.version;
-    case ResourceKind::kRouteConfiguration:
-      return r.tailored_timeout_route_configuration.has_value()
-                 ? absl::StrCat(r.route_configuration.version, "/",
-                                r.tailored_timeout_route_configuration->version)
-                 : r.route_configuration.version;
-    case ResourceKind::kCluster: {
-      // Which variant a client gets depends on the wanted policy too.
-      std::string version = absl::StrCat(static_cast<int>(r.wanted_lb_policy));
-      for (const auto& [policy, cluster] : r.clusters) {
-        absl::StrAppend(&version, "/", static_cast<int>(policy), ":", cluster.version);
-      }
-      return version;
-    }
-    case ResourceKind::kClusterLoadAssignment: return r.endpoints.version;
-  }
-  return std::string();
+  return it == services_.end() ? std::string()
+                               : it->second->kind_versions[static_cast<size_t>(kind)];
 }
 
-ChangedByKind ChangedServicesByKind(const ResourceCatalog* before, const ResourceCatalog& after,
-                                    const std::set<std::string>& changed) {
+ChangedByKind ChangedResourcesByKind(const ResourceCatalog* before, const ResourceCatalog& after,
+                                     const std::set<std::string>& changed) {
   ChangedByKind by_kind;
   for (ResourceKind kind : kAllResourceKinds) {
-    std::set<std::string>& services = by_kind[kind];
+    std::set<std::string>& names = by_kind[kind];
     for (const std::string& service : changed) {
-      if (before == nullptr ||
-          before->KindVersion(kind, service) != after.KindVersion(kind, service)) {
-        services.insert(service);
+      if (before != nullptr &&
+          before->KindVersion(kind, service) == after.KindVersion(kind, service)) {
+        continue;
       }
+      // Names the service gave up changed too: their clients learn they
+      // are gone.
+      if (before != nullptr) {
+        for (std::string& name : before->NamesOf(kind, service)) names.insert(std::move(name));
+      }
+      for (std::string& name : after.NamesOf(kind, service)) names.insert(std::move(name));
     }
   }
   return by_kind;
@@ -216,7 +326,7 @@ ChangedByKind ChangedServicesByKind(const ResourceCatalog* before, const Resourc
 std::set<std::string> ChangedServices(const ResourceCatalog* before, const ResourceCatalog& after) {
   std::set<std::string> changed;
   if (before == nullptr) {
-    for (const auto& [service, r] : after.services_) changed.insert(service);
+    for (const auto& [service, entry] : after.services_) changed.insert(service);
     return changed;
   }
   // One merge pass over both sorted maps; a service that kept its shared

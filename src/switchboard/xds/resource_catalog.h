@@ -1,6 +1,20 @@
-// The state of the world the ADS server serves: every resource of every
-// known service, packed and versioned, built once per change of the
-// instances and shared read-only by all streams.
+// The state of the world the ADS server serves: resources found by (kind,
+// name), each with variants for client classes, built once per change of
+// the instances and shared read-only by all streams.
+//
+// Shape (go-control-plane's cache keyed by type URL and name, with a view
+// per client):
+//   - A resource is found by its kind and name. Each has the one sent to
+//     most clients and, optionally, variants each sent to the clients a
+//     ClientSelector matches (client_class.h): the first matching variant
+//     wins. Today: a ROUND_ROBIN cluster for clients without ring hash, a
+//     padded route timeout for C-core. Tomorrow: zone A's endpoint set.
+//   - Every resource is owned by one service, and the catalog indexes the
+//     names each service owns. A plain service owns the four conventional
+//     names (resource_names.h); a service may own several clusters and
+//     endpoint sets (subsets) through ServiceResources::Add().
+//   - What changed is told per service (the unit a registry change comes
+//     in) and then per resource name (ChangedResourcesByKind()).
 //
 // A service stays in the catalog after its last instance is gone (with an
 // empty endpoint set) as long as the caller keeps it in `retained`: clients
@@ -9,31 +23,38 @@
 //
 // Built from the previous catalog, a service whose instances and policy did
 // not change shares that catalog's resources instead of building them
-// again: with thousands of services, one change costs one service's build.
+// again, and the name index is shared too while no name came or went: with
+// thousands of services, one change costs one service's build.
 //
 // Example:
 //   auto catalog = ResourceCatalog::Build(*snapshot, policies, {});
 //   auto next = ResourceCatalog::Build(*newer, policies, {}, nullptr, catalog.get());
-//   const ServedResource* l = catalog->Find(ResourceKind::kListener, "greeter", caps);
-//   std::set<std::string> changed = ChangedServices(previous.get(), *catalog);
+//   const ServedResource* l = catalog->Find(ResourceKind::kListener, "greeter", client);
+//   std::set<std::string> changed = ChangedServices(catalog.get(), *next);
+//   ChangedByKind names = ChangedResourcesByKind(catalog.get(), *next, changed);
 //
 // Immutable once built: share it as std::shared_ptr<const ResourceCatalog>
 // across threads without locks. Build() is pure (no I/O, no logging).
 #ifndef SWITCHBOARD_XDS_RESOURCE_CATALOG_H_
 #define SWITCHBOARD_XDS_RESOURCE_CATALOG_H_
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "switchboard/core/snapshot.h"
 #include "google/protobuf/any.pb.h"
-#include "switchboard/xds/client_capabilities.h"
-#include "switchboard/xds/resource_builder.h"
+#include "google/protobuf/message.h"
+#include "switchboard/core/snapshot.h"
+#include "switchboard/xds/client_class.h"
+#include "switchboard/xds/resource_names.h"
 #include "switchboard/xds/service_policy.h"
 
 namespace switchboard::xds {
@@ -43,6 +64,53 @@ struct ServedResource {
   std::string name;
   std::string version;
   google::protobuf::Any resource;
+};
+
+// One (kind, name) of the catalog: what most clients get, and the variants
+// for the clients their selectors match (first match wins).
+struct CatalogResource {
+  struct Variant {
+    ClientSelector clients;
+    ServedResource resource;
+  };
+  ServedResource resource;
+  std::vector<Variant> variants;
+
+  const ServedResource& For(const ClientClass& client) const {
+    for (const Variant& variant : variants) {
+      if (variant.clients.Matches(client)) return variant.resource;
+    }
+    return resource;
+  }
+};
+
+// Everything one service owns, by kind. Build() makes the four
+// conventional resources of each service; a catalog whose services own
+// more (subsets, endpoint sets per zone) is put together from these with
+// ResourceCatalog::FromServices().
+//
+// Example:
+//   ServiceResources greeter;
+//   greeter.Add(ResourceKind::kClusterLoadAssignment, "greeter.endpoints", all);
+//   greeter.AddVariant(ResourceKind::kClusterLoadAssignment, "greeter.endpoints",
+//                      ClientSelector{.zone = "a"}, zone_a_only);
+class ServiceResources {
+ public:
+  // Adds resource `name` of `kind`, sent to every client no variant is for.
+  void Add(ResourceKind kind, std::string name, const google::protobuf::Message& resource);
+  // Adds a variant of resource `name` (Add() it first) for the clients
+  // `clients` matches; variants are tried in the order added.
+  void AddVariant(ResourceKind kind, absl::string_view name, ClientSelector clients,
+                  const google::protobuf::Message& resource);
+
+  // The resources of `kind` owned, in the order added.
+  const std::vector<CatalogResource>& Of(ResourceKind kind) const {
+    return by_kind_[static_cast<size_t>(kind)];
+  }
+  const CatalogResource* Find(ResourceKind kind, absl::string_view name) const;
+
+ private:
+  std::array<std::vector<CatalogResource>, kResourceKindCount> by_kind_;
 };
 
 class ResourceCatalog {
@@ -68,14 +136,28 @@ class ResourceCatalog {
                                                       const ResourceCatalog* previous = nullptr,
                                                       Coverage coverage = Coverage::kComplete,
                                                       std::string degraded = "");
+  // A catalog of exactly `services`. An error naming the resource when two
+  // services own one name of one kind.
+  static absl::StatusOr<std::shared_ptr<const ResourceCatalog>> FromServices(
+      std::map<std::string, ServiceResources> services, Coverage coverage = Coverage::kComplete);
   static std::shared_ptr<const ResourceCatalog> Empty();
 
-  // The resource `name` of `kind` as a client with `caps` gets it; null
-  // when there is no such resource.
+  // The resource `name` of `kind` as a client of class `client` gets it;
+  // null when there is no such resource.
   const ServedResource* Find(ResourceKind kind, absl::string_view name,
-                             const ClientCapabilities& caps) const;
-  // True when clients of different capabilities get different resources
-  // of `kind` for `service` (clusters under ring hash, listeners and routes
+                             const ClientClass& client) const {
+    const CatalogResource* resource = Lookup(kind, name);
+    return resource == nullptr ? nullptr : &resource->For(client);
+  }
+  // The resource with all its variants; null when there is none.
+  const CatalogResource* Lookup(ResourceKind kind, absl::string_view name) const;
+  // The service that owns resource `name` of `kind`; null when none does.
+  const std::string* OwnerOf(ResourceKind kind, absl::string_view name) const;
+  // The names of `kind` that `service` owns, in the order it added them
+  // (empty when the service is not served).
+  std::vector<std::string> NamesOf(ResourceKind kind, absl::string_view service) const;
+  // True when clients of different classes may get different resources of
+  // `kind` for `service` (clusters under ring hash, listeners and routes
   // with a timeout).
   bool VariesByClient(ResourceKind kind, absl::string_view service) const;
   // Names of all resources of `kind`, sorted (wildcard subscriptions).
@@ -91,40 +173,37 @@ class ResourceCatalog {
   // The combined versions of one service's resources (any one changes,
   // this changes); empty when the service is not served.
   std::string ServiceVersion(absl::string_view service) const;
-  // The versions of one service's resources of `kind` (every cluster
-  // variant for kCluster); empty when the service is not served.
+  // The combined versions of one service's resources of `kind`, variants
+  // and their selectors included; empty when the service is not served.
   std::string KindVersion(ResourceKind kind, absl::string_view service) const;
 
  private:
-  struct ServiceResources {
-    ServedResource listener;
-    ServedResource route_configuration;
-    // For clients without ClientCapabilities::exact_route_timeout, when the
-    // service has a timeout: the route configuration with the tailored
-    // timeout, and the listener too when the route travels inside it.
-    std::optional<ServedResource> tailored_timeout_listener;
-    std::optional<ServedResource> tailored_timeout_route_configuration;
-    // Indexed by LbPolicy: the cluster as the service wants it, and the
-    // tailored fallback when they differ.
-    std::map<LbPolicy, ServedResource> clusters;
-    LbPolicy wanted_lb_policy = LbPolicy::kRoundRobin;
-    ServedResource endpoints;
+  struct ServiceEntry {
+    ServiceResources resources;
+    std::array<std::string, kResourceKindCount> kind_versions;
     std::string version;
-    // What the resources were built from, to tell when they can be reused
-    // (the snapshot's shared list: usually the same pointer when unchanged).
+    // What Build() made the resources from, to tell when they can be
+    // reused (the snapshot's shared list: usually the same pointer when
+    // unchanged). Null for FromServices() entries.
     Snapshot::InstanceList instances;
     ServicePolicy policy;
     // Addresses left out of the endpoints (not ip:port).
     std::vector<std::string> skipped;
   };
+  // Per kind, (name, owning service) sorted by name.
+  using NameIndex =
+      std::array<std::vector<std::pair<std::string, std::string>>, kResourceKindCount>;
 
   friend std::set<std::string> ChangedServices(const ResourceCatalog* before,
                                                const ResourceCatalog& after);
 
   ResourceCatalog() = default;
-  static std::shared_ptr<const ServiceResources> BuildService(const std::string& service,
-                                                              Snapshot::InstanceList instances,
-                                                              const ServicePolicy& policy);
+  static std::shared_ptr<const ServiceEntry> BuildService(const std::string& service,
+                                                          Snapshot::InstanceList instances,
+                                                          const ServicePolicy& policy);
+  static std::shared_ptr<ServiceEntry> Seal(ServiceResources resources);
+  // Indexes every name of services_; an error when two services own one.
+  absl::Status IndexNames();
 
   // The policies it was built with: when the next catalog's are the same,
   // no service's policy needs comparing.
@@ -133,7 +212,10 @@ class ResourceCatalog {
   std::string degraded_;
   // Shared, immutable: a catalog built from this one reuses the entries of
   // services that did not change.
-  std::map<std::string, std::shared_ptr<const ServiceResources>, std::less<>> services_;
+  std::map<std::string, std::shared_ptr<const ServiceEntry>, std::less<>> services_;
+  // Shared with the previous catalog while the same names have the same
+  // owners.
+  std::shared_ptr<const NameIndex> names_;
 };
 
 using CatalogPtr = std::shared_ptr<const ResourceCatalog>;
@@ -142,13 +224,14 @@ using CatalogPtr = std::shared_ptr<const ResourceCatalog>;
 // `after`, including services that appeared or disappeared.
 std::set<std::string> ChangedServices(const ResourceCatalog* before, const ResourceCatalog& after);
 
-// Of `changed` (ChangedServices()), those whose resources of each kind
-// differ: an instance's weight changes the endpoints only, so streams need
-// not recompute the versions of their listeners, routes and clusters.
+// Per kind, the names of the resources of the services `changed`
+// (ChangedServices()) whose resources of that kind differ, as owned in
+// `before` or `after`: an instance's weight changes the endpoints only, so
+// streams need not recompute the versions of their listeners, routes and
+// clusters.
 using ChangedByKind = std::map<ResourceKind, std::set<std::string>>;
-ChangedByKind ChangedServicesByKind(const ResourceCatalog* before, const ResourceCatalog& after,
-                                    const std::set<std::string>& changed);
-
+ChangedByKind ChangedResourcesByKind(const ResourceCatalog* before, const ResourceCatalog& after,
+                                     const std::set<std::string>& changed);
 
 }  // namespace switchboard::xds
 

@@ -6,6 +6,8 @@
 #include "envoy/config/route/v3/route.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "gtest/gtest.h"
+#include "switchboard/xds/cluster_builder.h"
+#include "switchboard/xds/cluster_load_assignment_builder.h"
 
 namespace switchboard::xds {
 namespace {
@@ -18,9 +20,9 @@ Instance Make(std::string service, std::string address, uint32_t weight = 1) {
   return i;
 }
 
-ClientCapabilities Modern() { return ClientCapabilities{}; }
-ClientCapabilities Grpc151() {
-  ClientCapabilities caps;
+ClientClass Modern() { return ClientClass{}; }
+ClientClass Grpc151() {
+  ClientClass caps;
   caps.ring_hash = false;
   caps.exact_route_timeout = false;
   return caps;
@@ -181,6 +183,105 @@ TEST(ResourceCatalogTest, CCoreGetsTheRouteTimeoutPaddedForItsEarlyClock) {
   EXPECT_FALSE(catalog->VariesByClient(ResourceKind::kRouteConfiguration, "billing"));
 }
 
+// What a subset feature would build: one service owning a cluster and an
+// endpoint set per subset, beside a plain one.
+TEST(ResourceCatalogTest, AServiceCanOwnSeveralClustersAndEndpointSets) {
+  ServiceResources greeter;
+  ServicePolicy policy;
+  Cluster stable = BuildCluster("greeter", policy, LbPolicy::kRoundRobin);
+  Cluster canary = stable;
+  canary.set_name("greeter.canary.cluster");
+  canary.mutable_eds_cluster_config()->set_service_name("greeter.canary.endpoints");
+  greeter.Add(ResourceKind::kCluster, "greeter.cluster", stable);
+  greeter.Add(ResourceKind::kCluster, "greeter.canary.cluster", canary);
+  greeter.Add(ResourceKind::kClusterLoadAssignment, "greeter.endpoints",
+              BuildClusterLoadAssignment("greeter", {Make("greeter", "127.0.0.1:1")}));
+  greeter.Add(ResourceKind::kClusterLoadAssignment, "greeter.canary.endpoints",
+              BuildClusterLoadAssignment("greeter.canary", {Make("greeter", "127.0.0.1:2")}));
+  ServiceResources billing;
+  billing.Add(ResourceKind::kCluster, "billing.cluster", BuildCluster("billing", policy, LbPolicy::kRoundRobin));
+  auto catalog = ResourceCatalog::FromServices({{"greeter", greeter}, {"billing", billing}});
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+
+  for (const char* name : {"greeter.cluster", "greeter.canary.cluster"}) {
+    const ServedResource* cluster = (*catalog)->Find(ResourceKind::kCluster, name, Modern());
+    ASSERT_NE(cluster, nullptr) << name;
+    EXPECT_EQ(cluster->name, name);
+    ASSERT_NE((*catalog)->OwnerOf(ResourceKind::kCluster, name), nullptr);
+    EXPECT_EQ(*(*catalog)->OwnerOf(ResourceKind::kCluster, name), "greeter");
+  }
+  ClusterLoadAssignment canary_endpoints;
+  ASSERT_TRUE((*catalog)
+                  ->Find(ResourceKind::kClusterLoadAssignment, "greeter.canary.endpoints", Modern())
+                  ->resource.UnpackTo(&canary_endpoints));
+  EXPECT_EQ(canary_endpoints.endpoints(0).lb_endpoints(0).endpoint().address().socket_address().port_value(), 2u);
+  EXPECT_EQ((*catalog)->NamesOf(ResourceKind::kCluster, "greeter"),
+            (std::vector<std::string>{"greeter.cluster", "greeter.canary.cluster"}));
+  EXPECT_EQ((*catalog)->Names(ResourceKind::kCluster),
+            (std::vector<std::string>{"billing.cluster", "greeter.canary.cluster", "greeter.cluster"}));
+  EXPECT_EQ((*catalog)->OwnerOf(ResourceKind::kCluster, "greeter.endpoints"), nullptr)
+      << "names are per kind";
+
+  // The service gains an endpoint set: the service and its endpoint names
+  // changed, its clusters did not.
+  ServiceResources moved = greeter;
+  moved.Add(ResourceKind::kClusterLoadAssignment, "greeter.other.endpoints",
+            BuildClusterLoadAssignment("greeter.other", {}));
+  auto next = ResourceCatalog::FromServices({{"greeter", moved}, {"billing", billing}});
+  ASSERT_TRUE(next.ok());
+  std::set<std::string> changed = ChangedServices(catalog->get(), **next);
+  EXPECT_EQ(changed, std::set<std::string>{"greeter"});
+  ChangedByKind by_kind = ChangedResourcesByKind(catalog->get(), **next, changed);
+  EXPECT_TRUE(by_kind[ResourceKind::kCluster].empty());
+  EXPECT_EQ(by_kind[ResourceKind::kClusterLoadAssignment].count("greeter.other.endpoints"), 1u);
+}
+
+TEST(ResourceCatalogTest, TwoServicesCannotOwnOneName) {
+  ServiceResources a, b;
+  Cluster cluster = BuildCluster("shared", ServicePolicy{}, LbPolicy::kRoundRobin);
+  a.Add(ResourceKind::kCluster, "shared.cluster", cluster);
+  b.Add(ResourceKind::kCluster, "shared.cluster", cluster);
+  auto catalog = ResourceCatalog::FromServices({{"a", a}, {"b", b}});
+  ASSERT_FALSE(catalog.ok());
+  EXPECT_NE(catalog.status().message().find("\"shared.cluster\""), std::string::npos)
+      << catalog.status();
+}
+
+// Clients of zone A and zone B get different endpoint sets under one name;
+// a client of another zone gets the whole set.
+TEST(ResourceCatalogTest, ClientClassesGetTheirVariantOfOneResource) {
+  std::vector<Instance> all = {Make("greeter", "127.0.0.1:1"), Make("greeter", "127.0.0.1:2")};
+  ServiceResources greeter;
+  greeter.Add(ResourceKind::kClusterLoadAssignment, "greeter.endpoints",
+              BuildClusterLoadAssignment("greeter", all));
+  greeter.AddVariant(ResourceKind::kClusterLoadAssignment, "greeter.endpoints",
+                     ClientSelector{.zone = "a"}, BuildClusterLoadAssignment("greeter", {all[0]}));
+  greeter.AddVariant(ResourceKind::kClusterLoadAssignment, "greeter.endpoints",
+                     ClientSelector{.zone = "b"}, BuildClusterLoadAssignment("greeter", {all[1]}));
+  auto catalog = ResourceCatalog::FromServices({{"greeter", greeter}});
+  ASSERT_TRUE(catalog.ok());
+
+  auto endpoints_for = [&](std::string zone) {
+    ClientClass client;
+    client.zone = std::move(zone);
+    ClusterLoadAssignment cla;
+    EXPECT_TRUE((*catalog)
+                    ->Find(ResourceKind::kClusterLoadAssignment, "greeter.endpoints", client)
+                    ->resource.UnpackTo(&cla));
+    std::set<uint32_t> ports;
+    for (const auto& locality : cla.endpoints()) {
+      for (const auto& endpoint : locality.lb_endpoints()) {
+        ports.insert(endpoint.endpoint().address().socket_address().port_value());
+      }
+    }
+    return ports;
+  };
+  EXPECT_EQ(endpoints_for("a"), std::set<uint32_t>{1});
+  EXPECT_EQ(endpoints_for("b"), std::set<uint32_t>{2});
+  EXPECT_EQ(endpoints_for("c"), (std::set<uint32_t>{1, 2}));
+  EXPECT_TRUE((*catalog)->VariesByClient(ResourceKind::kClusterLoadAssignment, "greeter"));
+}
+
 TEST(ChangedServicesTest, PolicyChangeCounts) {
   auto snapshot = Snapshot::Create({Make("greeter", "127.0.0.1:1")});
   PolicyTable policies;
@@ -190,33 +291,33 @@ TEST(ChangedServicesTest, PolicyChangeCounts) {
   EXPECT_EQ(ChangedServices(a.get(), *b), std::set<std::string>{"greeter"});
 }
 
-TEST(ChangedServicesTest, ByKindAWeightChangesTheEndpointsOnly) {
+TEST(ChangedResourcesByKindTest, AWeightChangesTheEndpointsOnly) {
   auto a = ResourceCatalog::Build(*Snapshot::Create({Make("greeter", "127.0.0.1:1")}), PolicyTable{}, {});
   auto b = ResourceCatalog::Build(*Snapshot::Create({Make("greeter", "127.0.0.1:1", 5),
                                                      Make("search", "127.0.0.1:3")}),
                                   PolicyTable{}, {});
-  ChangedByKind by_kind = ChangedServicesByKind(a.get(), *b, ChangedServices(a.get(), *b));
+  ChangedByKind by_kind = ChangedResourcesByKind(a.get(), *b, ChangedServices(a.get(), *b));
   EXPECT_EQ(by_kind[ResourceKind::kClusterLoadAssignment],
-            (std::set<std::string>{"greeter", "search"}));
+            (std::set<std::string>{"greeter.endpoints", "search.endpoints"}));
   for (ResourceKind kind : {ResourceKind::kListener, ResourceKind::kRouteConfiguration,
                             ResourceKind::kCluster}) {
-    EXPECT_EQ(by_kind[kind], std::set<std::string>{"search"}) << ShortName(kind);
+    EXPECT_EQ(by_kind[kind], std::set<std::string>{ResourceName(kind, "search")}) << ShortName(kind);
   }
   // Gone services count for every kind; no previous catalog: everything.
-  ChangedByKind gone = ChangedServicesByKind(b.get(), *a, ChangedServices(b.get(), *a));
-  EXPECT_EQ(gone[ResourceKind::kCluster], std::set<std::string>{"search"});
-  ChangedByKind first = ChangedServicesByKind(nullptr, *a, {"greeter"});
+  ChangedByKind gone = ChangedResourcesByKind(b.get(), *a, ChangedServices(b.get(), *a));
+  EXPECT_EQ(gone[ResourceKind::kCluster], std::set<std::string>{"search.cluster"});
+  ChangedByKind first = ChangedResourcesByKind(nullptr, *a, {"greeter"});
   EXPECT_EQ(first[ResourceKind::kListener], std::set<std::string>{"greeter"});
 }
 
-TEST(ChangedServicesTest, ByKindAPolicyChangeChangesTheCluster) {
+TEST(ChangedResourcesByKindTest, APolicyChangeChangesTheCluster) {
   auto snapshot = Snapshot::Create({Make("greeter", "127.0.0.1:1")});
   PolicyTable policies;
   auto a = ResourceCatalog::Build(*snapshot, policies, {});
   policies.per_service["greeter"].max_requests = 5;
   auto b = ResourceCatalog::Build(*snapshot, policies, {});
-  ChangedByKind by_kind = ChangedServicesByKind(a.get(), *b, {"greeter"});
-  EXPECT_EQ(by_kind[ResourceKind::kCluster], std::set<std::string>{"greeter"});
+  ChangedByKind by_kind = ChangedResourcesByKind(a.get(), *b, {"greeter"});
+  EXPECT_EQ(by_kind[ResourceKind::kCluster], std::set<std::string>{"greeter.cluster"});
   EXPECT_TRUE(by_kind[ResourceKind::kClusterLoadAssignment].empty());
 }
 

@@ -24,10 +24,10 @@ namespace switchboard::xds {
 
 enum class LbPolicy {
   // Round robin over localities weighted by instance weight (see
-  // resource_builder.h for why instances are localities).
+  // cluster_load_assignment_builder.h for why instances are localities).
   kRoundRobin,
   // Consistent hashing on a request header; sent only to clients known to
-  // support it, others get kRoundRobin (see client_capabilities.h).
+  // support it, others get kRoundRobin (see client_class.h).
   kRingHash,
 };
 

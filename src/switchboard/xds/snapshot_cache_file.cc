@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "switchboard/common/json_text.h"
-#include "switchboard/xds/resource_builder.h"
+#include "switchboard/xds/resource_version.h"
 
 namespace switchboard::xds {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
-#include "switchboard/xds/resource_builder.h"
+#include "switchboard/xds/resource_names.h"
 
 namespace switchboard::xds {
 

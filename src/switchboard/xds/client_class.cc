@@ -1,4 +1,4 @@
-#include "switchboard/xds/client_capabilities.h"
+#include "switchboard/xds/client_class.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -21,16 +21,27 @@ int CoreMajorVersion(const envoy::config::core::v3::Node& node) {
   return value;
 }
 
-ClientCapabilities CapabilitiesOf(const envoy::config::core::v3::Node& node) {
-  ClientCapabilities caps;
-  caps.description = node.user_agent_version().empty()
-                         ? node.user_agent_name()
-                         : absl::StrCat(node.user_agent_name(), " ", node.user_agent_version());
+ClientClass ClassifyClient(const envoy::config::core::v3::Node& node) {
+  ClientClass client;
+  client.description = node.user_agent_version().empty()
+                           ? node.user_agent_name()
+                           : absl::StrCat(node.user_agent_name(), " ", node.user_agent_version());
   int core = CoreMajorVersion(node);
-  if (core >= 0 && core <= kLastCoreWithRingHashCrash) caps.ring_hash = false;
+  if (core >= 0 && core <= kLastCoreWithRingHashCrash) client.ring_hash = false;
   // No C-core release keeps route timeouts yet (grpc#34547).
-  if (core >= 0) caps.exact_route_timeout = false;
-  return caps;
+  if (core >= 0) client.exact_route_timeout = false;
+  client.zone = node.locality().zone();
+  return client;
+}
+
+std::string ClientSelector::Key() const {
+  std::string key;
+  if (ring_hash.has_value()) absl::StrAppend(&key, "ring_hash=", *ring_hash ? 1 : 0, ",");
+  if (exact_route_timeout.has_value()) {
+    absl::StrAppend(&key, "exact_route_timeout=", *exact_route_timeout ? 1 : 0, ",");
+  }
+  if (zone.has_value()) absl::StrAppend(&key, "zone=", *zone, ",");
+  return key;
 }
 
 }  // namespace switchboard::xds

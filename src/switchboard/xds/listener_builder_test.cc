@@ -1,0 +1,52 @@
+#include "switchboard/xds/listener_builder.h"
+
+#include "envoy/extensions/filters/http/router/v3/router.pb.h"
+#include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
+#include "gtest/gtest.h"
+#include "switchboard/xds/resource_names.h"
+
+namespace switchboard::xds {
+namespace {
+
+using envoy::extensions::filters::network::http_connection_manager::v3::HttpConnectionManager;
+
+HttpConnectionManager ManagerOf(const Listener& listener) {
+  HttpConnectionManager manager;
+  EXPECT_TRUE(listener.api_listener().api_listener().UnpackTo(&manager));
+  return manager;
+}
+
+TEST(BuildListenerTest, ApiListenerWithRdsOverAdsAndRouterLast) {
+  Listener listener = BuildListener("greeter", ServicePolicy{});
+  EXPECT_EQ(listener.name(), "greeter");
+  HttpConnectionManager manager = ManagerOf(listener);
+  ASSERT_TRUE(manager.has_rds());
+  EXPECT_EQ(manager.rds().route_config_name(), ResourceName(ResourceKind::kRouteConfiguration, "greeter"));
+  EXPECT_TRUE(manager.rds().config_source().has_ads());
+  EXPECT_EQ(manager.rds().config_source().resource_api_version(), envoy::config::core::v3::V3);
+  ASSERT_GE(manager.http_filters_size(), 1);
+  const auto& last = manager.http_filters(manager.http_filters_size() - 1);
+  EXPECT_TRUE(last.typed_config().Is<envoy::extensions::filters::http::router::v3::Router>());
+}
+
+TEST(BuildListenerTest, InlineRouteConfiguration) {
+  ServicePolicy policy;
+  policy.inline_route_config = true;
+  HttpConnectionManager manager = ManagerOf(BuildListener("greeter", policy));
+  ASSERT_TRUE(manager.has_route_config());
+  EXPECT_FALSE(manager.has_rds());
+  EXPECT_EQ(manager.route_config().virtual_hosts(0).routes(0).route().cluster(),
+            ResourceName(ResourceKind::kCluster, "greeter"));
+}
+
+TEST(BuildListenerTest, UnknownServiceListenerRoutesNowhere) {
+  Listener listener = BuildUnknownServiceListener("nope");
+  EXPECT_EQ(listener.name(), "nope");
+  HttpConnectionManager manager = ManagerOf(listener);
+  ASSERT_TRUE(manager.has_route_config());
+  EXPECT_EQ(manager.route_config().virtual_hosts_size(), 0);
+  ASSERT_EQ(manager.http_filters_size(), 1);
+}
+
+}  // namespace
+}  // namespace switchboard::xds
