@@ -1,12 +1,12 @@
 // The etcd scheme: etcd://host:port[,host:port...]/[prefix]?service=...
-// builds the registry's EtcdWatcher (src/registry/etcd_watcher.h).
+// builds the EtcdWatcher beside it (lookup/etcd/etcd_watcher.h).
 //
 // Parameters: service (one service only; default every service under the
 // prefix), request_timeout and max_retry_delay (durations).
 #include "absl/strings/str_cat.h"
 #include "switchboard/etcd/etcd_client.h"
 #include "switchboard/lookup/source_registry.h"
-#include "switchboard/registry/etcd_watcher.h"
+#include "switchboard/lookup/etcd/etcd_watcher.h"
 
 namespace switchboard {
 namespace {
