@@ -24,7 +24,7 @@
 #include "switchboard/fleet/scenario_stage.h"
 #include "harness/child_process.h"
 #include "harness/etcd_cluster.h"
-#include "switchboard/registry/etcd_watcher.h"
+#include "switchboard/lookup/etcd/etcd_watcher.h"
 #include "switchboard/xds/control_plane.h"
 #include "switchboard/xds/testing/xds_testing.h"
 

@@ -24,7 +24,7 @@
 #include "switchboard/common/host_port.h"
 #include "switchboard/common/log.h"
 #include "switchboard/etcd/etcd_client.h"
-#include "switchboard/registry/etcd_watcher.h"
+#include "switchboard/lookup/etcd/etcd_watcher.h"
 #include "switchboard/registry/naming_codec.h"
 #include "switchboard/registry/registrar.h"
 

@@ -18,7 +18,7 @@
 #include "switchboard/common/host_port.h"
 #include "switchboard/etcd/etcd_client.h"
 #include "switchboard/fleet/local_etcd.h"
-#include "switchboard/lookup/source_registry.h"
+#include "switchboard/lookup/builtin_sources.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/control_plane.h"
@@ -27,14 +27,6 @@
 
 namespace switchboard::cli {
 namespace {
-
-absl::Status RegisterSources() {
-  if (LookupSourceRegistry::Global().Has("etcd")) return absl::OkStatus();
-  absl::Status s = RegisterBuiltinLookupSources();
-  LookupSourceRegistry::Global().Freeze();
-  return s;
-}
-
 
 // The policies of --policy FILE; the built-in defaults without it.
 absl::StatusOr<xds::PolicyTable> PoliciesFrom(const ParsedFlags& flags) {
@@ -81,10 +73,9 @@ int ServeUntilTerminated(const Command& cmd, xds::XdsControlPlane& plane,
 // is InvalidArgument prefixed with `flag`, the flag the URI came from.
 absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> MakeSources(
     const std::vector<std::string>& uris, absl::string_view flag) {
-  if (absl::Status s = RegisterSources(); !s.ok()) return s;
   std::vector<std::unique_ptr<LookupSource>> sources;
   for (const std::string& uri : uris) {
-    absl::StatusOr<std::unique_ptr<LookupSource>> source = MakeLookupSource(uri);
+    absl::StatusOr<std::unique_ptr<LookupSource>> source = BuiltinLookupSources().Make(uri);
     if (!source.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(flag, ": ", source.status().message()));
     }
@@ -264,7 +255,7 @@ const Command kXdsCommand = {
         "Without --source, serves what is registered in the etcd of the running\n"
         "`switchboard up` (or --etcd). With --cache-dir, each source's last good\n"
         "snapshot is kept there, and served after a restart while the source is\n"
-        "unreachable. Source forms:\n", SourceUriForms(), "\n"),
+        "unreachable. Sources:\n", BuiltinLookupSources().Help(), "\n"),
     .flags = {
         {.name = "listen", .value_name = "HOST:PORT", .help = "where xDS is served",
          .default_text = "127.0.0.1:18000"},

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "switchboard/common/log.h"
-#include "switchboard/lookup/source_registry.h"
+#include "switchboard/lookup/builtin_sources.h"
 #include "switchboard/xds/bootstrap.h"
 
 namespace switchboard {
@@ -34,13 +34,8 @@ bool IsSet(const char* name) {
 absl::Status AddUriSources(const std::vector<std::string>& uris,
                            std::vector<std::unique_ptr<LookupSource>>& sources) {
   if (uris.empty()) return absl::OkStatus();
-  LookupSourceRegistry& registry = LookupSourceRegistry::Global();
-  if (!registry.frozen() && registry.Schemes().empty()) {
-    absl::Status registered = RegisterBuiltinLookupSources(registry);
-    if (!registered.ok()) return registered;
-  }
   for (const std::string& uri : uris) {
-    absl::StatusOr<std::unique_ptr<LookupSource>> source = registry.Make(uri);
+    absl::StatusOr<std::unique_ptr<LookupSource>> source = BuiltinLookupSources().Make(uri);
     if (!source.ok()) return source.status();
     sources.push_back(std::move(*source));
   }

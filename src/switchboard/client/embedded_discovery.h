@@ -41,8 +41,9 @@
 namespace switchboard {
 
 struct EmbeddedDiscoveryOptions {
-  // Where instances come from: source URIs (lookup/source_uri.h: etcd://,
-  // dns:///, file:///...), source objects, or both. At least one in all.
+  // Where instances come from: source URIs (lookup/builtin_sources.h:
+  // etcd://, dns:///, file:///...), source objects, or both. At least one in
+  // all.
   std::vector<std::string> source_uris;
   std::vector<std::unique_ptr<LookupSource>> sources;
   // Timeouts, retries, outlier detection... per service.

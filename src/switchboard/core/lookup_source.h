@@ -6,7 +6,7 @@
 //   class Printer : public LookupObserver {
 //     void OnUpdate(SnapshotPtr s, const Changeset& c) override { ... }
 //   };
-//   std::unique_ptr<LookupSource> source = ...;  // see lookup/source_uri.h
+//   std::unique_ptr<LookupSource> source = ...;  // see lookup/builtin_sources.h
 //   Printer printer;
 //   source->Start(&printer);
 //   ...

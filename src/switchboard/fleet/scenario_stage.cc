@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "switchboard/core/instance.h"
-#include "switchboard/lookup/source_registry.h"
+#include "switchboard/lookup/builtin_sources.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/registry/naming_codec.h"
 #include "switchboard/xds/bootstrap.h"
@@ -48,9 +48,6 @@ absl::StatusOr<std::unique_ptr<ScenarioStage>> ScenarioStage::Start(ScenarioStag
   if (!registry.ok()) return registry.status();
   stage->registry_ = std::move(*registry);
 
-  if (!LookupSourceRegistry::Global().Has("etcd") && !LookupSourceRegistry::Global().frozen()) {
-    if (absl::Status s = RegisterBuiltinLookupSources(); !s.ok()) return s;
-  }
   auto source = MakeLookupSource(EtcdSourceUri(endpoint));
   if (!source.ok()) return source.status();
   std::vector<std::unique_ptr<LookupSource>> sources;

@@ -2,89 +2,83 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "switchboard/lookup/dns/dns_source.h"
-#include "switchboard/lookup/file/file_source.h"
 
 namespace switchboard {
 
-// Defined by the etcd glue when the etcd watcher is built in (etcd/etcd_factory.cc),
-// else by no_etcd_factory.cc.
-absl::Status RegisterBuiltinEtcdLookupSource(LookupSourceRegistry& registry);
-
-LookupSourceRegistry& LookupSourceRegistry::Global() {
-  static auto* registry = new LookupSourceRegistry();
-  return *registry;
-}
-
-absl::Status LookupSourceRegistry::Register(absl::string_view scheme, LookupSourceFactory factory) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (frozen_) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot register lookup source '", scheme, "': the registry is frozen"));
+absl::StatusOr<LookupSourceRegistry> LookupSourceRegistry::Create(
+    std::vector<std::unique_ptr<LookupSourceFactory>> factories) {
+  LookupSourceRegistry registry;
+  for (std::unique_ptr<LookupSourceFactory>& factory : factories) {
+    if (factory == nullptr) return absl::InvalidArgumentError("null lookup source factory");
+    const std::string& scheme = factory->description().scheme;
+    if (scheme.empty()) return absl::InvalidArgumentError("lookup source factory with no scheme");
+    if (!registry.factories_.emplace(scheme, std::move(factory)).second) {
+      return absl::AlreadyExistsError(absl::StrCat("lookup source '", scheme, "' is already registered"));
+    }
   }
-  if (!factories_.emplace(std::string(scheme), std::move(factory)).second) {
-    return absl::AlreadyExistsError(absl::StrCat("lookup source '", scheme, "' is already registered"));
-  }
-  return absl::OkStatus();
+  return registry;
 }
 
-void LookupSourceRegistry::Freeze() {
-  std::lock_guard<std::mutex> lock(mu_);
-  frozen_ = true;
-}
-
-bool LookupSourceRegistry::frozen() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return frozen_;
-}
-
-bool LookupSourceRegistry::Has(absl::string_view scheme) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return factories_.find(scheme) != factories_.end();
+const LookupSourceFactory* LookupSourceRegistry::Find(absl::string_view scheme) const {
+  auto it = factories_.find(scheme);
+  return it == factories_.end() ? nullptr : it->second.get();
 }
 
 std::vector<std::string> LookupSourceRegistry::Schemes() const {
-  std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> out;
   for (const auto& [scheme, factory] : factories_) out.push_back(scheme);
   return out;
 }
 
+std::string LookupSourceRegistry::Forms() const {
+  std::vector<std::string> forms;
+  for (const auto& [scheme, factory] : factories_) forms.push_back(FormsText(factory->description()));
+  return absl::StrJoin(forms, "\n");
+}
+
+std::string LookupSourceRegistry::Help() const {
+  std::string out;
+  for (const auto& [scheme, factory] : factories_) {
+    const LookupSourceDescription& d = factory->description();
+    absl::StrAppend(&out, FormsText(d), "\n      ", d.summary);
+    if (!d.parameters.empty()) {
+      absl::StrAppend(&out, "\n      parameters: ", absl::StrJoin(d.parameters, ", "));
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  absl::StrAppend(&out, "  (parameters follow '?', joined by '&': ?name=value&...)");
+  return out;
+}
+
+absl::StatusOr<const LookupSourceFactory*> LookupSourceRegistry::FactoryFor(const SourceUri& uri) const {
+  if (const LookupSourceFactory* factory = Find(uri.scheme)) return factory;
+  std::string registered = factories_.empty() ? "none; use BuiltinLookupSources()"
+                                              : absl::StrJoin(Schemes(), ", ");
+  return BadSourceUri(uri.text,
+                      absl::StrCat("unknown scheme '", uri.scheme, "' (registered: ", registered, ")"),
+                      Forms());
+}
+
+absl::Status LookupSourceRegistry::Validate(absl::string_view uri) const {
+  absl::StatusOr<SourceUri> parsed = ParseSourceUri(uri);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(parsed.status().message(), "; accepted forms:\n", Forms()));
+  }
+  absl::StatusOr<const LookupSourceFactory*> factory = FactoryFor(*parsed);
+  if (!factory.ok()) return factory.status();
+  return (*factory)->Validate(*parsed);
+}
+
 absl::StatusOr<std::unique_ptr<LookupSource>> LookupSourceRegistry::Make(absl::string_view uri) const {
   absl::StatusOr<SourceUri> parsed = ParseSourceUri(uri);
-  if (!parsed.ok()) return parsed.status();
-  LookupSourceFactory factory;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = factories_.find(parsed->scheme_name);
-    if (it == factories_.end()) {
-      std::vector<std::string> schemes;
-      for (const auto& [scheme, f] : factories_) schemes.push_back(scheme);
-      return absl::UnimplementedError(absl::StrCat(
-          "source '", uri, "': no lookup source is registered for '", parsed->scheme_name,
-          "' (registered: ", schemes.empty() ? "none; call RegisterBuiltinLookupSources() at start-up"
-                                             : absl::StrJoin(schemes, ", "),
-          ")"));
-    }
-    factory = it->second;
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(parsed.status().message(), "; accepted forms:\n", Forms()));
   }
-  return factory(*parsed);
-}
-
-absl::Status RegisterEtcdLookupSource(LookupSourceRegistry& registry, LookupSourceFactory factory) {
-  return registry.Register("etcd", std::move(factory));
-}
-
-absl::Status RegisterBuiltinLookupSources(LookupSourceRegistry& registry) {
-  for (absl::string_view scheme : {"dns", "dns+srv"}) {
-    if (absl::Status s = registry.Register(scheme, MakeDnsSource); !s.ok()) return s;
-  }
-  if (absl::Status s = registry.Register("file", MakeFileSource); !s.ok()) return s;
-  return RegisterBuiltinEtcdLookupSource(registry);
-}
-
-absl::StatusOr<std::unique_ptr<LookupSource>> MakeLookupSource(absl::string_view uri) {
-  return LookupSourceRegistry::Global().Make(uri);
+  absl::StatusOr<const LookupSourceFactory*> factory = FactoryFor(*parsed);
+  if (!factory.ok()) return factory.status();
+  return (*factory)->Create(*parsed);
 }
 
 }  // namespace switchboard

@@ -1,73 +1,67 @@
-// Builds lookup sources from URIs (lookup/source_uri.h): one factory per
-// scheme, registered explicitly at start-up, then frozen.
+// Builds lookup sources from URIs (lookup/source_uri.h): the factories
+// (lookup/lookup_source_factory.h) by scheme. A registry is built once from
+// its factories and is immutable after: nothing registers late, so every
+// binary and test sees the same schemes from its first line on. The
+// built-in registry is BuiltinLookupSources() (lookup/builtin_sources.h).
 //
-// Example (in main()):
-//   CHECK_OK(RegisterBuiltinLookupSources());   // dns, dns+srv, file (+ etcd)
-//   LookupSourceRegistry::Global().Freeze();
-//   ...
+// Example:
+//   const LookupSourceRegistry& sources = BuiltinLookupSources();
 //   absl::StatusOr<std::unique_ptr<LookupSource>> source =
-//       MakeLookupSource("dns:///greeter.test:50051?interval=2s");
-//   if (!source.ok()) { /* the message shows the accepted forms */ }
+//       sources.Make("dns:///greeter.test:50051?interval=2s");
+//   if (!source.ok()) { /* names the bad part and shows the accepted forms */ }
+//   std::cout << sources.Help();   // every scheme: forms, summary, parameters
 //
-// Threading: Register() and Freeze() belong to start-up, on one thread.
-// Make() is thread-safe and may run concurrently with anything.
+// Threading: immutable; every method may be called from any thread.
 #ifndef SWITCHBOARD_LOOKUP_SOURCE_REGISTRY_H_
 #define SWITCHBOARD_LOOKUP_SOURCE_REGISTRY_H_
 
-#include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "switchboard/core/lookup_source.h"
+#include "switchboard/lookup/lookup_source_factory.h"
 #include "switchboard/lookup/source_uri.h"
 
 namespace switchboard {
 
-// Parses its own options from the URI (query parameters included) and
-// reports bad ones as InvalidArgument naming the URI and the parameter.
-// The source it returns is not started.
-using LookupSourceFactory =
-    std::function<absl::StatusOr<std::unique_ptr<LookupSource>>(const SourceUri& uri)>;
-
 class LookupSourceRegistry {
  public:
-  // The process-wide registry used by MakeLookupSource().
-  static LookupSourceRegistry& Global();
+  // Fails (AlreadyExists) when two factories claim one scheme, or
+  // (InvalidArgument) on a null factory or an empty scheme.
+  static absl::StatusOr<LookupSourceRegistry> Create(
+      std::vector<std::unique_ptr<LookupSourceFactory>> factories);
 
-  // Fails if `scheme` is taken or the registry is frozen.
-  absl::Status Register(absl::string_view scheme, LookupSourceFactory factory);
-  // No Register() after this.
-  void Freeze();
-  bool frozen() const;
-  bool Has(absl::string_view scheme) const;
+  // Null when no factory has `scheme`.
+  const LookupSourceFactory* Find(absl::string_view scheme) const;
+  bool Has(absl::string_view scheme) const { return Find(scheme) != nullptr; }
+  // Sorted.
   std::vector<std::string> Schemes() const;
 
-  // Parses `uri` and asks the factory of its scheme.
+  // Checks `uri` as Make() would, building nothing: a bad URI, an unknown
+  // scheme (the error lists the registered ones with their forms) or what
+  // its factory refuses.
+  absl::Status Validate(absl::string_view uri) const;
+  // Parses `uri` and asks the factory of its scheme. Errors as Validate().
   absl::StatusOr<std::unique_ptr<LookupSource>> Make(absl::string_view uri) const;
 
+  // For --help: per scheme, its forms, then its summary and its parameters
+  // on lines of their own.
+  std::string Help() const;
+  // Every form of every scheme, as FormsText().
+  std::string Forms() const;
+
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, LookupSourceFactory, std::less<>> factories_ ABSL_GUARDED_BY(mu_);
-  bool frozen_ ABSL_GUARDED_BY(mu_) = false;
+  LookupSourceRegistry() = default;
+
+  // The factory for `uri`'s scheme, or the error naming what is wrong.
+  absl::StatusOr<const LookupSourceFactory*> FactoryFor(const SourceUri& uri) const;
+
+  std::map<std::string, std::shared_ptr<const LookupSourceFactory>, std::less<>> factories_;
 };
-
-// Registers dns, dns+srv and file, and etcd when this build has the etcd
-// watcher (see RegisterEtcdLookupSource).
-absl::Status RegisterBuiltinLookupSources(LookupSourceRegistry& registry = LookupSourceRegistry::Global());
-
-// The hook for the etcd scheme: registers `factory` under "etcd". Used by
-// RegisterBuiltinLookupSources() when the etcd watcher is built in; callable
-// directly by a binary that brings its own.
-absl::Status RegisterEtcdLookupSource(LookupSourceRegistry& registry, LookupSourceFactory factory);
-
-// LookupSourceRegistry::Global().Make(uri).
-absl::StatusOr<std::unique_ptr<LookupSource>> MakeLookupSource(absl::string_view uri);
 
 }  // namespace switchboard
 

@@ -8,22 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace switchboard {
 namespace {
 
-constexpr absl::string_view kForms =
-    "  etcd://host:port[,host:port...]/[key/prefix/]\n"
-    "  dns:///name[:port]\n"
-    "  dns://server[:port]/name[:port]\n"
-    "  dns+srv:///_service._proto.domain\n"
-    "  dns+srv://server[:port]/_service._proto.domain\n"
-    "  file:///absolute/path/services.json\n"
-    "each optionally followed by ?name=value&... parameters";
-
 absl::Status Bad(absl::string_view uri, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("bad source URI '", uri, "': ", why, "; accepted forms:\n", kForms));
+  return absl::InvalidArgumentError(absl::StrCat("bad source URI '", uri, "': ", why));
 }
 
 int HexValue(char c) {
@@ -67,51 +58,14 @@ absl::Status ParseQuery(absl::string_view uri, absl::string_view query, SourceUr
   return absl::OkStatus();
 }
 
-// dns and dns+srv: an empty authority means the system's resolvers.
-absl::Status ParseDnsServer(absl::string_view uri, absl::string_view authority, SourceUri& out) {
-  if (authority.empty()) return absl::OkStatus();
-  absl::StatusOr<HostPort> server = ParseHostPort(authority, 53);
-  if (!server.ok()) return Bad(uri, absl::StrCat("DNS server ", server.status().message()));
-  out.servers.push_back(*std::move(server));
-  return absl::OkStatus();
-}
-
-bool IsSrvName(absl::string_view name) {
-  std::vector<absl::string_view> labels = absl::StrSplit(name, '.');
-  return labels.size() >= 3 && absl::StartsWith(labels[0], "_") && labels[0].size() > 1 &&
-         absl::StartsWith(labels[1], "_") && labels[1].size() > 1;
-}
-
 }  // namespace
-
-std::string EtcdSourceUri(absl::string_view endpoints, absl::string_view prefix) {
-  std::vector<std::string> hosts;
-  for (absl::string_view e : absl::StrSplit(endpoints, ',', absl::SkipEmpty())) {
-    absl::ConsumePrefix(&e, "http://");
-    hosts.emplace_back(e);
-  }
-  return absl::StrCat("etcd://", absl::StrJoin(hosts, ","), "/", prefix);
-}
-
-absl::string_view SourceUriForms() { return kForms; }
 
 absl::StatusOr<SourceUri> ParseSourceUri(absl::string_view uri) {
   SourceUri out;
   out.text = std::string(uri);
   size_t sep = uri.find("://");
-  if (sep == absl::string_view::npos) return Bad(uri, "missing '<scheme>://'");
-  out.scheme_name = absl::AsciiStrToLower(uri.substr(0, sep));
-  if (out.scheme_name == "etcd") {
-    out.scheme = SourceUri::Scheme::kEtcd;
-  } else if (out.scheme_name == "dns") {
-    out.scheme = SourceUri::Scheme::kDns;
-  } else if (out.scheme_name == "dns+srv") {
-    out.scheme = SourceUri::Scheme::kDnsSrv;
-  } else if (out.scheme_name == "file") {
-    out.scheme = SourceUri::Scheme::kFile;
-  } else {
-    return Bad(uri, absl::StrCat("unknown scheme '", uri.substr(0, sep), "'"));
-  }
+  if (sep == absl::string_view::npos || sep == 0) return Bad(uri, "missing '<scheme>://'");
+  out.scheme = absl::AsciiStrToLower(uri.substr(0, sep));
   absl::string_view rest = uri.substr(sep + 3);
   if (rest.find('#') != absl::string_view::npos) return Bad(uri, "fragments ('#') are not allowed");
   absl::string_view query;
@@ -125,68 +79,31 @@ absl::StatusOr<SourceUri> ParseSourceUri(absl::string_view uri) {
     authority = rest.substr(0, slash);
     raw_path = rest.substr(slash);
   }
+  out.authority = std::string(authority);
   absl::StatusOr<std::string> path = PercentDecode(uri, raw_path);
   if (!path.ok()) return path.status();
+  out.path = *std::move(path);
   if (absl::Status s = ParseQuery(uri, query, out); !s.ok()) return s;
-
-  switch (out.scheme) {
-    case SourceUri::Scheme::kEtcd: {
-      if (authority.empty()) return Bad(uri, "etcd needs at least one endpoint host:port");
-      for (absl::string_view endpoint : absl::StrSplit(authority, ',')) {
-        absl::StatusOr<HostPort> hp = ParseHostPort(endpoint, 2379);
-        if (!hp.ok()) return Bad(uri, absl::StrCat("etcd endpoint ", hp.status().message()));
-        out.servers.push_back(*std::move(hp));
-      }
-      // The '/' after the endpoints separates; the rest is the prefix, as
-      // written ("" by default, as grpc-go; "//sb/" for keys under "/sb/").
-      absl::string_view prefix = *path;
-      absl::ConsumePrefix(&prefix, "/");
-      out.target = std::string(prefix);
-      break;
-    }
-    case SourceUri::Scheme::kDns: {
-      if (absl::Status s = ParseDnsServer(uri, authority, out); !s.ok()) return s;
-      absl::string_view name_port = *path;
-      if (!absl::ConsumePrefix(&name_port, "/") || name_port.empty()) {
-        return Bad(uri, "dns needs a name after the server: dns:///name:port");
-      }
-      if (name_port.find('/') != absl::string_view::npos) {
-        return Bad(uri, absl::StrCat("'", name_port, "' is not a name[:port]"));
-      }
-      absl::StatusOr<HostPort> hp = ParseHostPort(name_port, 443);
-      if (!hp.ok()) return Bad(uri, hp.status().message());
-      out.target = hp->host;
-      out.port = hp->port;
-      break;
-    }
-    case SourceUri::Scheme::kDnsSrv: {
-      if (absl::Status s = ParseDnsServer(uri, authority, out); !s.ok()) return s;
-      absl::string_view name = *path;
-      if (!absl::ConsumePrefix(&name, "/") || name.empty()) {
-        return Bad(uri, "dns+srv needs an SRV name: dns+srv:///_grpc._tcp.example.com");
-      }
-      if (name.find(':') != absl::string_view::npos) {
-        return Bad(uri, "dns+srv takes no port: SRV records carry the ports");
-      }
-      if (!IsValidDnsName(name) || !IsSrvName(name)) {
-        return Bad(uri, absl::StrCat("'", name, "' is not an SRV name _service._proto.domain"));
-      }
-      out.target = std::string(name);
-      break;
-    }
-    case SourceUri::Scheme::kFile: {
-      if (!authority.empty() && authority != "localhost") {
-        return Bad(uri, absl::StrCat("file URIs name no host ('", authority,
-                                     "'); use three slashes: file:///path"));
-      }
-      if (path->size() < 2 || absl::EndsWith(*path, "/")) {
-        return Bad(uri, "file needs the absolute path of a file: file:///path/services.json");
-      }
-      out.target = *std::move(path);
-      break;
-    }
-  }
   return out;
+}
+
+std::vector<std::string> AuthorityHosts(const SourceUri& uri) {
+  if (uri.authority.empty()) return {};
+  return absl::StrSplit(uri.authority, ',');
+}
+
+absl::Status BadSourceUri(absl::string_view uri, absl::string_view why, absl::string_view forms) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("bad source URI '", uri, "': ", why, "; accepted forms:\n", forms));
+}
+
+std::string EtcdSourceUri(absl::string_view endpoints, absl::string_view prefix) {
+  std::vector<std::string> hosts;
+  for (absl::string_view e : absl::StrSplit(endpoints, ',', absl::SkipEmpty())) {
+    absl::ConsumePrefix(&e, "http://");
+    hosts.emplace_back(e);
+  }
+  return absl::StrCat("etcd://", absl::StrJoin(hosts, ","), "/", prefix);
 }
 
 absl::StatusOr<absl::Duration> DurationParam(const SourceUri& uri, absl::string_view name,
@@ -228,11 +145,11 @@ std::string StringParam(const SourceUri& uri, absl::string_view name, absl::stri
   return it == uri.params.end() ? std::string(fallback) : it->second;
 }
 
-absl::Status CheckKnownParams(const SourceUri& uri, const std::vector<absl::string_view>& known) {
+absl::Status CheckKnownParams(const SourceUri& uri, const std::vector<std::string>& known) {
   for (const auto& [name, value] : uri.params) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       return absl::InvalidArgumentError(absl::StrCat("source '", uri.text, "': unknown parameter '",
-                                                     name, "' for ", uri.scheme_name,
+                                                     name, "' for ", uri.scheme,
                                                      " (known: ", absl::StrJoin(known, ", "), ")"));
     }
   }

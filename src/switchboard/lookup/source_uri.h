@@ -1,69 +1,64 @@
-// Where a lookup source finds its instances, written as one URI. The CLI,
-// the control plane and the demo all take sources in this form.
+// Where a lookup source finds its instances, written as one URI: the CLI,
+// the control plane and the demo all take sources in this form. This is the
+// generic half of reading one: scheme, authority, path and query
+// parameters, with no knowledge of any scheme. What a scheme accepts is
+// checked by its factory (lookup/lookup_source_factory.h), which parses the
+// URI into its own typed config; the registry (lookup/source_registry.h)
+// picks the factory by scheme.
 //
-// Accepted forms (query parameters after '?', see docs/sources.md):
-//   etcd://host:port[,host:port...]/[key/prefix/] instances registered in etcd
-//   dns:///name[:port]                          A/AAAA, system resolvers
-//   dns://server[:port]/name[:port]             A/AAAA, asking `server`
-//   dns+srv:///_service._proto.domain           SRV, system resolvers
-//   dns+srv://server[:port]/_service._proto.domain
-//   file:///absolute/path/services.json         a JSON file, reloaded on change
+//   <scheme>://<authority>/<path>?<name>=<value>&...
 //
 // Example:
 //   absl::StatusOr<SourceUri> uri =
 //       ParseSourceUri("dns://127.0.0.1:5353/greeter.test:50051?interval=2s");
-//   uri->scheme == SourceUri::Scheme::kDns; uri->servers[0].port == 5353;
-//   uri->target == "greeter.test"; uri->port == 50051;
-//   uri->params.at("interval") == "2s"
+//   uri->scheme == "dns"; uri->authority == "127.0.0.1:5353";
+//   uri->path == "/greeter.test:50051"; uri->params.at("interval") == "2s"
+//   absl::StatusOr<absl::Duration> interval =
+//       DurationParam(*uri, "interval", absl::Seconds(5));   // 2s
 //
-// ParseSourceUri is pure and thread-safe. It checks the shape of each form;
-// the meaning of the query parameters is checked by the factory of the
-// scheme (lookup/source_registry.h).
+// Everything here is pure and thread-safe.
 #ifndef SWITCHBOARD_LOOKUP_SOURCE_URI_H_
 #define SWITCHBOARD_LOOKUP_SOURCE_URI_H_
 
-#include <cstdint>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "switchboard/common/host_port.h"
 
 namespace switchboard {
 
 struct SourceUri {
-  enum class Scheme { kEtcd, kDns, kDnsSrv, kFile };
-
-  Scheme scheme = Scheme::kFile;
-  // "etcd", "dns", "dns+srv" or "file".
-  std::string scheme_name;
-  // etcd: the endpoints (at least one). dns, dns+srv: the DNS server to ask
-  // (port 53 unless given), or none for the system's resolvers. file: none.
-  std::vector<HostPort> servers;
-  // etcd: the key prefix: what follows the '/' after the endpoints
-  // ("etcd://h:2379/" -> "", "etcd://h:2379/sb/" -> "sb/",
-  // "etcd://h:2379//sb/" -> "/sb/"); keys are <prefix><service>/<address>.
-  // dns: the host name. dns+srv: the SRV name. file: the absolute path.
-  std::string target;
-  // dns: the port instances listen on (443 when not given, as gRPC does).
-  // Others: 0.
-  uint16_t port = 0;
+  // Lower-cased: "etcd", "dns", "dns+srv", "file", or any other a factory
+  // registers.
+  std::string scheme;
+  // Between "://" and the next '/', as written: "h1:2379,h2:2379",
+  // "127.0.0.1:5353", "localhost", or empty.
+  std::string authority;
+  // From that '/' on, percent-decoded ("/greeter.test:50051"); empty when
+  // the URI has no '/' after the authority.
+  std::string path;
   // Query parameters, percent-decoded. Each name appears at most once.
   std::map<std::string, std::string> params;
   // The URI as given, for logs and errors.
   std::string text;
 };
 
-// Parses one of the forms above. The error names the URI, says what is wrong
-// and lists the accepted forms.
+// Splits `uri` into its parts. Fails (InvalidArgument naming the URI) on a
+// missing "<scheme>://", a fragment, a bad %-escape, a parameter with no
+// name or one given twice; the scheme itself is not checked here.
 absl::StatusOr<SourceUri> ParseSourceUri(absl::string_view uri);
 
-// The accepted forms, one per line, for help texts and error messages.
-absl::string_view SourceUriForms();
+// The comma-separated entries of the authority ("a:1,b:2" -> {"a:1", "b:2"});
+// none when it is empty. Empty entries are kept, for the factory to refuse.
+std::vector<std::string> AuthorityHosts(const SourceUri& uri);
+
+// "bad source URI '<uri>': <why>; accepted forms:\n<forms>", InvalidArgument:
+// what a factory says when a URI of its scheme has the wrong shape.
+absl::Status BadSourceUri(absl::string_view uri, absl::string_view why, absl::string_view forms);
 
 // "etcd://a:2379,b:2379/<prefix>" from etcd endpoints "a:2379,b:2379" (an
 // "http://" in front of each is dropped) and a registry key prefix.
@@ -77,9 +72,9 @@ absl::StatusOr<absl::Duration> DurationParam(const SourceUri& uri, absl::string_
 absl::StatusOr<bool> BoolParam(const SourceUri& uri, absl::string_view name, bool fallback);
 absl::StatusOr<double> DoubleParam(const SourceUri& uri, absl::string_view name, double fallback);
 std::string StringParam(const SourceUri& uri, absl::string_view name, absl::string_view fallback);
-// An error naming the first parameter not in `known`, so that a typo
-// ("intreval=1s") is not silently ignored.
-absl::Status CheckKnownParams(const SourceUri& uri, const std::vector<absl::string_view>& known);
+// An error naming the first parameter not in `known` and listing the known
+// ones, so that a typo ("intreval=1s") is not silently ignored.
+absl::Status CheckKnownParams(const SourceUri& uri, const std::vector<std::string>& known);
 
 }  // namespace switchboard
 

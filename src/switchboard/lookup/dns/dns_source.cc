@@ -9,57 +9,6 @@
 
 namespace switchboard {
 
-absl::StatusOr<DnsSourceOptions> DnsSourceOptionsFromUri(const SourceUri& uri) {
-  DnsSourceOptions options;
-  std::vector<absl::string_view> known(std::begin(kPeriodicParams), std::end(kPeriodicParams));
-  known.push_back("service");
-  known.push_back("empty_on_nxdomain");
-  if (uri.scheme == SourceUri::Scheme::kDns) {
-    options.records = DnsSourceOptions::Records::kAddress;
-    options.port = uri.port;
-    known.push_back("family");
-  } else if (uri.scheme == SourceUri::Scheme::kDnsSrv) {
-    options.records = DnsSourceOptions::Records::kSrv;
-    known.push_back("priority");
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("source '", uri.text, "' is not a dns or dns+srv URI"));
-  }
-  if (absl::Status s = CheckKnownParams(uri, known); !s.ok()) return s;
-  options.name = uri.target;
-  if (!uri.servers.empty()) options.server = uri.servers.front();
-  options.service = StringParam(
-      uri, "service",
-      options.records == DnsSourceOptions::Records::kSrv ? ServiceFromSrvName(uri.target) : uri.target);
-  if (options.service.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("source '", uri.text, "': service is empty"));
-  }
-  std::string family = StringParam(uri, "family", "any");
-  if (family == "any") {
-    options.family = AddressFamily::kAny;
-  } else if (family == "ipv4") {
-    options.family = AddressFamily::kIpv4;
-  } else if (family == "ipv6") {
-    options.family = AddressFamily::kIpv6;
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("source '", uri.text, "': family='", family, "' is not any, ipv4 or ipv6"));
-  }
-  std::string priority = StringParam(uri, "priority", "all");
-  if (priority != "all" && priority != "lowest") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("source '", uri.text, "': priority='", priority, "' is not all or lowest"));
-  }
-  options.lowest_priority_only = priority == "lowest";
-  absl::StatusOr<PeriodicOptions> periodic = PeriodicOptionsFromUri(uri);
-  if (!periodic.ok()) return periodic.status();
-  options.periodic = *periodic;
-  absl::StatusOr<bool> empty_on_nxdomain = BoolParam(uri, "empty_on_nxdomain", true);
-  if (!empty_on_nxdomain.ok()) return empty_on_nxdomain.status();
-  options.periodic.empty_on_nonexistent = *empty_on_nxdomain;
-  return options;
-}
-
 namespace {
 
 std::string DescribeDnsSource(const DnsSourceOptions& options) {
@@ -155,12 +104,6 @@ absl::StatusOr<FetchResult> DnsSource::FetchSrv(const FetchContext& context) {
   result.instances =
       InstancesFromSrv(options_.service, srv->records, addresses, options_.lowest_priority_only);
   return result;
-}
-
-absl::StatusOr<std::unique_ptr<LookupSource>> MakeDnsSource(const SourceUri& uri) {
-  absl::StatusOr<DnsSourceOptions> options = DnsSourceOptionsFromUri(uri);
-  if (!options.ok()) return options.status();
-  return std::make_unique<DnsSource>(*std::move(options));
 }
 
 }  // namespace switchboard

@@ -14,9 +14,9 @@
 // for the name) is a warning in the log, and the A records are used. SRV mapping: see dns_records.h.
 //
 // Example:
-//   absl::StatusOr<std::unique_ptr<LookupSource>> source =
-//       MakeDnsSource(*ParseSourceUri("dns+srv://127.0.0.1:5353/_grpc._tcp.greeter.test"));
-//   (*source)->Start(&observer);
+//   DnsSource source(*DnsSourceOptionsFromUri(   // lookup/dns/dns_factory.h
+//       *ParseSourceUri("dns+srv://127.0.0.1:5353/_grpc._tcp.greeter.test")));
+//   source.Start(&observer);
 //
 // Threading: as PeriodicSource.
 #ifndef SWITCHBOARD_LOOKUP_DNS_DNS_SOURCE_H_
@@ -28,9 +28,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "switchboard/common/host_port.h"
 #include "switchboard/lookup/dns/dns_client.h"
 #include "switchboard/lookup/periodic_source.h"
-#include "switchboard/lookup/source_uri.h"
 
 namespace switchboard {
 
@@ -54,12 +54,6 @@ struct DnsSourceOptions {
   PeriodicOptions periodic;
 };
 
-// Query parameters: service (default: the DNS name; for SRV, the name
-// without its "_service._proto." labels), empty_on_nxdomain (default true),
-// family=any|ipv4|ipv6 (dns), priority=all|lowest (dns+srv), and the
-// periodic ones (interval, timeout, jitter, max_backoff).
-absl::StatusOr<DnsSourceOptions> DnsSourceOptionsFromUri(const SourceUri& uri);
-
 class DnsSource : public PeriodicSource {
  public:
   // `client` null: c-ares asking options.server (or the system's resolvers).
@@ -79,9 +73,6 @@ class DnsSource : public PeriodicSource {
   // Loop thread only.
   std::unique_ptr<DnsClient> client_;
 };
-
-// The factory of the dns and dns+srv schemes.
-absl::StatusOr<std::unique_ptr<LookupSource>> MakeDnsSource(const SourceUri& uri);
 
 }  // namespace switchboard
 

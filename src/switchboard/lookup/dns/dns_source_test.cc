@@ -6,6 +6,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "switchboard/lookup/dns/dns_factory.h"
 #include "switchboard/lookup/dns/dns_records.h"
 
 namespace switchboard {

@@ -1,49 +1,86 @@
-// The etcd scheme: etcd://host:port[,host:port...]/[prefix]?service=...
-// builds the registry's EtcdWatcher (src/registry/etcd_watcher.h).
-//
-// Parameters: service (one service only; default every service under the
-// prefix), request_timeout and max_retry_delay (durations).
+#include "switchboard/lookup/etcd/etcd_factory.h"
+
+#include <string>
+
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "switchboard/etcd/etcd_client.h"
-#include "switchboard/lookup/source_registry.h"
-#include "switchboard/registry/etcd_watcher.h"
 
 namespace switchboard {
 namespace {
 
-absl::StatusOr<std::unique_ptr<LookupSource>> MakeEtcdSource(const SourceUri& uri) {
-  if (absl::Status s = CheckKnownParams(uri, {"service", "request_timeout", "max_retry_delay"});
-      !s.ok()) {
-    return s;
-  }
-  EtcdClientOptions client_options;
-  for (const HostPort& endpoint : uri.servers) client_options.endpoints.push_back(endpoint.ToString());
-  absl::StatusOr<absl::Duration> request_timeout =
-      DurationParam(uri, "request_timeout", client_options.request_timeout);
-  if (!request_timeout.ok()) return request_timeout.status();
-  client_options.request_timeout = *request_timeout;
-
-  EtcdWatcherOptions watcher_options;
-  watcher_options.prefix = uri.target;
-  watcher_options.service = StringParam(uri, "service", "");
-  absl::StatusOr<absl::Duration> max_retry_delay =
-      DurationParam(uri, "max_retry_delay", watcher_options.max_retry_delay);
-  if (!max_retry_delay.ok()) return max_retry_delay.status();
-  watcher_options.max_retry_delay = *max_retry_delay;
-
-  absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(std::move(client_options));
-  if (!client.ok()) {
-    return absl::Status(client.status().code(),
-                        absl::StrCat("source '", uri.text, "': ", client.status().message()));
-  }
-  return std::make_unique<EtcdWatcher>(std::shared_ptr<EtcdClient>(*std::move(client)),
-                                       std::move(watcher_options));
+const LookupSourceDescription& Description() {
+  static const auto* d = new LookupSourceDescription{
+      .scheme = "etcd",
+      .forms = {"etcd://host:port[,host:port...]/[key/prefix/]"},
+      .summary = "instances registered in etcd under the prefix, watched",
+      .parameters = {"service", "request_timeout", "max_retry_delay"}};
+  return *d;
 }
+
+class EtcdSourceFactory : public LookupSourceFactory {
+ public:
+  const LookupSourceDescription& description() const override { return Description(); }
+
+  absl::Status Validate(const SourceUri& uri) const override {
+    return EtcdSourceConfigFromUri(uri).status();
+  }
+
+  absl::StatusOr<std::unique_ptr<LookupSource>> Create(const SourceUri& uri) const override {
+    absl::StatusOr<EtcdSourceConfig> config = EtcdSourceConfigFromUri(uri);
+    if (!config.ok()) return config.status();
+    EtcdClientOptions client_options;
+    for (const HostPort& endpoint : config->endpoints) {
+      client_options.endpoints.push_back(endpoint.ToString());
+    }
+    client_options.request_timeout = config->request_timeout;
+    absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(std::move(client_options));
+    if (!client.ok()) {
+      return absl::Status(client.status().code(),
+                          absl::StrCat("source '", uri.text, "': ", client.status().message()));
+    }
+    return std::make_unique<EtcdWatcher>(std::shared_ptr<EtcdClient>(*std::move(client)),
+                                         std::move(config->watcher));
+  }
+};
 
 }  // namespace
 
-absl::Status RegisterBuiltinEtcdLookupSource(LookupSourceRegistry& registry) {
-  return RegisterEtcdLookupSource(registry, MakeEtcdSource);
+absl::StatusOr<EtcdSourceConfig> EtcdSourceConfigFromUri(const SourceUri& uri) {
+  if (uri.scheme != "etcd") {
+    return absl::InvalidArgumentError(absl::StrCat("source '", uri.text, "' is not an etcd URI"));
+  }
+  const std::string forms = FormsText(Description());
+  EtcdSourceConfig config;
+  if (uri.authority.empty()) {
+    return BadSourceUri(uri.text, "etcd needs at least one endpoint host:port", forms);
+  }
+  for (const std::string& endpoint : AuthorityHosts(uri)) {
+    absl::StatusOr<HostPort> hp = ParseHostPort(endpoint, 2379);
+    if (!hp.ok()) return BadSourceUri(uri.text, absl::StrCat("etcd endpoint ", hp.status().message()), forms);
+    config.endpoints.push_back(*std::move(hp));
+  }
+  // The '/' after the endpoints separates; the rest is the prefix, as
+  // written ("" by default, as grpc-go; "//sb/" for keys under "/sb/").
+  absl::string_view prefix = uri.path;
+  absl::ConsumePrefix(&prefix, "/");
+  config.watcher.prefix = std::string(prefix);
+
+  if (absl::Status s = CheckKnownParams(uri, Description().parameters); !s.ok()) return s;
+  absl::StatusOr<absl::Duration> request_timeout =
+      DurationParam(uri, "request_timeout", config.request_timeout);
+  if (!request_timeout.ok()) return request_timeout.status();
+  config.request_timeout = *request_timeout;
+  config.watcher.service = StringParam(uri, "service", "");
+  absl::StatusOr<absl::Duration> max_retry_delay =
+      DurationParam(uri, "max_retry_delay", config.watcher.max_retry_delay);
+  if (!max_retry_delay.ok()) return max_retry_delay.status();
+  config.watcher.max_retry_delay = *max_retry_delay;
+  return config;
+}
+
+std::unique_ptr<LookupSourceFactory> MakeEtcdSourceFactory() {
+  return std::make_unique<EtcdSourceFactory>();
 }
 
 }  // namespace switchboard

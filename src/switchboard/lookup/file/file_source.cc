@@ -17,24 +17,6 @@
 
 namespace switchboard {
 
-absl::StatusOr<FileSourceOptions> FileSourceOptionsFromUri(const SourceUri& uri) {
-  if (uri.scheme != SourceUri::Scheme::kFile) {
-    return absl::InvalidArgumentError(absl::StrCat("source '", uri.text, "' is not a file URI"));
-  }
-  std::vector<absl::string_view> known(std::begin(kPeriodicParams), std::end(kPeriodicParams));
-  known.push_back("watch");
-  if (absl::Status s = CheckKnownParams(uri, known); !s.ok()) return s;
-  FileSourceOptions options;
-  options.path = uri.target;
-  absl::StatusOr<bool> watch = BoolParam(uri, "watch", true);
-  if (!watch.ok()) return watch.status();
-  options.watch = *watch;
-  absl::StatusOr<PeriodicOptions> periodic = PeriodicOptionsFromUri(uri);
-  if (!periodic.ok()) return periodic.status();
-  options.periodic = *periodic;
-  return options;
-}
-
 namespace {
 
 std::string DirectoryOf(const std::string& path) {
@@ -177,12 +159,6 @@ absl::StatusOr<FetchResult> FileSource::Fetch(const FetchContext& context) {
   FetchResult result;
   result.instances = *std::move(instances);
   return result;
-}
-
-absl::StatusOr<std::unique_ptr<LookupSource>> MakeFileSource(const SourceUri& uri) {
-  absl::StatusOr<FileSourceOptions> options = FileSourceOptionsFromUri(uri);
-  if (!options.ok()) return options.status();
-  return std::make_unique<FileSource>(*std::move(options));
 }
 
 }  // namespace switchboard

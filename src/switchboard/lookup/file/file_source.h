@@ -12,9 +12,8 @@
 // service.
 //
 // Example:
-//   absl::StatusOr<std::unique_ptr<LookupSource>> source =
-//       MakeFileSource(*ParseSourceUri("file:///etc/switchboard/services.json"));
-//   (*source)->Start(&observer);
+//   FileSource source({.path = "/etc/switchboard/services.json"});
+//   source.Start(&observer);   // from a URI: lookup/file/file_factory.h
 //
 // Threading: as PeriodicSource; the inotify watch runs on a second thread
 // that only wakes the loop.
@@ -33,7 +32,6 @@
 
 #include "absl/status/statusor.h"
 #include "switchboard/lookup/periodic_source.h"
-#include "switchboard/lookup/source_uri.h"
 
 namespace switchboard {
 
@@ -44,10 +42,6 @@ struct FileSourceOptions {
   bool watch = true;
   PeriodicOptions periodic;
 };
-
-// Query parameters: watch (default true) and the periodic ones (interval,
-// timeout, jitter, max_backoff).
-absl::StatusOr<FileSourceOptions> FileSourceOptionsFromUri(const SourceUri& uri);
 
 class FileSource : public PeriodicSource {
  public:
@@ -90,9 +84,6 @@ class FileSource : public PeriodicSource {
   FileStamp last_good_stamp_;
   std::vector<Instance> last_good_;
 };
-
-// The factory of the file scheme.
-absl::StatusOr<std::unique_ptr<LookupSource>> MakeFileSource(const SourceUri& uri);
 
 }  // namespace switchboard
 

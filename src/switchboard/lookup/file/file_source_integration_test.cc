@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "switchboard/common/log.h"
 #include "harness/child_process.h"
+#include "switchboard/lookup/file/file_factory.h"
 #include "switchboard/lookup/file/file_source.h"
 
 namespace switchboard {

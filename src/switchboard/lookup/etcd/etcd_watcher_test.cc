@@ -1,6 +1,6 @@
 // The etcd watcher against a real etcd: exact snapshots and changesets,
 // restarts, compaction, and garbage under the prefix.
-#include "switchboard/registry/etcd_watcher.h"
+#include "switchboard/lookup/etcd/etcd_watcher.h"
 
 #include <deque>
 
@@ -192,19 +192,27 @@ TEST_F(EtcdWatcherTest, KeepsLastSnapshotWhileEtcdIsStopped) {
 TEST_F(EtcdWatcherTest, RecoversByListingAgainAfterCompaction) {
   Put(Greeter(1));
   std::shared_ptr<EtcdClient> writer = NewClient();
-  std::atomic<bool> compacted{false};
-  EtcdWatcherOptions options{.service = "greeter"};
   // The first time, changes land and history is compacted between the list
   // and the watch, so the watch starts behind the compaction.
-  options.after_list_for_testing = [&](int64_t revision) {
-    if (compacted.exchange(true)) return;
-    Instance two = Greeter(2);
-    ASSERT_TRUE(writer->Put(RegistryKey("", two), EncodeInstanceValue(two)).ok());
-    auto now = writer->Put("unrelated", "x");
-    ASSERT_TRUE(now.ok());
-    ASSERT_TRUE(writer->Compact(*now).ok());
+  class CompactAfterFirstList : public EtcdWatcherProgress {
+   public:
+    CompactAfterFirstList(Instance two, std::shared_ptr<EtcdClient> writer)
+        : two_(std::move(two)), writer_(std::move(writer)) {}
+    void OnListed(int64_t) override {
+      if (compacted_.exchange(true)) return;
+      ASSERT_TRUE(writer_->Put(RegistryKey("", two_), EncodeInstanceValue(two_)).ok());
+      auto now = writer_->Put("unrelated", "x");
+      ASSERT_TRUE(now.ok());
+      ASSERT_TRUE(writer_->Compact(*now).ok());
+    }
+
+   private:
+    const Instance two_;
+    const std::shared_ptr<EtcdClient> writer_;
+    std::atomic<bool> compacted_{false};
   };
-  EtcdWatcher watcher(NewClient(), options);
+  CompactAfterFirstList compact_after_first_list(Greeter(2), writer);
+  EtcdWatcher watcher(NewClient(), {.service = "greeter"}, &compact_after_first_list);
   Recorder recorder;
   watcher.Start(&recorder);
   ASSERT_TRUE(WaitFor([&] { return watcher.Current()->size() == 2; }, absl::Seconds(5)))

@@ -1,4 +1,4 @@
-#include "switchboard/registry/etcd_watcher.h"
+#include "switchboard/lookup/etcd/etcd_watcher.h"
 
 #include <algorithm>
 
@@ -17,9 +17,11 @@ constexpr char kComponent[] = "watcher";
 
 }  // namespace
 
-EtcdWatcher::EtcdWatcher(std::shared_ptr<EtcdClient> client, EtcdWatcherOptions options)
+EtcdWatcher::EtcdWatcher(std::shared_ptr<EtcdClient> client, EtcdWatcherOptions options,
+                         EtcdWatcherProgress* progress)
     : client_(std::move(client)),
       options_(std::move(options)),
+      progress_(progress),
       watch_prefix_(options_.service.empty() ? options_.prefix
                                              : ServiceKeyPrefix(options_.prefix, options_.service)) {}
 
@@ -160,7 +162,7 @@ absl::Status EtcdWatcher::List() {
   for (const KeyValue& kv : range->kvs) Apply(kv.key, kv.value, kv.mod_revision);
   PublishRecords(range->revision);
   revision_ = range->revision;
-  if (options_.after_list_for_testing) options_.after_list_for_testing(range->revision);
+  if (progress_ != nullptr) progress_->OnListed(range->revision);
   return absl::OkStatus();
 }
 

@@ -22,13 +22,12 @@
 //
 // Threading: see LookupSource. One thread per watcher talks to etcd and
 // calls the observer.
-#ifndef SWITCHBOARD_REGISTRY_ETCD_WATCHER_H_
-#define SWITCHBOARD_REGISTRY_ETCD_WATCHER_H_
+#ifndef SWITCHBOARD_LOOKUP_ETCD_ETCD_WATCHER_H_
+#define SWITCHBOARD_LOOKUP_ETCD_ETCD_WATCHER_H_
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,14 +51,27 @@ struct EtcdWatcherOptions {
   absl::Duration max_retry_delay = absl::Milliseconds(500);
   // Progress probes: how often, and how long an answer may take.
   WatchRunOptions watch;
-  // Test seam: runs after each list, before the watch is created, with the
-  // listed revision. Lets tests make the watch start behind a compaction.
-  std::function<void(int64_t revision)> after_list_for_testing;
+};
+
+// Told where the watcher is between its steps, so that a caller can act at
+// a precise point: a test compacts etcd's history between the list and the
+// watch to make the watch start behind the compaction.
+//
+// Threading: called on the watcher's thread, which waits for it; it must
+// not call back into the watcher.
+class EtcdWatcherProgress {
+ public:
+  virtual ~EtcdWatcherProgress() = default;
+  // After each list of the prefix (published), before the watch from
+  // `revision` + 1 is created.
+  virtual void OnListed(int64_t revision) = 0;
 };
 
 class EtcdWatcher : public PublishingSource {
  public:
-  EtcdWatcher(std::shared_ptr<EtcdClient> client, EtcdWatcherOptions options);
+  // `progress`, when given, must outlive the watcher (or its Stop()).
+  EtcdWatcher(std::shared_ptr<EtcdClient> client, EtcdWatcherOptions options,
+              EtcdWatcherProgress* progress = nullptr);
   ~EtcdWatcher() override;
 
   std::string Describe() const override;
@@ -92,6 +104,7 @@ class EtcdWatcher : public PublishingSource {
 
   const std::shared_ptr<EtcdClient> client_;
   const EtcdWatcherOptions options_;
+  EtcdWatcherProgress* const progress_;
   // What is watched: options_.prefix, plus "<service>/" for one service.
   const std::string watch_prefix_;
 
@@ -117,4 +130,4 @@ class EtcdWatcher : public PublishingSource {
 
 }  // namespace switchboard
 
-#endif  // SWITCHBOARD_REGISTRY_ETCD_WATCHER_H_
+#endif  // SWITCHBOARD_LOOKUP_ETCD_ETCD_WATCHER_H_
