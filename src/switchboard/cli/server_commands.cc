@@ -16,7 +16,7 @@
 #include "switchboard/cli/up_state.h"
 #include "switchboard/cli/version.h"
 #include "switchboard/etcd/etcd_client.h"
-#include "switchboard/fleet/local_etcd.h"
+#include "switchboard/supervisor/local_etcd.h"
 #include "switchboard/lookup/source_registry.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/xds/bootstrap.h"
@@ -182,14 +182,14 @@ int RunUp(const Args& args) {
   if (!lock.ok()) return RuntimeError(cmd, lock.status());
   BlockTerminationSignals();
 
-  std::unique_ptr<fleet::EtcdSupervisor> supervisor;
+  std::unique_ptr<supervisor::EtcdSupervisor> supervisor;
   std::string endpoints = flags->Get("etcd");
   if (managed) {
     const size_t colon = etcd_listen.rfind(':');
     int port = 0;
     (void)absl::SimpleAtoi(etcd_listen.substr(colon + 1), &port);
-    supervisor = std::make_unique<fleet::EtcdSupervisor>(
-        fleet::LocalEtcdOptions{.data_dir = data_dir + "/etcd",
+    supervisor = std::make_unique<supervisor::EtcdSupervisor>(
+        supervisor::LocalEtcdOptions{.data_dir = data_dir + "/etcd",
                                 .host = etcd_listen.substr(0, colon),
                                 .client_port = port,
                                 .peer_port = port + 1,
