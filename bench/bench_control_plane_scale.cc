@@ -28,11 +28,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "ads_watch_stream.h"
-#include "bench_support.h"
+#include "testing/ads_watch_stream.h"
+#include "testing/benchmark.h"
 #include "switchboard/common/log.h"
 #include "switchboard/etcd/etcd_client.h"
-#include "harness/etcd_process.h"
+#include "testing/etcd_process.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/registry/naming_codec.h"
 #include "switchboard/xds/cluster_load_assignment_builder.h"
@@ -46,7 +46,7 @@ ABSL_FLAG(int, subscriptions, 4,
 ABSL_FLAG(int, changes, 40, "instance changes timed (half to the shared service)");
 ABSL_FLAG(std::string, json, "", "also write the figures to this file");
 
-namespace switchboard::bench {
+namespace switchboard::testing {
 namespace {
 
 std::string ServiceName(int s) { return absl::StrCat("svc-", s); }
@@ -181,7 +181,7 @@ absl::Status Run() {
   auto stamps = EtcdEventStamps::Start(**client, "svc-");
   if (!stamps.ok()) return stamps.status();
 
-  absl::StatusOr<std::string> server_binary = BuiltBinary("bin/switchboard");
+  absl::StatusOr<std::string> server_binary = LocateBuiltBinary("bin/switchboard");
   if (!server_binary.ok()) return server_binary.status();
   int port = testing::PickFreePort();
   std::string address = absl::StrCat("127.0.0.1:", port);
@@ -344,12 +344,12 @@ absl::Status Run() {
 }
 
 }  // namespace
-}  // namespace switchboard::bench
+}  // namespace switchboard::testing
 
 int main(int argc, char** argv) {
-  return switchboard::bench::BenchmarkMain(
+  return switchboard::testing::BenchmarkMain(
       argc, argv,
       "Push latency, memory and CPU of the xDS control plane with many services in etcd and "
       "many ADS streams.",
-      switchboard::bench::Run);
+      switchboard::testing::Run);
 }

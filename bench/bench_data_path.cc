@@ -22,11 +22,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "bench_support.h"
+#include "testing/benchmark.h"
 #include "switchboard/client/embedded_discovery.h"
 #include "switchboard/common/log.h"
 #include "switchboard/etcd/etcd_client.h"
-#include "harness/etcd_process.h"
+#include "testing/etcd_process.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/registry/registrar.h"
 
@@ -39,7 +39,7 @@ ABSL_FLAG(bool, no_retry_variant, true,
           "policy, to show what the retry machinery costs per call");
 ABSL_FLAG(std::string, json, "", "also write the figures to this file");
 
-namespace switchboard::bench {
+namespace switchboard::testing {
 namespace {
 
 struct RoundFigures {
@@ -51,7 +51,7 @@ struct RoundFigures {
 };
 
 RoundFigures RunRound(const std::shared_ptr<grpc::Channel>& channel, int threads) {
-  GreeterLoad load(channel, {.threads = threads});
+  ClosedLoopCaller load(channel, {.threads = threads, .pause_after_failure = absl::Milliseconds(1)});
   load.Start();
   absl::SleepFor(absl::GetFlag(FLAGS_warmup));
   load.BeginWindow();
@@ -121,7 +121,7 @@ absl::Status Run() {
   absl::StatusOr<std::unique_ptr<GreeterTestbed>> testbed = StartGreeterTestbed(3);
   if (!testbed.ok()) return testbed.status();
   testing::EtcdProcess* etcd = (*testbed)->etcd.get();
-  GreeterChildren& servers = *(*testbed)->servers;
+  GreeterFleet& servers = *(*testbed)->servers;
 
   // The same three servers also under a second name whose routes carry no
   // retry policy: it shows what the retry machinery costs per call.
@@ -210,12 +210,12 @@ absl::Status Run() {
 }
 
 }  // namespace
-}  // namespace switchboard::bench
+}  // namespace switchboard::testing
 
 int main(int argc, char** argv) {
-  return switchboard::bench::BenchmarkMain(
+  return switchboard::testing::BenchmarkMain(
       argc, argv,
       "Closed-loop SayHello throughput and latency through xds:///greeter (Switchboard "
       "embedded mode) against a direct round_robin channel.",
-      switchboard::bench::Run);
+      switchboard::testing::Run);
 }

@@ -19,10 +19,10 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "bench_support.h"
+#include "testing/benchmark.h"
 #include "switchboard/client/embedded_discovery.h"
 #include "switchboard/common/log.h"
-#include "harness/etcd_process.h"
+#include "testing/etcd_process.h"
 #include "switchboard/lookup/source_uri.h"
 
 ABSL_FLAG(int, trials, 4, "kills per variant");
@@ -31,7 +31,7 @@ ABSL_FLAG(absl::Duration, after_kill, absl::Milliseconds(2500),
           "how long calls are watched after the kill");
 ABSL_FLAG(std::string, json, "", "also write the figures to this file");
 
-namespace switchboard::bench {
+namespace switchboard::testing {
 namespace {
 
 struct TrialFigures {
@@ -63,9 +63,9 @@ struct Variant {
   }
 };
 
-absl::StatusOr<TrialFigures> RunTrial(Variant& variant, GreeterChildren& servers, int victim,
+absl::StatusOr<TrialFigures> RunTrial(Variant& variant, GreeterFleet& servers, int victim,
                                       int threads) {
-  GreeterLoad load(variant.channel, {.threads = threads});
+  ClosedLoopCaller load(variant.channel, {.threads = threads, .pause_after_failure = absl::Milliseconds(1)});
   load.Start();
   absl::SleepFor(absl::Milliseconds(300));
   load.BeginWindow();
@@ -96,7 +96,7 @@ absl::Status Run() {
   absl::StatusOr<std::unique_ptr<GreeterTestbed>> testbed = StartGreeterTestbed(3);
   if (!testbed.ok()) return testbed.status();
   testing::EtcdProcess* etcd = (*testbed)->etcd.get();
-  GreeterChildren& servers = *(*testbed)->servers;
+  GreeterFleet& servers = *(*testbed)->servers;
   auto discovery = StartEmbeddedDiscovery({EtcdSourceUri(etcd->endpoint())});
   if (!discovery.ok()) return discovery.status();
 
@@ -153,12 +153,12 @@ absl::Status Run() {
 }
 
 }  // namespace
-}  // namespace switchboard::bench
+}  // namespace switchboard::testing
 
 int main(int argc, char** argv) {
-  return switchboard::bench::BenchmarkMain(
+  return switchboard::testing::BenchmarkMain(
       argc, argv,
       "Failed calls and time to recover when one of three servers is killed with SIGKILL, "
       "through xds:///greeter and through a direct round_robin channel.",
-      switchboard::bench::Run);
+      switchboard::testing::Run);
 }

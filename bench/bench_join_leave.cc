@@ -29,12 +29,12 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "ads_watch_stream.h"
-#include "bench_support.h"
+#include "testing/ads_watch_stream.h"
+#include "testing/benchmark.h"
 #include "switchboard/client/embedded_discovery.h"
 #include "switchboard/common/log.h"
 #include "switchboard/etcd/etcd_client.h"
-#include "harness/etcd_process.h"
+#include "testing/etcd_process.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/registry/naming_codec.h"
 
@@ -46,7 +46,7 @@ ABSL_FLAG(absl::Duration, quiet_time, absl::Milliseconds(300),
           "no call for this long after the delete: the server has left");
 ABSL_FLAG(std::string, json, "", "also write the figures to this file");
 
-namespace switchboard::bench {
+namespace switchboard::testing {
 namespace {
 
 // A greeter server in this process that stamps its first and last call.
@@ -177,7 +177,7 @@ absl::Status Run() {
   absl::StatusOr<std::unique_ptr<GreeterTestbed>> testbed = StartGreeterTestbed(3);
   if (!testbed.ok()) return testbed.status();
   testing::EtcdProcess* etcd = (*testbed)->etcd.get();
-  GreeterChildren& servers = *(*testbed)->servers;
+  GreeterFleet& servers = *(*testbed)->servers;
   auto client = EtcdClient::Create({.endpoints = {etcd->endpoint()}});
   if (!client.ok()) return client.status();
   absl::StatusOr<int64_t> lease = (*client)->LeaseGrant(absl::Seconds(120));
@@ -199,7 +199,7 @@ absl::Status Run() {
   int threads = absl::GetFlag(FLAGS_threads);
   std::printf("bench_join_leave: %d trials, K=%d client threads on xds:///greeter, 3 servers\n",
               trials, threads);
-  GreeterLoad load(channel, {.threads = threads});
+  ClosedLoopCaller load(channel, {.threads = threads, .pause_after_failure = absl::Milliseconds(1)});
   load.Start();
   absl::SleepFor(absl::Milliseconds(300));
   load.BeginWindow();
@@ -276,7 +276,7 @@ absl::Status Run() {
   table.Print();
   std::printf("%zu of %d servers joined within 5s; %lld calls at %.0f QPS during the run, "
               "failed: %s\n",
-              join_ms.size(), trials, static_cast<long long>(window.ok), window.qps(),
+              join_ms.size(), trials, static_cast<long long>(window.ok()), window.qps(),
               window.FailureSummary().c_str());
 
   nlohmann::json result = {{"benchmark", "bench_join_leave"},
@@ -292,19 +292,19 @@ absl::Status Run() {
                            {"eds_push_add", Summary(push_add_ms)},
                            {"eds_push_remove", Summary(push_remove_ms)},
                            {"join_p50_ratio_to_etcd", Ratio(Median(join_ms), Median(etcd_put_ms))},
-                           {"calls_ok", window.ok},
+                           {"calls_ok", window.ok()},
                            {"calls_failed", window.failures.size()},
                            {"qps", window.qps()}};
   return EmitJson(result, absl::GetFlag(FLAGS_json));
 }
 
 }  // namespace
-}  // namespace switchboard::bench
+}  // namespace switchboard::testing
 
 int main(int argc, char** argv) {
-  return switchboard::bench::BenchmarkMain(
+  return switchboard::testing::BenchmarkMain(
       argc, argv,
       "Time from a server's registration to its first call, and from its deregistration to "
       "its last call, under load through xds:///greeter.",
-      switchboard::bench::Run);
+      switchboard::testing::Run);
 }

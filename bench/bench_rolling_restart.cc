@@ -17,17 +17,17 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "bench_support.h"
+#include "testing/benchmark.h"
 #include "switchboard/client/embedded_discovery.h"
 #include "switchboard/common/log.h"
-#include "harness/etcd_process.h"
+#include "testing/etcd_process.h"
 #include "switchboard/lookup/source_uri.h"
 
 ABSL_FLAG(int, rounds, 2, "rolling restarts of all three servers, per variant");
 ABSL_FLAG(int, threads, 4, "client threads calling in a closed loop (K)");
 ABSL_FLAG(std::string, json, "", "also write the figures to this file");
 
-namespace switchboard::bench {
+namespace switchboard::testing {
 namespace {
 
 struct RoundFigures {
@@ -59,8 +59,8 @@ struct Variant {
   }
 };
 
-absl::StatusOr<RoundFigures> RollOut(Variant& variant, GreeterChildren& servers, int threads) {
-  GreeterLoad load(variant.channel, {.threads = threads});
+absl::StatusOr<RoundFigures> RollOut(Variant& variant, GreeterFleet& servers, int threads) {
+  ClosedLoopCaller load(variant.channel, {.threads = threads, .pause_after_failure = absl::Milliseconds(1)});
   load.Start();
   absl::SleepFor(absl::Milliseconds(300));
   load.BeginWindow();
@@ -92,7 +92,7 @@ absl::Status Run() {
   absl::StatusOr<std::unique_ptr<GreeterTestbed>> testbed = StartGreeterTestbed(3);
   if (!testbed.ok()) return testbed.status();
   testing::EtcdProcess* etcd = (*testbed)->etcd.get();
-  GreeterChildren& servers = *(*testbed)->servers;
+  GreeterFleet& servers = *(*testbed)->servers;
   auto discovery = StartEmbeddedDiscovery({EtcdSourceUri(etcd->endpoint())});
   if (!discovery.ok()) return discovery.status();
 
@@ -145,12 +145,12 @@ absl::Status Run() {
 }
 
 }  // namespace
-}  // namespace switchboard::bench
+}  // namespace switchboard::testing
 
 int main(int argc, char** argv) {
-  return switchboard::bench::BenchmarkMain(
+  return switchboard::testing::BenchmarkMain(
       argc, argv,
       "Failed calls while three servers are restarted one after another with a graceful "
       "drain, through xds:///greeter and through a direct round_robin channel.",
-      switchboard::bench::Run);
+      switchboard::testing::Run);
 }

@@ -12,9 +12,9 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "bench_support.h"
+#include "testing/benchmark.h"
 #include "switchboard/common/log.h"
-#include "harness/chaos_soak.h"
+#include "testing/chaos_soak.h"
 
 ABSL_FLAG(absl::Duration, duration, absl::Minutes(10), "how long faults are scheduled for");
 ABSL_FLAG(uint64_t, seed, 0, "the schedule's seed; 0: from the clock (printed)");
@@ -25,7 +25,7 @@ ABSL_FLAG(absl::Duration, deadline, absl::Seconds(5),
 ABSL_FLAG(std::string, log_dir, "", "keep every process's log here (default: a temp dir, removed)");
 ABSL_FLAG(std::string, json, "", "also write the figures to this file");
 
-namespace switchboard::bench {
+namespace switchboard::testing {
 namespace {
 
 absl::Status Run() {
@@ -44,9 +44,9 @@ absl::Status Run() {
   if (seed == 0) seed = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
   SetLogLevel(LogLevel::kWarn);
 
-  absl::StatusOr<std::string> greeter = BuiltBinary("bin/greeter_server");
+  absl::StatusOr<std::string> greeter = LocateBuiltBinary("bin/greeter_server");
   if (!greeter.ok()) return greeter.status();
-  absl::StatusOr<std::string> switchboard = BuiltBinary("bin/switchboard");
+  absl::StatusOr<std::string> switchboard = LocateBuiltBinary("bin/switchboard");
   if (!switchboard.ok()) return switchboard.status();
 
   std::printf("soak_chaos: seed %llu (--seed=%llu runs this schedule again), %s of faults\n",
@@ -101,12 +101,12 @@ absl::Status Run() {
 }
 
 }  // namespace
-}  // namespace switchboard::bench
+}  // namespace switchboard::testing
 
 int main(int argc, char** argv) {
-  return switchboard::bench::BenchmarkMain(
+  return switchboard::testing::BenchmarkMain(
       argc, argv,
       "Minutes of seeded faults (kill -9 and freezes of greeters, etcd members and the control "
       "plane) under load through xds:///greeter; failed calls counted by fault.",
-      switchboard::bench::Run);
+      switchboard::testing::Run);
 }

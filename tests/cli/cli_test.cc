@@ -27,11 +27,11 @@
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "switchboard/etcd/etcd_client.h"
-#include "switchboard/fleet/closed_loop_caller.h"
-#include "switchboard/fleet/scenario_stage.h"
-#include "harness/child_process.h"
-#include "harness/etcd_cluster.h"
-#include "harness/etcd_process.h"
+#include "testing/closed_loop_caller.h"
+#include "demo/scenario_stage.h"
+#include "testing/child_process.h"
+#include "testing/etcd_cluster.h"
+#include "testing/etcd_process.h"
 
 namespace switchboard::testing {
 namespace {
@@ -42,7 +42,7 @@ using ::testing::ContainsRegex;
 
 // gRPC reads this when it initialises, before any test runs.
 const bool kXdsClientPrepared = [] {
-  fleet::PrepareXdsClientProcess();
+  demo::PrepareXdsClientProcess();
   return true;
 }();
 
@@ -321,7 +321,7 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
                       absl::Seconds(30)))
       << ReadFile(dir_.File("up.log"));
   EXPECT_TRUE(WaitForPort(xds_port_, absl::Seconds(5)));
-  EXPECT_TRUE(fleet::EtcdHealthy("127.0.0.1", etcd_port_));
+  EXPECT_TRUE(supervisor::EtcdHealthy("127.0.0.1", etcd_port_));
   EXPECT_THAT(ReadFile(dir_.File("up.log")),
               HasSubstr(absl::StrCat("GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --data-dir ", data_dir_, ")")));
   EXPECT_THAT(ReadFile(dir_.File("up.log")),
@@ -415,8 +415,8 @@ TEST_F(CliUpTest, UpRestartsEtcdWhenItDies) {
   EXPECT_THAT(cmdline, HasSubstr("--data-dir"));
   EXPECT_THAT(cmdline, Not(HasSubstr("unsafe-no-fsync")));
   kill(std::stoi(pid), SIGKILL);
-  EXPECT_TRUE(WaitFor([&] { return !fleet::EtcdHealthy("127.0.0.1", etcd_port_); }, absl::Seconds(5)));
-  EXPECT_TRUE(WaitFor([&] { return fleet::EtcdHealthy("127.0.0.1", etcd_port_); }, absl::Seconds(20)))
+  EXPECT_TRUE(WaitFor([&] { return !supervisor::EtcdHealthy("127.0.0.1", etcd_port_); }, absl::Seconds(5)));
+  EXPECT_TRUE(WaitFor([&] { return supervisor::EtcdHealthy("127.0.0.1", etcd_port_); }, absl::Seconds(20)))
       << ReadFile(dir_.File("up.log"));
   // The supervisor reports the restart once etcd is healthy, a moment later.
   EXPECT_TRUE(WaitFor([&] { return ReadFile(dir_.File("up.log")).find("etcd restarted") != std::string::npos; },
@@ -687,8 +687,8 @@ TEST(CliXdsTest, ServesAFileSourceToAnXdsClient) {
   ASSERT_EQ(bootstrap.exit_code, 0) << bootstrap.output;
   setenv("GRPC_XDS_BOOTSTRAP_CONFIG", bootstrap.output.c_str(), 1);
   auto channel = grpc::CreateChannel("xds:///greeter", grpc::InsecureChannelCredentials());
-  fleet::GreeterCallOutcome outcome =
-      fleet::CallGreeterOnce(*channel, absl::Seconds(10), /*wait_for_ready=*/true);
+  testing::GreeterCallOutcome outcome =
+      testing::CallGreeterOnce(*channel, absl::Seconds(10), /*wait_for_ready=*/true);
   EXPECT_EQ(outcome.code, grpc::StatusCode::OK) << outcome.message << ReadFile(dir.File("xds.log"));
   EXPECT_EQ(outcome.served_by, server_address);
   (*xds)->Signal(SIGTERM);

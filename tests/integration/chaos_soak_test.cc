@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/numbers.h"
-#include "harness/chaos_soak.h"
-#include "harness/child_process.h"
+#include "testing/chaos_soak.h"
+#include "testing/child_process.h"
 
 namespace switchboard::testing {
 namespace {

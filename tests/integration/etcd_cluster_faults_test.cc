@@ -19,14 +19,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "switchboard/etcd/etcd_client.h"
-#include "switchboard/fleet/closed_loop_caller.h"
-#include "switchboard/fleet/greeter_fleet.h"
-#include "switchboard/fleet/scenario_stage.h"
-#include "harness/child_process.h"
-#include "harness/etcd_cluster.h"
+#include "testing/closed_loop_caller.h"
+#include "testing/greeter_fleet.h"
+#include "demo/scenario_stage.h"
+#include "testing/child_process.h"
+#include "testing/etcd_cluster.h"
 #include "switchboard/lookup/etcd/etcd_watcher.h"
 #include "switchboard/xds/control_plane.h"
-#include "switchboard/xds/testing/xds_testing.h"
+#include "testing/xds_testing.h"
 
 namespace switchboard {
 namespace {
@@ -94,7 +94,7 @@ class RegistrationMonitor {
 
 class EtcdClusterFaultsTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { fleet::PrepareXdsClientProcess(); }
+  static void SetUpTestSuite() { demo::PrepareXdsClientProcess(); }
 
   void SetUp() override {
     auto cluster = EtcdCluster::Start();
@@ -135,9 +135,9 @@ class EtcdClusterFaultsTest : public ::testing::Test {
   // with `ttl`.
   void StartServers(const std::vector<std::string>& etcd, absl::Duration ttl, int count = 3) {
     absl::StatusOr<std::string> binary =
-        fleet::LocateGreeterServer(testing::BuiltBinary("bin/greeter_server"));
+        testing::LocateGreeterServer(testing::BuiltBinary("bin/greeter_server"));
     ASSERT_TRUE(binary.ok()) << binary.status();
-    fleet_ = std::make_unique<fleet::GreeterFleet>(fleet::GreeterFleetOptions{
+    fleet_ = std::make_unique<testing::GreeterFleet>(testing::GreeterFleetOptions{
         .server_binary = *binary, .etcd = absl::StrJoin(etcd, ","), .ttl = ttl,
         .log_dir = dir_.path()});
     for (int i = 0; i < count; ++i) ASSERT_TRUE(fleet_->Add().ok());
@@ -153,11 +153,11 @@ class EtcdClusterFaultsTest : public ::testing::Test {
     auto plane = xds::XdsControlPlane::Start(std::move(sources), {.listen_address = "127.0.0.1:0"});
     ASSERT_TRUE(plane.ok()) << plane.status();
     plane_ = std::move(*plane);
-    ASSERT_TRUE(fleet::UseXdsServer(plane_->address()).ok());
+    ASSERT_TRUE(demo::UseXdsServer(plane_->address()).ok());
     auto channel = grpc::CreateCustomChannel("xds:///greeter", grpc::InsecureChannelCredentials(),
-                                             fleet::FastReconnectChannelArguments());
-    caller_ = std::make_unique<fleet::ClosedLoopCaller>(
-        channel, fleet::ClosedLoopCallerOptions{.threads = 2, .deadline = absl::Seconds(5),
+                                             testing::FastReconnectChannelArguments());
+    caller_ = std::make_unique<testing::ClosedLoopCaller>(
+        channel, testing::ClosedLoopCallerOptions{.threads = 2, .deadline = absl::Seconds(5),
                                                 .pause = absl::Milliseconds(2)});
     caller_->Start();
     for (const std::string& address : fleet_->Addresses()) {
@@ -168,7 +168,7 @@ class EtcdClusterFaultsTest : public ::testing::Test {
     start_ = caller_->tally().Total();
   }
 
-  fleet::CallCounts SinceStart() { return caller_->tally().Total().Minus(start_); }
+  testing::CallCounts SinceStart() { return caller_->tally().Total().Minus(start_); }
 
   // How long until `address` gets a call, from now.
   absl::Duration TimeUntilServing(const std::string& address, absl::Duration timeout) {
@@ -220,7 +220,7 @@ class EtcdClusterFaultsTest : public ::testing::Test {
                                 const std::function<void(int)>& undo, const std::string& says) {
     int member = AFollower();
     StartServers(EndpointsExcept(member), absl::Seconds(2));
-    testing_capture_ = std::make_unique<xds::testing::StderrCapture>();
+    testing_capture_ = std::make_unique<testing::StderrCapture>();
     StartControlPlaneAndClient(EndpointsStartingWith(member));
     fault(member);
     absl::StatusOr<int> added = fleet_->Add();
@@ -243,11 +243,11 @@ class EtcdClusterFaultsTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<EtcdCluster> cluster_;
   int leader_ = 0;
-  std::unique_ptr<fleet::GreeterFleet> fleet_;
+  std::unique_ptr<testing::GreeterFleet> fleet_;
   std::unique_ptr<xds::XdsControlPlane> plane_;
-  std::unique_ptr<fleet::ClosedLoopCaller> caller_;
-  fleet::CallCounts start_;
-  std::unique_ptr<xds::testing::StderrCapture> testing_capture_;
+  std::unique_ptr<testing::ClosedLoopCaller> caller_;
+  testing::CallCounts start_;
+  std::unique_ptr<testing::StderrCapture> testing_capture_;
 };
 
 TEST_F(EtcdClusterFaultsTest, LeasesSurviveTheirMemberFrozenForTenSeconds) {

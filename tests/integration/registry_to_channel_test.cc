@@ -21,7 +21,8 @@
 #include "switchboard/xds/service_policy.h"
 #include "switchboard/etcd/etcd_client.h"
 #include "greeter.grpc.pb.h"
-#include "harness/etcd_process.h"
+#include "testing/closed_loop_caller.h"
+#include "testing/etcd_process.h"
 #include "switchboard/registry/naming_codec.h"
 
 namespace switchboard {
@@ -31,6 +32,7 @@ using examples::Greeter;
 using examples::HelloReply;
 using examples::HelloRequest;
 using testing::ChildProcess;
+using testing::ClosedLoopCaller;
 using testing::EtcdProcess;
 using testing::WaitFor;
 
@@ -39,71 +41,6 @@ struct GreeterProcess {
   std::unique_ptr<ChildProcess> process;
   std::string address;
   std::string log_path;
-};
-
-// Calls one service from several threads until stopped, counting replies
-// per serving address and failures.
-class Load {
- public:
-  Load(std::shared_ptr<grpc::Channel> channel, int threads) {
-    for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this, channel] {
-        auto stub = Greeter::NewStub(channel);
-        while (!stop_.load()) {
-          grpc::ClientContext context;
-          context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-          HelloRequest request;
-          HelloReply reply;
-          grpc::Status status = stub->SayHello(&context, request, &reply);
-          std::lock_guard<std::mutex> lock(mu_);
-          if (status.ok()) {
-            ++served_by_[reply.served_by()];
-            last_served_[reply.served_by()] = absl::Now();
-          } else {
-            ++failed_;
-            last_error_ = status.error_message();
-            last_failure_ = absl::Now();
-          }
-        }
-      });
-    }
-  }
-  ~Load() { Stop(); }
-  void Stop() {
-    stop_ = true;
-    for (auto& t : threads_) t.join();
-    threads_.clear();
-  }
-  int served(const std::string& address) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return served_by_[address];
-  }
-  absl::Time last_served(const std::string& address) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_served_[address];
-  }
-  int failed() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return failed_;
-  }
-  std::string last_error() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_error_;
-  }
-  absl::Time last_failure() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_failure_;
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::vector<std::thread> threads_;
-  std::mutex mu_;
-  std::map<std::string, int> served_by_;
-  std::map<std::string, absl::Time> last_served_;
-  int failed_ = 0;
-  std::string last_error_;
-  absl::Time last_failure_ = absl::InfinitePast();
 };
 
 class RegistryToChannelTest : public ::testing::Test {
@@ -181,21 +118,11 @@ class RegistryToChannelTest : public ::testing::Test {
   }
 
   // `calls` sequential calls: replies per serving address, and failures.
-  static std::map<std::string, int> Tally(grpc::Channel* channel, int calls, int* failed) {
+  static std::map<std::string, int64_t> Tally(grpc::Channel* channel, int calls, int64_t* failed) {
     auto stub = Greeter::NewStub(std::shared_ptr<grpc::Channel>(channel, [](auto*) {}));
-    std::map<std::string, int> served_by;
-    for (int i = 0; i < calls; ++i) {
-      grpc::ClientContext context;
-      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-      HelloRequest request;
-      HelloReply reply;
-      if (stub->SayHello(&context, request, &reply).ok()) {
-        ++served_by[reply.served_by()];
-      } else {
-        ++*failed;
-      }
-    }
-    return served_by;
+    testing::CallCounts counts = testing::CallGreeter(stub.get(), calls);
+    *failed += counts.failures();
+    return counts.replies_by_server;
   }
 
   static EtcdProcess* etcd_;
@@ -216,12 +143,12 @@ TEST_F(RegistryToChannelTest, ThreeRegisteredServersShareCallsEvenly) {
   // Wait until the client has learnt all three.
   std::set<std::string> seen;
   ASSERT_TRUE(WaitFor([&] {
-    int failed = 0;
+    int64_t failed = 0;
     for (const auto& [address, n] : Tally(channel.get(), 10, &failed)) seen.insert(address);
     return seen.size() == 3;
   }, absl::Seconds(10)));
-  int failed = 0;
-  std::map<std::string, int> served = Tally(channel.get(), 3000, &failed);
+  int64_t failed = 0;
+  std::map<std::string, int64_t> served = Tally(channel.get(), 3000, &failed);
   EXPECT_EQ(failed, 0);
   for (const GreeterProcess& g : greeters) {
     double share = served[g.address] / 3000.0;
@@ -235,12 +162,12 @@ TEST_F(RegistryToChannelTest, WeightsOneToThreeSplitTwentyFiveToSeventyFive) {
   GreeterProcess heavy = StartGreeter("weighted", 3);
   auto channel = Channel("weighted");
   ASSERT_TRUE(WaitFor([&] {
-    int failed = 0;
+    int64_t failed = 0;
     auto served = Tally(channel.get(), 20, &failed);
     return served.size() == 2;
   }, absl::Seconds(10)));
-  int failed = 0;
-  std::map<std::string, int> served = Tally(channel.get(), 4000, &failed);
+  int64_t failed = 0;
+  std::map<std::string, int64_t> served = Tally(channel.get(), 4000, &failed);
   EXPECT_EQ(failed, 0);
   double light_share = served[light.address] / 4000.0;
   std::printf("weight 1: %.1f%%, weight 3: %.1f%%\n", 100 * light_share,
@@ -253,15 +180,17 @@ TEST_F(RegistryToChannelTest, JoiningServerServesWithinASecondAndDrainedOneStops
   GreeterProcess second = StartGreeter("join");
   auto channel = Channel("join");
   ASSERT_TRUE(WaitFor([&] {
-    int failed = 0;
+    int64_t failed = 0;
     return Tally(channel.get(), 10, &failed).size() == 2;
   }, absl::Seconds(10)));
-  Load load(channel, 4);
+  ClosedLoopCaller load(channel, {.threads = 4, .deadline = absl::Seconds(2),
+                                  .pause_after_failure = absl::ZeroDuration()});
+  load.Start();
 
   GreeterProcess third = StartGreeter("join");
   ASSERT_TRUE(WaitFor([&] { return Registered("join", third.address); }, absl::Seconds(5)));
   absl::Time registered = absl::Now();
-  ASSERT_TRUE(WaitFor([&] { return load.served(third.address) > 0; }, absl::Seconds(1)))
+  ASSERT_TRUE(WaitFor([&] { return load.tally().Total().RepliesFrom(third.address) > 0; }, absl::Seconds(1)))
       << "the new server got no call within 1 s of its registration";
   std::printf("new server's first call %.1f ms after its key appeared (polled)\n",
               absl::ToDoubleMilliseconds(absl::Now() - registered));
@@ -270,12 +199,12 @@ TEST_F(RegistryToChannelTest, JoiningServerServesWithinASecondAndDrainedOneStops
   second.process->Signal(SIGTERM);
   ASSERT_TRUE(second.process->WaitExit(absl::Seconds(10))) << Log(second);
   EXPECT_FALSE(Registered("join", second.address));
-  int served_at_exit = load.served(second.address);
+  int64_t served_at_exit = load.tally().Total().RepliesFrom(second.address);
   absl::SleepFor(absl::Seconds(1));  // the span being checked, not a wait
-  EXPECT_EQ(load.served(second.address), served_at_exit);
+  EXPECT_EQ(load.tally().Total().RepliesFrom(second.address), served_at_exit);
   load.Stop();
-  EXPECT_EQ(load.failed(), 0) << load.last_error();
-  EXPECT_GT(load.served(first.address), 0);
+  EXPECT_EQ(load.tally().Total().failures(), 0) << load.tally().LastFailure();
+  EXPECT_GT(load.tally().Total().RepliesFrom(first.address), 0);
 }
 
 TEST_F(RegistryToChannelTest, KilledServerLeavesTheRotation) {
@@ -283,23 +212,30 @@ TEST_F(RegistryToChannelTest, KilledServerLeavesTheRotation) {
   for (int i = 0; i < 3; ++i) greeters.push_back(StartGreeter("crash"));
   auto channel = Channel("crash");
   ASSERT_TRUE(WaitFor([&] {
-    int failed = 0;
+    int64_t failed = 0;
     return Tally(channel.get(), 10, &failed).size() == 3;
   }, absl::Seconds(10)));
-  Load load(channel, 4);
-  ASSERT_TRUE(WaitFor([&] { return load.served(greeters[2].address) > 100; }, absl::Seconds(5)));
+  ClosedLoopCaller load(channel, {.threads = 4, .deadline = absl::Seconds(2),
+                                  .pause_after_failure = absl::ZeroDuration()});
+  load.Start();
+  ASSERT_TRUE(WaitFor([&] { return load.tally().Total().RepliesFrom(greeters[2].address) > 100; }, absl::Seconds(5)));
   greeters[2].process->Kill();
   absl::Time killed = absl::Now();
   // Its lease (2 s TTL) expires and the others carry every call.
   ASSERT_TRUE(WaitFor([&] { return !Registered("crash", greeters[2].address); }, absl::Seconds(5)));
-  int before0 = load.served(greeters[0].address), before1 = load.served(greeters[1].address);
-  int failed_before = load.failed();
+  const testing::CallCounts before = load.tally().Total();
+  int64_t before0 = before.RepliesFrom(greeters[0].address);
+  int64_t before1 = before.RepliesFrom(greeters[1].address);
+  int64_t failed_before = before.failures();
   ASSERT_TRUE(WaitFor([&] {
-    return load.served(greeters[0].address) > before0 + 200 && load.served(greeters[1].address) > before1 + 200;
+    const testing::CallCounts now = load.tally().Total();
+    return now.RepliesFrom(greeters[0].address) > before0 + 200 &&
+           now.RepliesFrom(greeters[1].address) > before1 + 200;
   }, absl::Seconds(5)));
-  EXPECT_EQ(load.failed(), failed_before) << load.last_error();
-  std::printf("failed calls after SIGKILL: %d (last: %s); lease gone after %.1f s\n", load.failed(),
-              load.last_error().c_str(), absl::ToDoubleSeconds(absl::Now() - killed));
+  EXPECT_EQ(load.tally().Total().failures(), failed_before) << load.tally().LastFailure();
+  std::printf("failed calls after SIGKILL: %lld (last: %s); lease gone after %.1f s\n",
+              static_cast<long long>(load.tally().Total().failures()),
+              load.tally().LastFailure().c_str(), absl::ToDoubleSeconds(absl::Now() - killed));
   load.Stop();
 }
 
@@ -358,22 +294,29 @@ TEST_F(RegistryToChannelTest, OutlierDetectionEjectsAFailingServer) {
   ASSERT_TRUE(WaitFor([&] { return Registered("sick", failing.address); }, absl::Seconds(5)));
   auto channel = Channel("sick");
   ASSERT_TRUE(WaitFor([&] {
-    int failed = 0;
+    int64_t failed = 0;
     return Tally(channel.get(), 20, &failed).size() == 2 && failed > 0;
   }, absl::Seconds(10)));
-  Load load(channel, 4);
+  ClosedLoopCaller load(channel, {.threads = 4, .deadline = absl::Seconds(2),
+                                  .pause_after_failure = absl::ZeroDuration()});
+  load.Start();
   absl::Time start = absl::Now();
   // Its calls fail (INTERNAL, not retried) until the client ejects it.
   ASSERT_TRUE(WaitFor([&] {
-    return load.failed() > 0 && absl::Now() - load.last_failure() > absl::Seconds(1);
-  }, absl::Seconds(10))) << load.failed() << " failed, last: " << load.last_error();
-  std::printf("failing server ejected %.0f ms into the load, after %d failed calls\n",
-              absl::ToDoubleMilliseconds(load.last_failure() - start), load.failed());
-  int failed = load.failed();
-  int healthy_before = load.served(healthy1.address) + load.served(healthy2.address);
+    return load.tally().Total().failures() > 0 &&
+           absl::Now() - load.tally().LastFailureAt() > absl::Seconds(1);
+  }, absl::Seconds(10))) << load.tally().Total().failures()
+                         << " failed, last: " << load.tally().LastFailure();
+  std::printf("failing server ejected %.0f ms into the load, after %lld failed calls\n",
+              absl::ToDoubleMilliseconds(load.tally().LastFailureAt() - start),
+              static_cast<long long>(load.tally().Total().failures()));
+  int64_t failed = load.tally().Total().failures();
+  const testing::CallCounts healthy_counts = load.tally().Total();
+  int64_t healthy_before =
+      healthy_counts.RepliesFrom(healthy1.address) + healthy_counts.RepliesFrom(healthy2.address);
   absl::SleepFor(absl::Seconds(1));  // the span being checked, not a wait
-  EXPECT_EQ(load.failed(), failed);
-  EXPECT_GT(load.served(healthy1.address) + load.served(healthy2.address), healthy_before + 100);
+  EXPECT_EQ(load.tally().Total().failures(), failed);
+  EXPECT_GT(load.tally().Total().RepliesFrom(healthy1.address) + load.tally().Total().RepliesFrom(healthy2.address), healthy_before + 100);
   load.Stop();
 }
 

@@ -6,10 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "switchboard/fleet/scenarios.h"
-#include "harness/child_process.h"
+#include "demo/scenarios.h"
+#include "testing/child_process.h"
 
-namespace switchboard::fleet {
+namespace switchboard::demo {
 namespace {
 
 class ScenarioTest : public ::testing::Test {
@@ -18,7 +18,7 @@ class ScenarioTest : public ::testing::Test {
 
   void SetUp() override {
     absl::StatusOr<std::string> server =
-        LocateGreeterServer(testing::BuiltBinary("bin/greeter_server"));
+        testing::LocateGreeterServer(testing::BuiltBinary("bin/greeter_server"));
     ASSERT_TRUE(server.ok()) << server.status();
     auto stage = ScenarioStage::Start({.greeter_server = *server, .work_dir = dir_.path()});
     ASSERT_TRUE(stage.ok()) << stage.status();
@@ -59,4 +59,4 @@ TEST_F(ScenarioTest, RegistryChangesAfterOutage) {
 TEST_F(ScenarioTest, AllServersDown) { Expect(AllServersDown(*stage_, Narrate)); }
 
 }  // namespace
-}  // namespace switchboard::fleet
+}  // namespace switchboard::demo

@@ -14,11 +14,11 @@
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
-#include "harness/child_process.h"
+#include "testing/child_process.h"
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/control_plane.h"
 #include "switchboard/xds/snapshot_cache.h"
-#include "switchboard/xds/testing/xds_testing.h"
+#include "testing/xds_testing.h"
 
 namespace switchboard::xds {
 namespace {

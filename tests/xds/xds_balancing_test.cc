@@ -14,10 +14,10 @@
 #include "absl/time/clock.h"
 #include "switchboard/common/log.h"
 #include "gtest/gtest.h"
-#include "harness/child_process.h"
+#include "testing/child_process.h"
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/control_plane.h"
-#include "switchboard/xds/testing/xds_testing.h"
+#include "testing/xds_testing.h"
 
 namespace switchboard::xds {
 namespace {
@@ -26,6 +26,7 @@ using switchboard::examples::Greeter;
 using switchboard::testing::WaitFor;
 using testing::CallGreeter;
 using testing::CallOnce;
+using testing::CallCounts;
 using testing::CallTally;
 using testing::GreeterInstance;
 using testing::InProcessGreeter;
@@ -104,10 +105,10 @@ bool WaitUntilAllServe(Greeter::Stub* stub, const std::vector<std::string>& addr
       timeout, absl::Milliseconds(1));
 }
 
-void ExpectShare(const CallTally& tally, const std::string& address, double expected) {
-  double share = tally.Share(address);
+void ExpectShare(const CallCounts& counts, const std::string& address, double expected) {
+  double share = counts.Share(address);
   EXPECT_NEAR(share, expected, 0.05) << address << " served " << share * 100 << "% of "
-                                     << tally.ok << " calls";
+                                     << counts.replies() << " calls";
   std::printf("  %s served %.1f%% (expected %.1f%%)\n", address.c_str(), share * 100,
               expected * 100);
 }
@@ -130,9 +131,10 @@ TEST(XdsBalancingTest, ThreeInstancesShareCallsEvenly) {
   std::printf("  first call to all three instances within %s\n",
               absl::FormatDuration(absl::Now() - start).c_str());
 
-  CallTally tally = CallGreeter(stub.get(), 3000);
-  EXPECT_EQ(tally.failed, 0) << tally.last_error;
-  for (const auto& server : servers) ExpectShare(tally, server->address(), 1.0 / 3);
+  CallTally tally;
+  CallCounts counts = CallGreeter(stub.get(), 3000, tally);
+  EXPECT_EQ(counts.failures(), 0) << tally.LastFailure();
+  for (const auto& server : servers) ExpectShare(counts, server->address(), 1.0 / 3);
   EXPECT_EQ(env->plane().Stats().nacks_received, 0u);
 }
 
@@ -178,10 +180,11 @@ TEST(XdsBalancingTest, AddedInstanceServesWithinOneSecondAndRemovedOneStops) {
   }
   std::printf("  removed instance served its last call %s after removal\n",
               absl::FormatDuration(last_served - removed).c_str());
-  CallTally after = CallGreeter(stub.get(), 600);
-  EXPECT_EQ(after.failed, 0) << after.last_error;
-  EXPECT_EQ(after.served_by.count(servers[3]->address()), 0u)
-      << "the removed instance still served " << after.served_by[servers[3]->address()] << " calls";
+  CallTally after_tally;
+  CallCounts after = CallGreeter(stub.get(), 600, after_tally);
+  EXPECT_EQ(after.failures(), 0) << after_tally.LastFailure();
+  EXPECT_EQ(after.RepliesFrom(servers[3]->address()), 0)
+      << "the removed instance still served " << after.RepliesFrom(servers[3]->address()) << " calls";
 }
 
 TEST(XdsBalancingTest, WeightsOneToThreeSplitTwentyFiveSeventyFive) {
@@ -194,17 +197,18 @@ TEST(XdsBalancingTest, WeightsOneToThreeSplitTwentyFiveSeventyFive) {
   auto stub = StubFor("greeter-weighted");
   ASSERT_TRUE(WaitUntilAllServe(stub.get(), {servers[0]->address(), servers[1]->address()},
                                 absl::Seconds(10)));
-  CallTally tally = CallGreeter(stub.get(), 4000);
-  EXPECT_EQ(tally.failed, 0) << tally.last_error;
-  ExpectShare(tally, servers[0]->address(), 0.25);
-  ExpectShare(tally, servers[1]->address(), 0.75);
+  CallTally tally;
+  CallCounts counts = CallGreeter(stub.get(), 4000, tally);
+  EXPECT_EQ(counts.failures(), 0) << tally.LastFailure();
+  ExpectShare(counts, servers[0]->address(), 0.25);
+  ExpectShare(counts, servers[1]->address(), 0.75);
 
   // A weight change flows too: 3:1 now.
   env->SetInstances("greeter-weighted", {GreeterInstance("greeter-weighted", *servers[0], 3),
                                          GreeterInstance("greeter-weighted", *servers[1], 1)});
   ASSERT_TRUE(WaitFor([&] { return CallGreeter(stub.get(), 400).Share(servers[0]->address()) > 0.6; },
                       absl::Seconds(5)));
-  CallTally swapped = CallGreeter(stub.get(), 4000);
+  CallCounts swapped = CallGreeter(stub.get(), 4000);
   ExpectShare(swapped, servers[0]->address(), 0.75);
 }
 
@@ -222,11 +226,12 @@ TEST(XdsBalancingTest, DrainingInstanceGetsNoNewCalls) {
                     {GreeterInstance("greeter-drain", *servers[0]),
                      GreeterInstance("greeter-drain", *servers[1], 1, /*draining=*/true)});
   ASSERT_TRUE(WaitFor(
-      [&] { return CallGreeter(stub.get(), 50).served_by.count(servers[1]->address()) == 0; },
+      [&] { return CallGreeter(stub.get(), 50).RepliesFrom(servers[1]->address()) == 0; },
       absl::Seconds(2)));
-  CallTally tally = CallGreeter(stub.get(), 500);
-  EXPECT_EQ(tally.failed, 0) << tally.last_error;
-  EXPECT_EQ(tally.served_by.count(servers[1]->address()), 0u);
+  CallTally tally;
+  CallCounts counts = CallGreeter(stub.get(), 500, tally);
+  EXPECT_EQ(counts.failures(), 0) << tally.LastFailure();
+  EXPECT_EQ(counts.RepliesFrom(servers[1]->address()), 0);
 }
 
 TEST(XdsBalancingTest, RingHashServiceIsServedAsRoundRobinToThisClient) {
@@ -240,9 +245,10 @@ TEST(XdsBalancingTest, RingHashServiceIsServedAsRoundRobinToThisClient) {
   auto stub = StubFor("greeter-ring");
   ASSERT_TRUE(WaitUntilAllServe(stub.get(), {servers[0]->address(), servers[1]->address()},
                                 absl::Seconds(10)));
-  CallTally tally = CallGreeter(stub.get(), 1000);
-  EXPECT_EQ(tally.failed, 0) << tally.last_error;
-  ExpectShare(tally, servers[0]->address(), 0.5);
+  CallTally tally;
+  CallCounts counts = CallGreeter(stub.get(), 1000, tally);
+  EXPECT_EQ(counts.failures(), 0) << tally.LastFailure();
+  ExpectShare(counts, servers[0]->address(), 0.5);
 }
 
 TEST(XdsBalancingTest, UnknownServiceFailsFastNamingIt) {

@@ -8,25 +8,21 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "harness/child_process.h"
+#include "testing/child_process.h"
 #include "nlohmann/json.hpp"
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/control_plane.h"
-#include "switchboard/xds/testing/xds_testing.h"
+#include "testing/xds_testing.h"
 
 namespace switchboard::xds {
 namespace {
 
 using switchboard::testing::ChildProcess;
 using switchboard::testing::PickFreePort;
+using switchboard::testing::SourceDir;
 using switchboard::testing::TempDir;
 using testing::GreeterInstance;
 using testing::ManualSource;
-
-std::string SourceDir() {
-  const char* dir = std::getenv("SWITCHBOARD_SOURCE_DIR");
-  return dir != nullptr ? dir : ".";
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);

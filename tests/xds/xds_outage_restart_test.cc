@@ -25,12 +25,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "harness/child_process.h"
-#include "harness/etcd_process.h"
+#include "testing/child_process.h"
+#include "testing/etcd_process.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/snapshot_cache.h"
-#include "switchboard/xds/testing/xds_testing.h"
+#include "testing/xds_testing.h"
 
 namespace switchboard::xds {
 namespace {
@@ -38,6 +38,7 @@ namespace {
 using switchboard::examples::Greeter;
 using switchboard::testing::BuiltBinary;
 using switchboard::testing::ChildProcess;
+using switchboard::testing::ClosedLoopCaller;
 using switchboard::testing::EtcdProcess;
 using switchboard::testing::TempDir;
 using switchboard::testing::WaitFor;
@@ -53,54 +54,6 @@ bool Exists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;
 }
-
-// Calls one service in a closed loop on its own thread, counting the
-// replies per server and the failures, until destroyed.
-class Caller {
- public:
-  explicit Caller(Greeter::Stub* stub) : thread_([this, stub] {
-      while (!stop_) {
-        absl::StatusOr<std::string> by = testing::CallOnce(stub, absl::Seconds(2));
-        std::lock_guard<std::mutex> lock(mu_);
-        if (by.ok()) {
-          served_by_[*by]++;
-        } else {
-          failed_++;
-          last_error_ = by.status().ToString();
-        }
-      }
-    }) {}
-  ~Caller() {
-    stop_ = true;
-    thread_.join();
-  }
-  int served(const std::string& address) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return served_by_[address];
-  }
-  int total() {
-    std::lock_guard<std::mutex> lock(mu_);
-    int n = 0;
-    for (const auto& [address, count] : served_by_) n += count;
-    return n;
-  }
-  int failed() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return failed_;
-  }
-  std::string last_error() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return last_error_;
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::map<std::string, int> served_by_;
-  int failed_ = 0;
-  std::string last_error_;
-  std::thread thread_;
-};
 
 class XdsOutageRestartTest : public ::testing::Test {
  protected:
@@ -186,7 +139,8 @@ class XdsOutageRestartTest : public ::testing::Test {
   // etcd already stopped, starts it again, and checks that `caller` fails
   // nothing over the restart and past the end of the initial sync window.
   std::unique_ptr<ChildProcess> RestartDuringOutage(std::unique_ptr<ChildProcess> plane,
-                                                    const std::string& cache_dir, Caller& caller) {
+                                                    const std::string& cache_dir,
+                                                    ClosedLoopCaller& caller) {
     plane->Kill();
     absl::Time restarted = absl::Now();
     auto next = StartControlPlane(2, cache_dir);
@@ -196,10 +150,10 @@ class XdsOutageRestartTest : public ::testing::Test {
         << ReadFile(PlaneLog(2));
     // The span being checked: past the 3 s initial sync window, when a
     // control plane with no snapshot used to answer "does not exist".
-    int total_before = caller.total();
+    int64_t total_before = caller.tally().Total().replies();
     absl::SleepFor(absl::Seconds(3) + absl::Milliseconds(1500) - (absl::Now() - restarted));
-    EXPECT_EQ(caller.failed(), 0) << caller.last_error();
-    EXPECT_GT(caller.total(), total_before + 100);
+    EXPECT_EQ(caller.tally().Total().failures(), 0) << caller.tally().LastFailure();
+    EXPECT_GT(caller.tally().Total().replies(), total_before + 100);
     return next;
   }
 
@@ -236,8 +190,9 @@ TEST_F(XdsOutageRestartTest, WithACacheARestartDuringAnOutageServesTheLastSnapsh
   const std::string cache_dir = dir_.File("cache");
   auto plane = StartControlPlane(1, cache_dir);
   ASSERT_NE(plane, nullptr);
-  auto stub = Greeter::NewStub(
-      grpc::CreateChannel("xds:///" + service, grpc::InsecureChannelCredentials()));
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel("xds:///" + service, grpc::InsecureChannelCredentials());
+  auto stub = Greeter::NewStub(channel);
   ASSERT_TRUE(ServesAll(stub.get(), addresses));
   // The cache holds the three (it is written within a second of a change).
   SnapshotCache cache(cache_dir);
@@ -246,7 +201,9 @@ TEST_F(XdsOutageRestartTest, WithACacheARestartDuringAnOutageServesTheLastSnapsh
     return entry.ok() && entry->snapshot->Instances(service).size() == 3;
   }, absl::Seconds(5)));
 
-  Caller caller(stub.get());
+  ClosedLoopCaller caller(channel, {.threads = 1, .deadline = absl::Seconds(2),
+                                    .pause_after_failure = absl::ZeroDuration()});
+  caller.Start();
   etcd_->Stop();
   plane = RestartDuringOutage(std::move(plane), cache_dir, caller);
   ASSERT_NE(plane, nullptr);
@@ -265,17 +222,19 @@ TEST_F(XdsOutageRestartTest, WithACacheARestartDuringAnOutageServesTheLastSnapsh
   for (const std::string& address : addresses) {
     EXPECT_TRUE(absl::StrContains(output, "  " + address + " ")) << address << "\n" << output;
   }
-  EXPECT_EQ(caller.failed(), 0) << caller.last_error();
+  EXPECT_EQ(caller.tally().Total().failures(), 0) << caller.tally().LastFailure();
 
   // The registry comes back: the source is live, and changes flow again.
   ASSERT_TRUE(etcd_->Restart().ok());
   EXPECT_TRUE(LogSays(2, "is live again", absl::Seconds(15))) << ReadFile(PlaneLog(2));
   std::string newcomer = StartGreeter(service);
-  EXPECT_TRUE(WaitFor([&] { return caller.served(newcomer) > 0; }, absl::Seconds(15)))
+  EXPECT_TRUE(WaitFor([&] { return caller.tally().Total().RepliesFrom(newcomer) > 0; }, absl::Seconds(15)))
       << "the server registered after the outage gets no calls";
-  std::printf("  %d calls, %d failed; last error: %s\n", caller.total(), caller.failed(),
-              caller.last_error().c_str());
-  EXPECT_EQ(caller.failed(), 0) << caller.last_error();
+  const testing::CallCounts calls = caller.tally().Total();
+  std::printf("  %lld calls, %lld failed; last error: %s\n",
+              static_cast<long long>(calls.replies()), static_cast<long long>(calls.failures()),
+              caller.tally().LastFailure().c_str());
+  EXPECT_EQ(caller.tally().Total().failures(), 0) << caller.tally().LastFailure();
   EXPECT_EQ(plane->Stop(), 0);
 }
 
@@ -285,11 +244,14 @@ TEST_F(XdsOutageRestartTest, WithoutACacheARestartDuringAnOutageHoldsRequests) {
   for (int i = 0; i < 2; ++i) addresses.push_back(StartGreeter(service));
   auto plane = StartControlPlane(1, "");
   ASSERT_NE(plane, nullptr);
-  auto stub = Greeter::NewStub(
-      grpc::CreateChannel("xds:///" + service, grpc::InsecureChannelCredentials()));
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel("xds:///" + service, grpc::InsecureChannelCredentials());
+  auto stub = Greeter::NewStub(channel);
   ASSERT_TRUE(ServesAll(stub.get(), addresses));
 
-  Caller caller(stub.get());
+  ClosedLoopCaller caller(channel, {.threads = 1, .deadline = absl::Seconds(2),
+                                    .pause_after_failure = absl::ZeroDuration()});
+  caller.Start();
   etcd_->Stop();
   plane = RestartDuringOutage(std::move(plane), "", caller);
   ASSERT_NE(plane, nullptr);
@@ -301,8 +263,8 @@ TEST_F(XdsOutageRestartTest, WithoutACacheARestartDuringAnOutageHoldsRequests) {
   EXPECT_TRUE(LogSays(2, "requests held for it are answered", absl::Seconds(15)))
       << ReadFile(PlaneLog(2));
   std::string newcomer = StartGreeter(service);
-  EXPECT_TRUE(WaitFor([&] { return caller.served(newcomer) > 0; }, absl::Seconds(15)));
-  EXPECT_EQ(caller.failed(), 0) << caller.last_error();
+  EXPECT_TRUE(WaitFor([&] { return caller.tally().Total().RepliesFrom(newcomer) > 0; }, absl::Seconds(15)));
+  EXPECT_EQ(caller.tally().Total().failures(), 0) << caller.tally().LastFailure();
   EXPECT_EQ(plane->Stop(), 0);
 }
 
@@ -320,8 +282,9 @@ TEST_F(XdsOutageRestartTest, ACorruptCacheIsReportedAndIgnored) {
   EXPECT_TRUE(LogSays(1, absl::StrCat("ignoring the cache of source etcd://"), absl::Seconds(5)))
       << ReadFile(PlaneLog(1));
   EXPECT_TRUE(LogSays(1, path + ":1:", absl::Seconds(1))) << ReadFile(PlaneLog(1));
-  auto stub = Greeter::NewStub(
-      grpc::CreateChannel("xds:///" + service, grpc::InsecureChannelCredentials()));
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel("xds:///" + service, grpc::InsecureChannelCredentials());
+  auto stub = Greeter::NewStub(channel);
   EXPECT_TRUE(ServesAll(stub.get(), {address}));
   EXPECT_TRUE(WaitFor([&] {
     auto entry = cache.Load(EtcdSourceUri(etcd_->endpoint()));

@@ -11,10 +11,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "harness/child_process.h"
+#include "testing/child_process.h"
 #include "nlohmann/json.hpp"
 #include "switchboard/xds/bootstrap.h"
-#include "switchboard/xds/testing/xds_testing.h"
+#include "testing/xds_testing.h"
 
 namespace switchboard::xds {
 namespace {
@@ -24,7 +24,9 @@ using switchboard::testing::BuiltBinary;
 using switchboard::testing::ChildProcess;
 using switchboard::testing::TempDir;
 using switchboard::testing::WaitFor;
+using testing::CallCounts;
 using testing::CallGreeter;
+using testing::CallTally;
 using testing::CallOnce;
 
 void WriteServices(const std::string& path, const std::vector<std::string>& greeters) {
@@ -96,9 +98,10 @@ TEST(XdsRestartTest, ClientsSurviveAControlPlaneKillAndResumeAfterRestart) {
 
   // While it is down, the fleet changes: the third instance joins.
   WriteServices(services, {servers[0]->address(), servers[1]->address(), servers[2]->address()});
-  auto tally = CallGreeter(stub.get(), 300);
-  EXPECT_EQ(tally.failed, 0) << tally.last_error;
-  EXPECT_EQ(tally.served_by.count(servers[2]->address()), 0u);
+  CallTally tally;
+  CallCounts counts = CallGreeter(stub.get(), 300, tally);
+  EXPECT_EQ(counts.failures(), 0) << tally.LastFailure();
+  EXPECT_EQ(counts.RepliesFrom(servers[2]->address()), 0);
 
   // Back: the change reaches the client (after its reconnect backoff).
   absl::Time restarted = absl::Now();
@@ -120,8 +123,8 @@ TEST(XdsRestartTest, ClientsSurviveAControlPlaneKillAndResumeAfterRestart) {
   // And later changes flow normally again.
   WriteServices(services, {servers[2]->address()});
   EXPECT_TRUE(WaitFor(
-      [&] { return CallGreeter(stub.get(), 20).served_by.count(servers[2]->address()) == 1 &&
-                   CallGreeter(stub.get(), 50).served_by.size() == 1; },
+      [&] { return CallGreeter(stub.get(), 20).RepliesFrom(servers[2]->address()) > 0 &&
+                   CallGreeter(stub.get(), 50).replies_by_server.size() == 1; },
       absl::Seconds(3)));
   EXPECT_EQ(plane->Stop(), 0);
 }

@@ -13,10 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "switchboard/cli/commands.h"
-#include "switchboard/cli/share_board.h"
+#include "demo/share_board.h"
 #include "switchboard/cli/work_dir.h"
 #include "switchboard/common/log.h"
-#include "switchboard/fleet/scenarios.h"
+#include "demo/scenarios.h"
 
 namespace switchboard::cli {
 
@@ -52,12 +52,12 @@ std::string g_work_dir;  // set once before the signal thread starts
 
 int RunDemo(const Command& cmd, const ParsedFlags& flags) {
   // gRPC reads this at initialisation: before anything touches gRPC.
-  fleet::PrepareXdsClientProcess();
+  demo::PrepareXdsClientProcess();
   absl::StatusOr<int64_t> threads = ParseIntFlag("threads", flags.Get("threads", "4"), 1, 64);
   if (!threads.ok()) return UsageError(cmd, threads.status());
   absl::StatusOr<absl::Duration> pace = ParseDurationFlag("pace", flags.Get("pace", "3s"));
   if (!pace.ok()) return UsageError(cmd, pace.status());
-  absl::StatusOr<std::string> server = fleet::LocateGreeterServer(flags.Get("greeter-server"));
+  absl::StatusOr<std::string> server = testing::LocateGreeterServer(flags.Get("greeter-server"));
   if (!server.ok()) return RuntimeError(cmd, server.status());
 
   const char* tmp = std::getenv("TMPDIR");
@@ -78,7 +78,7 @@ int RunDemo(const Command& cmd, const ParsedFlags& flags) {
   std::thread([] {
     int signal = WaitForTerminationSignal(absl::InfiniteDuration());
     std::fprintf(stderr, "\nswitchboard demo: interrupted; stopping every process it started\n");
-    fleet::KillAllSubprocessesForExit();
+    supervisor::KillAllSubprocessesForExit();
     std::error_code ignored;
     std::filesystem::remove_all(g_work_dir, ignored);
     _exit(128 + signal);
@@ -88,14 +88,14 @@ int RunDemo(const Command& cmd, const ParsedFlags& flags) {
   SetLogLevel(LogLevel::kError);
   const bool ansi = isatty(STDOUT_FILENO) == 1 && std::getenv("TERM") != nullptr &&
                     std::string(std::getenv("TERM")) != "dumb";
-  LiveBoard board(stdout, ansi);
+  demo::LiveBoard board(stdout, ansi);
   board.Say(absl::StrCat("switchboard demo: private etcd, xDS control plane and 3 greeter "
                          "servers in ", g_work_dir));
 
-  fleet::ClosedLoopCallerOptions load = {.threads = static_cast<int>(*threads),
+  testing::ClosedLoopCallerOptions load = {.threads = static_cast<int>(*threads),
                                          .deadline = absl::Seconds(2),
                                          .pause = absl::Milliseconds(1)};
-  auto stage = fleet::ScenarioStage::Start(
+  auto stage = demo::ScenarioStage::Start(
       {.greeter_server = *server, .work_dir = g_work_dir, .load = load});
   if (!stage.ok()) {
     std::error_code ignored;
@@ -106,7 +106,7 @@ int RunDemo(const Command& cmd, const ParsedFlags& flags) {
                          ", client: ", *threads, " threads calling xds:///greeter"));
 
   std::atomic<bool> done{false};
-  fleet::CallTally& tally = (*stage)->caller().tally();
+  testing::CallTally& tally = (*stage)->caller().tally();
   std::thread display([&] {
     while (!done.load()) {
       board.Refresh(tally.Window(absl::Now(), absl::Seconds(1)), absl::Seconds(1));
@@ -115,20 +115,20 @@ int RunDemo(const Command& cmd, const ParsedFlags& flags) {
   });
 
   auto narrate = [&](const std::string& line) { board.Say(absl::StrCat("    ", line)); };
-  using Scenario = std::function<fleet::ScenarioVerdict()>;
+  using Scenario = std::function<demo::ScenarioVerdict()>;
   std::vector<std::pair<std::string, Scenario>> script = {
-      {"1. three servers, one client", [&] { return fleet::EvenSplit(**stage, narrate); }},
-      {"2. kill -9 one server", [&] { return fleet::KillOneServer(**stage, narrate); }},
-      {"3. restart it", [&] { return fleet::RestartKilledServer(**stage, narrate); }},
-      {"4. stop etcd", [&] { return fleet::EtcdOutage(**stage, narrate); }},
-      {"5. start etcd again", [&] { return fleet::RegistryChangesAfterOutage(**stage, narrate); }},
-      {"6. stop all servers", [&] { return fleet::AllServersDown(**stage, narrate); }},
+      {"1. three servers, one client", [&] { return demo::EvenSplit(**stage, narrate); }},
+      {"2. kill -9 one server", [&] { return demo::KillOneServer(**stage, narrate); }},
+      {"3. restart it", [&] { return demo::RestartKilledServer(**stage, narrate); }},
+      {"4. stop etcd", [&] { return demo::EtcdOutage(**stage, narrate); }},
+      {"5. start etcd again", [&] { return demo::RegistryChangesAfterOutage(**stage, narrate); }},
+      {"6. stop all servers", [&] { return demo::AllServersDown(**stage, narrate); }},
   };
-  std::vector<fleet::ScenarioVerdict> verdicts;
+  std::vector<demo::ScenarioVerdict> verdicts;
   for (auto& [title, run] : script) {
     board.Say(absl::StrCat("▶ ", title));
     verdicts.push_back(run());
-    board.Say(absl::StrCat("  ", fleet::FormatVerdict(verdicts.back())));
+    board.Say(absl::StrCat("  ", demo::FormatVerdict(verdicts.back())));
     // Time to watch the bars settle before the next scenario.
     absl::SleepFor(*pace);
   }
@@ -138,11 +138,11 @@ int RunDemo(const Command& cmd, const ParsedFlags& flags) {
 
   int passed = 0;
   std::printf("\nSummary\n");
-  for (const fleet::ScenarioVerdict& v : verdicts) {
+  for (const demo::ScenarioVerdict& v : verdicts) {
     passed += v.passed ? 1 : 0;
     std::printf("  %s  %d. %s\n", v.passed ? "PASS" : "FAIL", v.number, v.title.c_str());
   }
-  fleet::CallCounts total = tally.Total();
+  testing::CallCounts total = tally.Total();
   std::printf("%d of %zu scenarios passed; %lld calls, %lld failed (%s)\n", passed,
               verdicts.size(), static_cast<long long>(total.calls()),
               static_cast<long long>(total.failures()), total.FailureSummary().c_str());

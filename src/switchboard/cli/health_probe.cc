@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "switchboard/common/host_port.h"
-#include "switchboard/fleet/subprocess.h"
+#include "switchboard/supervisor/subprocess.h"
 
 namespace switchboard::cli {
 
@@ -58,7 +58,7 @@ absl::Status HealthProbe::Check(absl::Duration timeout) {
         return absl::InvalidArgumentError(absl::StrCat("bad address: ", target.status().message()));
       }
       std::string host = target->host == "localhost" ? "127.0.0.1" : target->host;
-      if (!fleet::CanConnect(host, target->port, timeout)) {
+      if (!supervisor::CanConnect(host, target->port, timeout)) {
         return absl::UnavailableError(absl::StrCat("tcp connect to ", address_, " failed"));
       }
       return absl::OkStatus();

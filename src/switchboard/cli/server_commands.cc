@@ -17,7 +17,7 @@
 #include "switchboard/cli/version.h"
 #include "switchboard/common/host_port.h"
 #include "switchboard/etcd/etcd_client.h"
-#include "switchboard/fleet/local_etcd.h"
+#include "switchboard/supervisor/local_etcd.h"
 #include "switchboard/lookup/builtin_sources.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/xds/bootstrap.h"
@@ -169,15 +169,15 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
   if (!lock.ok()) return RuntimeError(cmd, lock.status());
   BlockTerminationSignals();
 
-  std::unique_ptr<fleet::EtcdSupervisor> supervisor;
+  std::unique_ptr<supervisor::EtcdSupervisor> supervisor;
   std::string endpoints = flags.Get("etcd");
   if (managed) {
     // Checked by CheckHostPortFlag above. LocalEtcd writes its URLs as
     // host + ":" + port, so an IPv6 host keeps its brackets.
     const HostPort listen = *ParseHostPort(etcd_listen);
     const int port = listen.port;
-    supervisor = std::make_unique<fleet::EtcdSupervisor>(
-        fleet::LocalEtcdOptions{.data_dir = data_dir + "/etcd",
+    supervisor = std::make_unique<supervisor::EtcdSupervisor>(
+        supervisor::LocalEtcdOptions{.data_dir = data_dir + "/etcd",
                                 .host = IsIpLiteral(listen.host) && absl::StrContains(listen.host, ':')
                                              ? absl::StrCat("[", listen.host, "]")
                                              : listen.host,

@@ -8,10 +8,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "harness/child_process.h"
+#include "testing/child_process.h"
 #include "nlohmann/json.hpp"
 #include "switchboard/xds/snapshot_cache.h"
-#include "switchboard/xds/testing/xds_testing.h"
+#include "testing/xds_testing.h"
 
 namespace switchboard {
 namespace {
@@ -19,10 +19,12 @@ namespace {
 using switchboard::examples::Greeter;
 using switchboard::testing::TempDir;
 using switchboard::testing::WaitFor;
-using xds::testing::CallGreeter;
-using xds::testing::CallOnce;
-using xds::testing::GreeterInstance;
-using xds::testing::ManualSource;
+using testing::CallCounts;
+using testing::CallGreeter;
+using testing::CallTally;
+using testing::CallOnce;
+using testing::GreeterInstance;
+using testing::ManualSource;
 
 std::unique_ptr<Greeter::Stub> StubFor(const std::string& service) {
   return Greeter::NewStub(
@@ -31,7 +33,7 @@ std::unique_ptr<Greeter::Stub> StubFor(const std::string& service) {
 
 TEST(EmbeddedDiscoveryTest, PlainChannelsBalanceOverMergedSources) {
   ASSERT_EQ(std::getenv("GRPC_XDS_BOOTSTRAP_CONFIG"), nullptr);
-  auto started = xds::testing::StartGreeters(3);
+  auto started = testing::StartGreeters(3);
   ASSERT_TRUE(started.ok()) << started.status();
   auto& servers = *started;
   // "billing" comes from a services file...
@@ -71,10 +73,11 @@ TEST(EmbeddedDiscoveryTest, PlainChannelsBalanceOverMergedSources) {
   ASSERT_TRUE(first_call.ok()) << first_call.status();
   std::printf("  first call through a fresh xds:/// channel %s after start\n",
               absl::FormatDuration(absl::Now() - start).c_str());
-  auto tally = CallGreeter(greeter.get(), 1000);
-  EXPECT_EQ(tally.failed, 0) << tally.last_error;
-  EXPECT_NEAR(tally.Share(servers[0]->address()), 0.5, 0.05);
-  EXPECT_NEAR(tally.Share(servers[1]->address()), 0.5, 0.05);
+  CallTally tally;
+  CallCounts counts = CallGreeter(greeter.get(), 1000, tally);
+  EXPECT_EQ(counts.failures(), 0) << tally.LastFailure();
+  EXPECT_NEAR(counts.Share(servers[0]->address()), 0.5, 0.05);
+  EXPECT_NEAR(counts.Share(servers[1]->address()), 0.5, 0.05);
 
   auto billing = StubFor("billing");
   auto billed = CallOnce(billing.get());

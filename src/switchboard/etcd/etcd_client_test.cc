@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/etcd_process.h"
+#include "testing/etcd_process.h"
 
 namespace switchboard {
 namespace {

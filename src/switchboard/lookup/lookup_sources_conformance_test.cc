@@ -12,10 +12,10 @@
 #include "absl/synchronization/mutex.h"
 #include "switchboard/common/log.h"
 #include "switchboard/etcd/etcd_client.h"
-#include "harness/child_process.h"
-#include "harness/etcd_process.h"
 #include "switchboard/lookup/builtin_sources.h"
-#include "switchboard/lookup/testing/dnsmasq_process.h"
+#include "testing/child_process.h"
+#include "testing/dnsmasq_process.h"
+#include "testing/etcd_process.h"
 #include "switchboard/registry/naming_codec.h"
 
 namespace switchboard {

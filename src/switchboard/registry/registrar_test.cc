@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/etcd_process.h"
+#include "testing/etcd_process.h"
 #include "switchboard/registry/naming_codec.h"
 
 namespace switchboard {
@@ -124,7 +124,7 @@ TEST_F(RegistrarTest, DroppedClientLetsTheKeyExpireAfterTheTtl) {
 }
 
 TEST_F(RegistrarTest, FrozenOwnerLetsTheKeyExpireAfterTheTtl) {
-  auto owner = ChildProcess::Start({testing::BuiltBinary("tests/harness/registrar_child"),
+  auto owner = ChildProcess::Start({testing::BuiltBinary("testing/registrar_child"),
                                     etcd_->endpoint(), "greeter", "127.0.0.1:50051", "2000"});
   ASSERT_TRUE(owner.ok()) << owner.status();
   ASSERT_TRUE(WaitFor([&] { return Present(kKey); }, absl::Seconds(10)));

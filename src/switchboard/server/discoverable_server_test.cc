@@ -13,7 +13,7 @@
 #include "switchboard/cli/health_probe.h"
 #include "greeter.grpc.pb.h"
 #include "switchboard/etcd/watch_runner.h"
-#include "harness/etcd_process.h"
+#include "testing/etcd_process.h"
 #include "switchboard/registry/naming_codec.h"
 
 namespace switchboard {

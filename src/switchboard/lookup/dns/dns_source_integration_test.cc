@@ -12,10 +12,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "switchboard/common/log.h"
-#include "harness/child_process.h"
+#include "testing/child_process.h"
 #include "switchboard/lookup/dns/dns_source.h"
 #include "switchboard/lookup/builtin_sources.h"
-#include "switchboard/lookup/testing/dnsmasq_process.h"
+#include "testing/dnsmasq_process.h"
 
 namespace switchboard {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/etcd_process.h"
+#include "testing/etcd_process.h"
 #include "switchboard/registry/naming_codec.h"
 
 namespace switchboard {

@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "switchboard/common/log.h"
-#include "harness/child_process.h"
 #include "switchboard/lookup/file/file_factory.h"
+#include "testing/child_process.h"
 #include "switchboard/lookup/file/file_source.h"
 
 namespace switchboard {

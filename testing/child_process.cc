@@ -1,0 +1,69 @@
+#include "testing/child_process.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+
+namespace switchboard::testing {
+
+int PickFreePort() { return supervisor::PickFreeLoopbackPort().value_or(-1); }
+
+bool WaitForPort(int port, absl::Duration timeout) {
+  return WaitFor([port] { return supervisor::CanConnect("127.0.0.1", port); }, timeout,
+                 absl::Milliseconds(5));
+}
+
+bool WaitForPortClosed(int port, absl::Duration timeout) {
+  return WaitFor([port] { return !supervisor::CanConnect("127.0.0.1", port); }, timeout,
+                 absl::Milliseconds(5));
+}
+
+TempDir::TempDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/switchboard-test-XXXXXX");
+  char* made = mkdtemp(pattern.data());
+  path_ = made != nullptr ? made : "";
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+}
+
+std::string BuildDir() {
+  if (const char* dir = std::getenv("SWITCHBOARD_BUILD_DIR"); dir != nullptr) return dir;
+  std::error_code error;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    for (std::filesystem::path dir = exe.parent_path(); dir != dir.root_path();
+         dir = dir.parent_path()) {
+      if (std::filesystem::exists(dir / "CMakeCache.txt", error)) return dir.string();
+    }
+  }
+  return ".";
+}
+
+std::string BuiltBinary(const std::string& relative_path) {
+  return absl::StrCat(BuildDir(), "/", relative_path);
+}
+
+absl::StatusOr<std::string> LocateBuiltBinary(const std::string& relative_path) {
+  std::string binary = BuiltBinary(relative_path);
+  if (access(binary.c_str(), X_OK) != 0) {
+    return absl::NotFoundError(absl::StrCat(
+        binary, " not found: build it first (cmake --build ", BuildDir(), " --target ",
+        relative_path.substr(relative_path.rfind('/') + 1), ")"));
+  }
+  return binary;
+}
+
+std::string SourceDir() {
+  const char* dir = std::getenv("SWITCHBOARD_SOURCE_DIR");
+  return dir != nullptr ? dir : ".";
+}
+
+}  // namespace switchboard::testing
