@@ -34,7 +34,7 @@ std::string ErrorText(const absl::Status& error) {
 // The listen address "host:port" with the port the server got (asked for
 // as 0); as it is when it has no port.
 std::string WithPort(absl::string_view listen_address, int port) {
-  absl::StatusOr<HostPort> parsed = ParseHostPort(listen_address);
+  absl::StatusOr<HostPort> parsed = ParseListenHostPort(listen_address);
   if (!parsed.ok()) return std::string(listen_address);
   parsed->port = static_cast<uint16_t>(port);
   return parsed->ToString();
