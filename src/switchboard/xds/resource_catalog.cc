@@ -250,6 +250,15 @@ const std::string* ResourceCatalog::OwnerOf(ResourceKind kind, absl::string_view
 }
 
 const CatalogResource* ResourceCatalog::Lookup(ResourceKind kind, absl::string_view name) const {
+  // Nearly every name asked for is conventional, and a name has one owner
+  // (IndexNames()): the service the name points at settles it without the
+  // index when it owns the name.
+  if (absl::string_view service = ConventionalServiceOf(kind, name); !service.empty()) {
+    auto it = services_.find(service);
+    if (it != services_.end()) {
+      if (const CatalogResource* owned = it->second->resources.Find(kind, name)) return owned;
+    }
+  }
   const std::string* owner = OwnerOf(kind, name);
   if (owner == nullptr) return nullptr;
   auto it = services_.find(*owner);

@@ -49,10 +49,16 @@ std::string ResourceName(ResourceKind kind, absl::string_view service) {
   return absl::StrCat(service, Suffix(kind));
 }
 
-std::optional<std::string> ServiceOfResourceName(ResourceKind kind, absl::string_view name) {
+absl::string_view ConventionalServiceOf(ResourceKind kind, absl::string_view name) {
   absl::string_view suffix = Suffix(kind);
-  if (name.size() <= suffix.size() || !absl::EndsWith(name, suffix)) return std::nullopt;
-  return std::string(name.substr(0, name.size() - suffix.size()));
+  if (name.size() <= suffix.size() || !absl::EndsWith(name, suffix)) return {};
+  return name.substr(0, name.size() - suffix.size());
+}
+
+std::optional<std::string> ServiceOfResourceName(ResourceKind kind, absl::string_view name) {
+  absl::string_view service = ConventionalServiceOf(kind, name);
+  if (service.empty()) return std::nullopt;
+  return std::string(service);
 }
 
 }  // namespace switchboard::xds

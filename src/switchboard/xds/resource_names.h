@@ -59,6 +59,9 @@ std::string ResourceName(ResourceKind kind, absl::string_view service);
 // when the name does not have the shape ResourceName() gives. For hints in
 // logs only: which service owns a name is the catalog's to say.
 std::optional<std::string> ServiceOfResourceName(ResourceKind kind, absl::string_view name);
+// The same as a view into `name`, "" when it does not have the shape: for
+// the catalog's lookups, which run for every stream on every change.
+absl::string_view ConventionalServiceOf(ResourceKind kind, absl::string_view name);
 
 }  // namespace switchboard::xds
 
