@@ -9,6 +9,7 @@
 #include "switchboard/common/log.h"
 #include "switchboard/lookup/builtin_sources.h"
 #include "switchboard/xds/bootstrap.h"
+#include "switchboard/xds/control_plane.h"
 
 namespace switchboard {
 namespace {
@@ -104,6 +105,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedDiscovery>> StartEmbeddedDiscovery(
   options.source_uris = std::move(source_uris);
   return StartEmbeddedDiscovery(std::move(options));
 }
+
+const std::string& EmbeddedDiscovery::server_address() const { return plane_->address(); }
 
 EmbeddedDiscovery::~EmbeddedDiscovery() {
   if (plane_ != nullptr) plane_->Stop();

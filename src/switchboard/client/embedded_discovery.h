@@ -35,10 +35,14 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "switchboard/core/lookup_source.h"
-#include "switchboard/xds/control_plane.h"
 #include "switchboard/xds/service_policy.h"
 
 namespace switchboard {
+
+// Internal: declared only, so that this public header needs no xDS internals.
+namespace xds {
+class XdsControlPlane;
+}  // namespace xds
 
 struct EmbeddedDiscoveryOptions {
   // Where instances come from: source URIs (lookup/builtin_sources.h:
@@ -75,7 +79,9 @@ class EmbeddedDiscovery {
   // True when GRPC_XDS_BOOTSTRAP_CONFIG was set by this call.
   bool bootstrap_installed() const { return bootstrap_installed_; }
   // "unix:/run/user/1000/switchboard-xds-4242.sock".
-  const std::string& server_address() const { return plane_->address(); }
+  const std::string& server_address() const;
+  // The control plane itself, for code that includes
+  // switchboard/xds/control_plane.h (internal: not part of the public API).
   xds::XdsControlPlane& control_plane() { return *plane_; }
 
  private:

@@ -1,0 +1,26 @@
+# cmake -DSOURCE_DIR=<repo> -P check_public_headers.cmake
+# Fails when a public header includes a Switchboard header that is not
+# public, or when a listed header does not exist.
+include(${CMAKE_CURRENT_LIST_DIR}/public_headers.cmake)
+set(problems "")
+foreach(header ${SWITCHBOARD_PUBLIC_HEADERS})
+  set(path ${SOURCE_DIR}/src/${header})
+  if(NOT EXISTS ${path})
+    string(APPEND problems "  ${header}: listed as public but does not exist\n")
+    continue()
+  endif()
+  file(STRINGS ${path} includes REGEX "^#include \"switchboard/")
+  foreach(line ${includes})
+    string(REGEX REPLACE "^#include \"([^\"]+)\".*" "\\1" included "${line}")
+    list(FIND SWITCHBOARD_PUBLIC_HEADERS ${included} found)
+    if(found EQUAL -1)
+      string(APPEND problems "  ${header} includes internal header ${included}\n")
+    endif()
+  endforeach()
+endforeach()
+if(problems)
+  message(FATAL_ERROR "public headers must include only public headers "
+                      "(cmake/public_headers.cmake):\n${problems}")
+endif()
+list(LENGTH SWITCHBOARD_PUBLIC_HEADERS count)
+message(STATUS "${count} public headers include only public headers")
