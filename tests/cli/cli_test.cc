@@ -32,6 +32,7 @@
 #include "testing/child_process.h"
 #include "testing/etcd_cluster.h"
 #include "testing/etcd_process.h"
+#include "testing/etcd_test.h"
 
 namespace switchboard::testing {
 namespace {
@@ -587,20 +588,9 @@ TEST(CliXdsTest, ASecondServerOnATakenPortFailsNamingThePort) {
 }
 
 // `ls` against a real etcd the test writes to directly.
-class CliLsTest : public ::testing::Test {
+class CliLsTest : public testing::EtcdTest {
  protected:
-  void SetUp() override {
-    auto etcd = EtcdProcess::Start();
-    ASSERT_TRUE(etcd.ok()) << etcd.status();
-    etcd_ = std::move(*etcd);
-    auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()}});
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = std::move(*client);
-  }
-
   TempDir dir_;
-  std::unique_ptr<EtcdProcess> etcd_;
-  std::shared_ptr<EtcdClient> client_;
 };
 
 // `ls a` reads the keys under "a/", among them "a/b/<addr>", which is an

@@ -6,26 +6,14 @@
 #include <gtest/gtest.h>
 
 #include "testing/etcd_process.h"
+#include "testing/etcd_test.h"
 
 namespace switchboard {
 namespace {
 
 using testing::EtcdProcess;
 
-class EtcdClientTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto etcd = EtcdProcess::Start();
-    ASSERT_TRUE(etcd.ok()) << etcd.status();
-    etcd_ = std::move(*etcd);
-    auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()}});
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = std::move(*client);
-  }
-
-  std::unique_ptr<EtcdProcess> etcd_;
-  std::unique_ptr<EtcdClient> client_;
-};
+class EtcdClientTest : public testing::EtcdTest {};
 
 TEST_F(EtcdClientTest, PutGetPrefixDelete) {
   ASSERT_TRUE(client_->Put("svc/a", "1").ok());

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "testing/etcd_process.h"
+#include "testing/etcd_test.h"
 #include "switchboard/registry/naming_codec.h"
 
 namespace switchboard {
@@ -20,21 +21,9 @@ using testing::WaitFor;
 constexpr char kKey[] = "greeter/127.0.0.1:50051";
 const Instance kInstance{"greeter", "127.0.0.1:50051", {.weight = 2, .zone = "z1"}};
 
-class RegistrarTest : public ::testing::Test {
+class RegistrarTest : public testing::EtcdTest {
  protected:
-  void SetUp() override {
-    auto etcd = EtcdProcess::Start();
-    ASSERT_TRUE(etcd.ok()) << etcd.status();
-    etcd_ = std::move(*etcd);
-    client_ = NewClient();
-  }
-
-  std::shared_ptr<EtcdClient> NewClient() {
-    auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()},
-                                      .request_timeout = absl::Milliseconds(500)});
-    EXPECT_TRUE(client.ok()) << client.status();
-    return std::move(*client);
-  }
+  RegistrarTest() : EtcdTest(absl::Milliseconds(500)) {}
 
   // The key's value, or "" when absent (or etcd unreachable).
   std::string Value(const std::string& key) {
@@ -43,9 +32,6 @@ class RegistrarTest : public ::testing::Test {
     return range->kvs[0].value;
   }
   bool Present(const std::string& key) { return !Value(key).empty(); }
-
-  std::unique_ptr<EtcdProcess> etcd_;
-  std::shared_ptr<EtcdClient> client_;
 };
 
 TEST_F(RegistrarTest, RegistersInTheNamingFormat) {

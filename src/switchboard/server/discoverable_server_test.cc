@@ -14,6 +14,7 @@
 #include "greeter.grpc.pb.h"
 #include "switchboard/etcd/watch_runner.h"
 #include "testing/etcd_process.h"
+#include "testing/etcd_test.h"
 #include "switchboard/registry/naming_codec.h"
 
 namespace switchboard {
@@ -27,17 +28,8 @@ using testing::WaitFor;
 // A server needs a service besides health; its methods are never called.
 class UnusedGreeter : public examples::Greeter::Service {};
 
-class DiscoverableServerTest : public ::testing::Test {
+class DiscoverableServerTest : public testing::EtcdTest {
  protected:
-  void SetUp() override {
-    auto etcd = EtcdProcess::Start();
-    ASSERT_TRUE(etcd.ok()) << etcd.status();
-    etcd_ = std::move(*etcd);
-    auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()}});
-    ASSERT_TRUE(client.ok());
-    client_ = std::move(*client);
-  }
-
   DiscoverableServerOptions Options() {
     return {.service = "greeter",
             .listen_address = "127.0.0.1:0",
@@ -56,8 +48,6 @@ class DiscoverableServerTest : public ::testing::Test {
   }
 
   UnusedGreeter greeter_;
-  std::unique_ptr<EtcdProcess> etcd_;
-  std::shared_ptr<EtcdClient> client_;
 };
 
 TEST_F(DiscoverableServerTest, RegistersOnceListeningAndServesHealth) {

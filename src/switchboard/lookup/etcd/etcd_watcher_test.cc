@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "testing/etcd_process.h"
+#include "testing/etcd_test.h"
 #include "switchboard/registry/naming_codec.h"
 
 namespace switchboard {
@@ -52,20 +53,9 @@ Instance Greeter(int port, uint32_t weight = 1) {
   return {"greeter", absl::StrCat("127.0.0.1:", port), {.weight = weight}};
 }
 
-class EtcdWatcherTest : public ::testing::Test {
+class EtcdWatcherTest : public testing::EtcdTest {
  protected:
-  void SetUp() override {
-    auto etcd = EtcdProcess::Start();
-    ASSERT_TRUE(etcd.ok()) << etcd.status();
-    etcd_ = std::move(*etcd);
-    client_ = NewClient();
-  }
-  std::shared_ptr<EtcdClient> NewClient() {
-    auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()},
-                                      .request_timeout = absl::Milliseconds(500)});
-    EXPECT_TRUE(client.ok()) << client.status();
-    return std::move(*client);
-  }
+  EtcdWatcherTest() : EtcdTest(absl::Milliseconds(500)) {}
   void Put(const Instance& instance) {
     auto put = client_->Put(RegistryKey("", instance), EncodeInstanceValue(instance));
     ASSERT_TRUE(put.ok()) << put.status();
@@ -73,9 +63,6 @@ class EtcdWatcherTest : public ::testing::Test {
   void Delete(const Instance& instance) {
     ASSERT_TRUE(client_->Delete(RegistryKey("", instance)).ok());
   }
-
-  std::unique_ptr<EtcdProcess> etcd_;
-  std::shared_ptr<EtcdClient> client_;
 };
 
 TEST_F(EtcdWatcherTest, ExactSnapshotsAndChangesets) {
