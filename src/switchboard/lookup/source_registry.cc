@@ -59,7 +59,8 @@ absl::StatusOr<const LookupSourceFactory*> LookupSourceRegistry::FactoryFor(cons
                       Forms());
 }
 
-absl::Status LookupSourceRegistry::Validate(absl::string_view uri) const {
+absl::StatusOr<LookupSourceRegistry::Resolved> LookupSourceRegistry::Resolve(
+    absl::string_view uri) const {
   absl::StatusOr<SourceUri> parsed = ParseSourceUri(uri);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
@@ -67,18 +68,19 @@ absl::Status LookupSourceRegistry::Validate(absl::string_view uri) const {
   }
   absl::StatusOr<const LookupSourceFactory*> factory = FactoryFor(*parsed);
   if (!factory.ok()) return factory.status();
-  return (*factory)->Validate(*parsed);
+  return Resolved{std::move(*parsed), *factory};
+}
+
+absl::Status LookupSourceRegistry::Validate(absl::string_view uri) const {
+  absl::StatusOr<Resolved> resolved = Resolve(uri);
+  if (!resolved.ok()) return resolved.status();
+  return resolved->factory->Validate(resolved->uri);
 }
 
 absl::StatusOr<std::unique_ptr<LookupSource>> LookupSourceRegistry::Make(absl::string_view uri) const {
-  absl::StatusOr<SourceUri> parsed = ParseSourceUri(uri);
-  if (!parsed.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(parsed.status().message(), "; accepted forms:\n", Forms()));
-  }
-  absl::StatusOr<const LookupSourceFactory*> factory = FactoryFor(*parsed);
-  if (!factory.ok()) return factory.status();
-  return (*factory)->Create(*parsed);
+  absl::StatusOr<Resolved> resolved = Resolve(uri);
+  if (!resolved.ok()) return resolved.status();
+  return resolved->factory->Create(resolved->uri);
 }
 
 }  // namespace switchboard

@@ -59,6 +59,13 @@ class LookupSourceRegistry {
 
   // The factory for `uri`'s scheme, or the error naming what is wrong.
   absl::StatusOr<const LookupSourceFactory*> FactoryFor(const SourceUri& uri) const;
+  // `uri` parsed, with the factory for its scheme: what Validate() and
+  // Make() share.
+  struct Resolved {
+    SourceUri uri;
+    const LookupSourceFactory* factory;
+  };
+  absl::StatusOr<Resolved> Resolve(absl::string_view uri) const;
 
   std::map<std::string, std::shared_ptr<const LookupSourceFactory>, std::less<>> factories_;
 };
