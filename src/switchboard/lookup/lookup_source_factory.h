@@ -7,23 +7,17 @@
 // lookup/builtin_sources.cc, each in its own folder (dns/, file/, etcd/).
 //
 // Example (a factory for "static://host:port,host:port/service"):
-//   class StaticSourceFactory : public LookupSourceFactory {
-//    public:
-//     const LookupSourceDescription& description() const override {
-//       static const LookupSourceDescription d{
-//           .scheme = "static", .forms = {"static://host:port[,host:port...]/service"},
-//           .summary = "a fixed list of instances", .parameters = {}};
-//       return d;
-//     }
-//     absl::Status Validate(const SourceUri& uri) const override {
-//       return StaticConfigFromUri(uri).status();
-//     }
-//     absl::StatusOr<std::unique_ptr<LookupSource>> Create(const SourceUri& uri) const override {
-//       absl::StatusOr<StaticConfig> config = StaticConfigFromUri(uri);
-//       if (!config.ok()) return config.status();
-//       return std::make_unique<StaticSource>(*std::move(config));
-//     }
-//   };
+//   absl::StatusOr<StaticConfig> StaticConfigFromUri(const SourceUri& uri);  // pure, tested
+//   std::unique_ptr<LookupSourceFactory> MakeStaticSourceFactory() {
+//     static const LookupSourceDescription d{
+//         .scheme = "static", .forms = {"static://host:port[,host:port...]/service"},
+//         .summary = "a fixed list of instances", .parameters = {}};
+//     return std::make_unique<ConfigSourceFactory<StaticConfig>>(
+//         d, StaticConfigFromUri,
+//         [](const SourceUri&, StaticConfig config) -> LookupSourceOr {
+//           return std::make_unique<StaticSource>(std::move(config));
+//         });
+//   }
 //
 // Threading: a factory is immutable once built; every method is const and
 // may be called from any thread at any time.
@@ -32,6 +26,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -71,6 +66,36 @@ class LookupSourceFactory {
   // Builds the source, not started. Fails as Validate() does, or when the
   // source cannot be built (an etcd client that cannot be created).
   virtual absl::StatusOr<std::unique_ptr<LookupSource>> Create(const SourceUri& uri) const = 0;
+};
+
+using LookupSourceOr = absl::StatusOr<std::unique_ptr<LookupSource>>;
+
+// The factory of every built-in plugin: its description, a pure parser of
+// a URI into the plugin's typed config, and a function that builds the
+// source from that config. Validate() is the parse; Create() parses, then
+// builds.
+template <typename Config>
+class ConfigSourceFactory final : public LookupSourceFactory {
+ public:
+  using Parse = absl::StatusOr<Config> (*)(const SourceUri& uri);
+  using Build = LookupSourceOr (*)(const SourceUri& uri, Config config);
+
+  // `description` must outlive the factory (plugins keep it static).
+  ConfigSourceFactory(const LookupSourceDescription& description, Parse parse, Build build)
+      : description_(description), parse_(parse), build_(build) {}
+
+  const LookupSourceDescription& description() const override { return description_; }
+  absl::Status Validate(const SourceUri& uri) const override { return parse_(uri).status(); }
+  LookupSourceOr Create(const SourceUri& uri) const override {
+    absl::StatusOr<Config> config = parse_(uri);
+    if (!config.ok()) return config.status();
+    return build_(uri, *std::move(config));
+  }
+
+ private:
+  const LookupSourceDescription& description_;
+  const Parse parse_;
+  const Build build_;
 };
 
 }  // namespace switchboard

@@ -86,25 +86,9 @@ absl::Status ParseSrvTarget(const SourceUri& uri, absl::string_view forms, DnsSo
   return absl::OkStatus();
 }
 
-class DnsSourceFactory : public LookupSourceFactory {
- public:
-  explicit DnsSourceFactory(const LookupSourceDescription& description) : description_(description) {}
-
-  const LookupSourceDescription& description() const override { return description_; }
-
-  absl::Status Validate(const SourceUri& uri) const override {
-    return DnsSourceOptionsFromUri(uri).status();
-  }
-
-  absl::StatusOr<std::unique_ptr<LookupSource>> Create(const SourceUri& uri) const override {
-    absl::StatusOr<DnsSourceOptions> options = DnsSourceOptionsFromUri(uri);
-    if (!options.ok()) return options.status();
-    return std::make_unique<DnsSource>(*std::move(options));
-  }
-
- private:
-  const LookupSourceDescription& description_;
-};
+LookupSourceOr BuildDnsSource(const SourceUri&, DnsSourceOptions options) {
+  return std::make_unique<DnsSource>(std::move(options));
+}
 
 }  // namespace
 
@@ -161,11 +145,13 @@ absl::StatusOr<DnsSourceOptions> DnsSourceOptionsFromUri(const SourceUri& uri) {
 }
 
 std::unique_ptr<LookupSourceFactory> MakeDnsAddressSourceFactory() {
-  return std::make_unique<DnsSourceFactory>(AddressDescription());
+  return std::make_unique<ConfigSourceFactory<DnsSourceOptions>>(
+      AddressDescription(), DnsSourceOptionsFromUri, BuildDnsSource);
 }
 
 std::unique_ptr<LookupSourceFactory> MakeDnsSrvSourceFactory() {
-  return std::make_unique<DnsSourceFactory>(SrvDescription());
+  return std::make_unique<ConfigSourceFactory<DnsSourceOptions>>(
+      SrvDescription(), DnsSourceOptionsFromUri, BuildDnsSource);
 }
 
 }  // namespace switchboard

@@ -18,31 +18,20 @@ const LookupSourceDescription& Description() {
   return *d;
 }
 
-class EtcdSourceFactory : public LookupSourceFactory {
- public:
-  const LookupSourceDescription& description() const override { return Description(); }
-
-  absl::Status Validate(const SourceUri& uri) const override {
-    return EtcdSourceConfigFromUri(uri).status();
+LookupSourceOr BuildEtcdSource(const SourceUri& uri, EtcdSourceConfig config) {
+  EtcdClientOptions client_options;
+  for (const HostPort& endpoint : config.endpoints) {
+    client_options.endpoints.push_back(endpoint.ToString());
   }
-
-  absl::StatusOr<std::unique_ptr<LookupSource>> Create(const SourceUri& uri) const override {
-    absl::StatusOr<EtcdSourceConfig> config = EtcdSourceConfigFromUri(uri);
-    if (!config.ok()) return config.status();
-    EtcdClientOptions client_options;
-    for (const HostPort& endpoint : config->endpoints) {
-      client_options.endpoints.push_back(endpoint.ToString());
-    }
-    client_options.request_timeout = config->request_timeout;
-    absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(std::move(client_options));
-    if (!client.ok()) {
-      return absl::Status(client.status().code(),
-                          absl::StrCat("source '", uri.text, "': ", client.status().message()));
-    }
-    return std::make_unique<EtcdWatcher>(std::shared_ptr<EtcdClient>(*std::move(client)),
-                                         std::move(config->watcher));
+  client_options.request_timeout = config.request_timeout;
+  absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(std::move(client_options));
+  if (!client.ok()) {
+    return absl::Status(client.status().code(),
+                        absl::StrCat("source '", uri.text, "': ", client.status().message()));
   }
-};
+  return std::make_unique<EtcdWatcher>(std::shared_ptr<EtcdClient>(*std::move(client)),
+                                       std::move(config.watcher));
+}
 
 }  // namespace
 
@@ -80,7 +69,8 @@ absl::StatusOr<EtcdSourceConfig> EtcdSourceConfigFromUri(const SourceUri& uri) {
 }
 
 std::unique_ptr<LookupSourceFactory> MakeEtcdSourceFactory() {
-  return std::make_unique<EtcdSourceFactory>();
+  return std::make_unique<ConfigSourceFactory<EtcdSourceConfig>>(
+      Description(), EtcdSourceConfigFromUri, BuildEtcdSource);
 }
 
 }  // namespace switchboard

@@ -22,21 +22,6 @@ const LookupSourceDescription& Description() {
   return *d;
 }
 
-class FileSourceFactory : public LookupSourceFactory {
- public:
-  const LookupSourceDescription& description() const override { return Description(); }
-
-  absl::Status Validate(const SourceUri& uri) const override {
-    return FileSourceOptionsFromUri(uri).status();
-  }
-
-  absl::StatusOr<std::unique_ptr<LookupSource>> Create(const SourceUri& uri) const override {
-    absl::StatusOr<FileSourceOptions> options = FileSourceOptionsFromUri(uri);
-    if (!options.ok()) return options.status();
-    return std::make_unique<FileSource>(*std::move(options));
-  }
-};
-
 }  // namespace
 
 absl::StatusOr<FileSourceOptions> FileSourceOptionsFromUri(const SourceUri& uri) {
@@ -67,7 +52,11 @@ absl::StatusOr<FileSourceOptions> FileSourceOptionsFromUri(const SourceUri& uri)
 }
 
 std::unique_ptr<LookupSourceFactory> MakeFileSourceFactory() {
-  return std::make_unique<FileSourceFactory>();
+  return std::make_unique<ConfigSourceFactory<FileSourceOptions>>(
+      Description(), FileSourceOptionsFromUri,
+      [](const SourceUri&, FileSourceOptions options) -> LookupSourceOr {
+        return std::make_unique<FileSource>(std::move(options));
+      });
 }
 
 }  // namespace switchboard
