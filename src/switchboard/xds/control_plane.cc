@@ -9,6 +9,7 @@
 #include "switchboard/common/host_port.h"
 #include "switchboard/common/listen_check.h"
 #include "switchboard/common/log.h"
+#include "switchboard/xds/resource_names.h"
 #include "grpcpp/grpcpp.h"
 
 namespace switchboard::xds {
@@ -375,7 +376,9 @@ void XdsControlPlane::Rebuild() {
     bool empty = merged->Instances(service).empty();
     if (empty && emptied_services_.insert(service).second) {
       SB_LOG(kWarn, kLog, "service ", service, " has no live instance: its clients' calls fail "
-             "with UNAVAILABLE (\"EDS resource ", service, ".endpoints contains no localities\") "
+             "with UNAVAILABLE (\"EDS resource ",
+             ResourceName(ResourceKind::kClusterLoadAssignment, service),
+             " contains no localities\") "
              "until one registers");
     } else if (!empty && emptied_services_.erase(service) != 0) {
       SB_LOG(kInfo, kLog, "service ", service, " has live instances again");
