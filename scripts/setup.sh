@@ -15,6 +15,11 @@ PACKAGES=(
   golang-github-grpc-ecosystem-grpc-gateway-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev dnsmasq-base procps iproute2 openssl
+  # observability: metrics model and text format, the embedded HTTP server,
+  # promtool to validate the exposition, a headless browser for the dashboard
+  prometheus-cpp-dev libcpp-httplib-dev prometheus chromium chromium-driver
+  # the proxy model drives HAProxy; readiness notification for systemd units
+  haproxy libsystemd-dev
 )
 # npm: the xDS protos ship inside @grpc/grpc-js-xds; the Node client test uses
 # it too. A machine that already has Node.js and npm (from any source) keeps
