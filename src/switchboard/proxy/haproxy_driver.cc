@@ -151,8 +151,11 @@ void HaproxyDriver::Wake() {
 }
 
 void HaproxyDriver::Event(const std::string& message) {
-  SB_LOG(kInfo, "proxy", message);
-  if (options_.on_event) options_.on_event(message);
+  if (options_.on_event) {
+    options_.on_event(message);
+  } else {
+    SB_LOG(kInfo, "proxy", message);
+  }
 }
 
 bool HaproxyDriver::WaitUntilInSync(absl::Duration timeout, uint64_t since_round) {
