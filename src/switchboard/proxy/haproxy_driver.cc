@@ -66,7 +66,7 @@ absl::StatusOr<std::unique_ptr<HaproxyDriver>> HaproxyDriver::Start(
   // HAProxy would say "cannot bind socket" in its log; this names the flag.
   auto check_free = [](const std::string& flag, const HostPort& address) -> absl::Status {
     if (address.port != 0 && supervisor::CanConnect(address.host, address.port)) {
-      return absl::UnavailableError(absl::StrCat(flag, " ", address.ToString(),
+      return absl::UnavailableError(absl::StrCat(flag, address.ToString(),
                                                  " is already in use (another process listens there)"));
     }
     return absl::OkStatus();
@@ -75,7 +75,7 @@ absl::StatusOr<std::unique_ptr<HaproxyDriver>> HaproxyDriver::Start(
     if (absl::Status s = check_free(absl::StrCat("--listen ", service, "="), address); !s.ok()) return s;
   }
   if (config.authority_listen) {
-    if (absl::Status s = check_free("--listen-authority", *config.authority_listen); !s.ok()) return s;
+    if (absl::Status s = check_free("--listen-authority ", *config.authority_listen); !s.ok()) return s;
   }
   {
     std::ofstream out(driver->config_path_, std::ios::trunc);
