@@ -74,6 +74,8 @@ std::string RenderHaproxyConfig(const ProxyConfig& config) {
       "  retries ", config.retries, "\n",
       "  retry-on conn-failure empty-response\n"
       "  option redispatch 1\n"
+      "  # gRPC calls are independent: any idle server connection may carry one.\n"
+      "  http-reuse always\n"
       "\n");
   for (const auto& [service, address] : config.listens) {
     absl::StrAppend(&out, "frontend fe_", service, "\n",
