@@ -145,7 +145,21 @@ TEST_F(ProxyScenarioTest, EtcdOutageThenChangesFollowed) {
   absl::StatusOr<int> added = fleet_->Add();  // registers once etcd is back
   ASSERT_TRUE(added.ok());
   const std::string removed = fleet_->address(1);
+  mark = caller_->tally().Total();
   fleet_->Kill(1);
+  // The registry cannot say it is gone: HAProxy's own checks take it out.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        LiveBackend live = Live();
+        auto it = live.find(ServerName(removed));
+        return it != live.end() && !it->second.up;
+      },
+      absl::Seconds(5)))
+      << "the killed server was not marked down by HAProxy's checks";
+  CallCounts while_ejected = Since(mark);
+  std::printf("  kill -9 while etcd is down: %lld calls, failed: %s\n",
+              static_cast<long long>(while_ejected.calls()), while_ejected.FailureSummary().c_str());
+  EXPECT_LE(while_ejected.failures(), 8) << while_ejected.FailureSummary();
   ASSERT_TRUE(etcd_->Restart().ok());
   ASSERT_TRUE(WaitFor([&] { return LastSecond().RepliesFrom(fleet_->address(*added)) > 0; },
                       absl::Seconds(15)))
