@@ -18,6 +18,8 @@
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/proxy/haproxy_driver.h"
 #include "switchboard/proxy/runtime_api.h"
+#include "switchboard/etcd/etcd_client.h"
+#include "switchboard/registry/registrar.h"
 #include "testing/child_process.h"
 #include "testing/closed_loop_caller.h"
 #include "testing/etcd_process.h"
@@ -53,7 +55,8 @@ class ProxyScenarioTest : public ::testing::Test {
     auto driver = HaproxyDriver::Start(
         std::move(sources),
         {.config = {.listens = {{"greeter", {"127.0.0.1", static_cast<uint16_t>(port_)}}},
-                    .authority_listen = HostPort{"127.0.0.1", static_cast<uint16_t>(authority_port_)}},
+                    .authority_listen = HostPort{"127.0.0.1", static_cast<uint16_t>(authority_port_)},
+                    .extra_services = {"slow"}},
          .data_dir = dir_.File("proxy")});
     ASSERT_TRUE(driver.ok()) << driver.status();
     driver_ = std::move(*driver);
@@ -70,10 +73,10 @@ class ProxyScenarioTest : public ::testing::Test {
     fleet_.reset();
   }
 
-  // The servers HAProxy has in be_greeter now.
-  LiveBackend Live() {
+  // The servers HAProxy has in be_<service> now.
+  LiveBackend Live(const std::string& service = "greeter") {
     RuntimeApi api(dir_.File("proxy/haproxy.sock"));
-    absl::StatusOr<std::string> reply = api.Send("show servers state be_greeter");
+    absl::StatusOr<std::string> reply = api.Send("show servers state " + BackendName(service));
     if (!reply.ok()) return {};
     absl::StatusOr<LiveBackend> live = ParseServersState(*reply);
     return live.ok() ? *live : LiveBackend{};
@@ -247,6 +250,53 @@ TEST_F(ProxyScenarioTest, RollingRestartWithDrainFailsNoCall) {
   std::printf("  rolling restart of 3 servers: %lld calls, failed: %s\n",
               static_cast<long long>(during.calls()), during.FailureSummary().c_str());
   EXPECT_EQ(during.failures(), 0) << during.FailureSummary();
+}
+
+// An instance leaves the registry while a call to it is in flight: HAProxy
+// refuses `del server` until the call ended, the server stays in
+// maintenance (no new calls) meanwhile, the call succeeds, and the delete
+// goes through on a later round.
+TEST_F(ProxyScenarioTest, RemovalWaitsForTheCallInFlight) {
+  auto client = EtcdClient::Create({.endpoints = {etcd_->endpoint()}});
+  ASSERT_TRUE(client.ok()) << client.status();
+  Registrar registrar(std::move(*client), {.ttl = absl::Seconds(10)});
+  const std::string address = fleet_->address(0);
+  ASSERT_TRUE(registrar.Start({{.service = "slow", .address = address}}).ok());
+  grpc::ChannelArguments args;
+  args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, "slow");
+  auto channel = grpc::CreateCustomChannel(absl::StrCat("ipv4:127.0.0.1:", authority_port_),
+                                           grpc::InsecureChannelCredentials(), args);
+  auto stub = examples::Greeter::NewStub(channel);
+  ASSERT_TRUE(WaitFor([&] { return CallOnce(stub.get(), absl::Seconds(1)).ok(); }, absl::Seconds(10)));
+
+  grpc::Status slow_status;
+  std::thread slow_call([&] {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    examples::HelloRequest request;
+    request.set_name("slow");
+    request.set_delay_ms(2000);
+    examples::HelloReply reply;
+    slow_status = stub->SayHello(&context, request, &reply);
+  });
+  ASSERT_TRUE(WaitFor([&] { return driver_->Stats().commands_sent > 0 && !Live("slow").empty(); },
+                      absl::Seconds(5)));
+  absl::SleepFor(absl::Milliseconds(200));  // the slow call reaches the server
+  const uint64_t refused_before = driver_->Stats().commands_refused;
+  ASSERT_TRUE(registrar.Deregister().ok());
+  // Refused at least once while the call runs, and kept in maintenance.
+  EXPECT_TRUE(WaitFor([&] { return driver_->Stats().commands_refused > refused_before; },
+                      absl::Seconds(3)))
+      << driver_->Stats().last_error;
+  LiveBackend during = Live("slow");
+  ASSERT_EQ(during.size(), 1u);
+  EXPECT_TRUE(during.begin()->second.maintenance);
+  EXPECT_THAT(driver_->Stats().last_error, HasSubstr("still has connections"));
+  slow_call.join();
+  EXPECT_TRUE(slow_status.ok()) << slow_status.error_message();
+  EXPECT_TRUE(WaitFor([&] { return Live("slow").empty(); }, absl::Seconds(5)))
+      << "the server was not deleted once its call ended";
+  registrar.Stop();
 }
 
 std::string ReadFile(const std::string& path) {
