@@ -1,7 +1,9 @@
 #include "switchboard/proxy/haproxy_config.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "switchboard/proxy/runtime_plan.h"
 
 namespace switchboard::proxy {
@@ -103,6 +105,29 @@ std::string RenderHaproxyConfig(const ProxyConfig& config) {
                     "\"switchboard proxy: no instance of ", service, " is up\" if { nbsrv() lt 1 }\n\n");
   }
   return out;
+}
+
+absl::Status CheckHaproxyVersion(absl::string_view version_output) {
+  constexpr absl::string_view kMarker = "HAProxy version ";
+  const size_t at = version_output.find(kMarker);
+  if (at == absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot tell the HAProxy version from `haproxy -v`: \"",
+        absl::StripAsciiWhitespace(version_output.substr(0, 200)), "\""));
+  }
+  absl::string_view version = version_output.substr(at + kMarker.size());
+  version = version.substr(0, version.find_first_of(" -\n"));
+  std::vector<absl::string_view> parts = absl::StrSplit(version, '.');
+  int major = 0, minor = 0;
+  if (parts.size() < 2 || !absl::SimpleAtoi(parts[0], &major) || !absl::SimpleAtoi(parts[1], &minor)) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read the HAProxy version \"", version, "\""));
+  }
+  if (major < kMinHaproxyMajor || (major == kMinHaproxyMajor && minor < kMinHaproxyMinor)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "HAProxy ", version, " is too old: the proxy model needs ", kMinHaproxyMajor, ".",
+        kMinHaproxyMinor, " or later (dynamic servers in the runtime API)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace switchboard::proxy

@@ -28,6 +28,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "switchboard/common/host_port.h"
 
@@ -61,6 +62,18 @@ absl::Status ValidateProxyConfig(const ProxyConfig& config);
 
 // The haproxy.cfg text.
 std::string RenderHaproxyConfig(const ProxyConfig& config);
+
+// The oldest HAProxy the proxy model works with: dynamic servers in the
+// runtime API (`add server`, `del server`) and `http-request return` with
+// headers, in a long-term release.
+inline constexpr int kMinHaproxyMajor = 2;
+inline constexpr int kMinHaproxyMinor = 6;
+
+// Checks the output of `haproxy -v` ("HAProxy version 2.6.12-1+deb12u4
+// 2026/10/17 - https://haproxy.org/"): FailedPrecondition naming the
+// version found and the one needed when it is older, InvalidArgument when
+// there is no version in it.
+absl::Status CheckHaproxyVersion(absl::string_view version_output);
 
 }  // namespace switchboard::proxy
 

@@ -54,6 +54,16 @@ TEST(HaproxyConfigTest, ValidationNamesTheBadThing) {
               HasSubstr("--service needs --listen-authority"));
 }
 
+TEST(HaproxyVersionTest, TwoSixAndLaterPass) {
+  EXPECT_TRUE(CheckHaproxyVersion("HAProxy version 2.6.12-1+deb12u4 2026/10/17 - https://haproxy.org/\n"
+                                  "Status: long-term supported branch\n").ok());
+  EXPECT_TRUE(CheckHaproxyVersion("HAProxy version 3.0.5 2024/09/19\n").ok());
+  absl::Status old = CheckHaproxyVersion("HAProxy version 2.4.22-0+deb11u1 2023/02/14\n");
+  EXPECT_EQ(old.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(old.message()), HasSubstr("HAProxy 2.4.22 is too old: the proxy model needs 2.6"));
+  EXPECT_EQ(CheckHaproxyVersion("haproxy: command not found").code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(RuntimeReplyTest, ConfirmationsAndSilenceSucceed) {
   EXPECT_TRUE(RuntimeReplySucceeded("\n"));
   EXPECT_TRUE(RuntimeReplySucceeded("New server registered.\n\n"));

@@ -36,9 +36,18 @@ class HaproxyDriver::SourceObserver : public LookupObserver {
  public:
   explicit SourceObserver(HaproxyDriver* driver) : driver_(driver) {}
   void OnUpdate(SnapshotPtr, const Changeset&) override { driver_->Wake(); }
+  // The backends keep the last good view; the operator should know why
+  // they stopped following the registry. Reported once per distinct error.
+  void OnError(const absl::Status& error) override {
+    std::string message(error.message());
+    if (message == last_error_) return;
+    last_error_ = message;
+    driver_->Event(absl::StrCat("lookup source: ", message, " (keeping the servers HAProxy has)"));
+  }
 
  private:
   HaproxyDriver* driver_;
+  std::string last_error_;  // the source's thread only
 };
 
 HaproxyDriver::HaproxyDriver(std::vector<std::unique_ptr<LookupSource>> sources,
@@ -84,6 +93,7 @@ absl::StatusOr<std::unique_ptr<HaproxyDriver>> HaproxyDriver::Start(
       return absl::InvalidArgumentError(absl::StrCat("cannot write ", driver->config_path_));
     }
   }
+  if (absl::Status s = driver->CheckVersion(); !s.ok()) return s;
   if (absl::Status s = driver->Launch(); !s.ok()) return s;
   driver->started_at_ = absl::Now();
   for (auto& source : driver->sources_) {
@@ -92,6 +102,22 @@ absl::StatusOr<std::unique_ptr<HaproxyDriver>> HaproxyDriver::Start(
   }
   driver->worker_ = std::thread([d = driver.get()] { d->WorkerLoop(); });
   return driver;
+}
+
+absl::Status HaproxyDriver::CheckVersion() {
+  const std::string out_path = options_.data_dir + "/haproxy-version.txt";
+  unlink(out_path.c_str());
+  absl::StatusOr<std::unique_ptr<supervisor::Subprocess>> process =
+      supervisor::Subprocess::Start({options_.binary, "-v"}, {.log_path = out_path});
+  if (!process.ok() || !(*process)->WaitExit(absl::Seconds(5))) {
+    return absl::NotFoundError(absl::StrCat(
+        "cannot run HAProxy (", options_.binary,
+        "): install Debian's haproxy package (2.6 or later) or give --haproxy PATH",
+        process.ok() ? "" : absl::StrCat(": ", process.status().message())));
+  }
+  const std::string output = LogTail(out_path, 4096);
+  unlink(out_path.c_str());
+  return CheckHaproxyVersion(output);
 }
 
 absl::Status HaproxyDriver::Launch() {

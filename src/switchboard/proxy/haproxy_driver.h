@@ -60,8 +60,8 @@ struct HaproxyDriverOptions {
   absl::Duration initial_sync_timeout = absl::Seconds(3);
   BackoffOptions restart_backoff{.initial = absl::Milliseconds(100), .max = absl::Seconds(5)};
   absl::Duration ready_timeout = absl::Seconds(10);
-  // Restarts, refused commands and services nobody proxies, for the log.
-  // Called on the worker thread.
+  // Restarts, refused commands, services nobody proxies and source errors,
+  // for the log. Called on the worker thread, or a source's.
   std::function<void(const std::string&)> on_event;
 };
 
@@ -81,6 +81,7 @@ class HaproxyDriver {
   // Validates the configuration, writes haproxy.cfg, starts HAProxy and
   // waits until its runtime API answers, then starts the sources. Errors:
   // InvalidArgument (the configuration), NotFound (no haproxy binary),
+  // FailedPrecondition (HAProxy older than 2.6),
   // Unavailable (a listen address in use, or HAProxy exited: its log's tail).
   static absl::StatusOr<std::unique_ptr<HaproxyDriver>> Start(
       std::vector<std::unique_ptr<LookupSource>> sources, HaproxyDriverOptions options);
@@ -102,6 +103,8 @@ class HaproxyDriver {
   class SourceObserver;
 
   HaproxyDriver(std::vector<std::unique_ptr<LookupSource>> sources, HaproxyDriverOptions options);
+  // `haproxy -v` is 2.6 or later; NotFound when it does not run.
+  absl::Status CheckVersion();
   absl::Status Launch();
   void WorkerLoop();
   // One round; true when every backend was already equal or was made so.
