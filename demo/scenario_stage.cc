@@ -63,8 +63,24 @@ absl::StatusOr<std::unique_ptr<ScenarioStage>> ScenarioStage::Start(ScenarioStag
     if (absl::StatusOr<int> added = stage->fleet_->Add(); !added.ok()) return added.status();
   }
 
+  stage->client_target_ = absl::StrCat("xds:///", o.service);
   if (absl::Status s = UseXdsServer(stage->plane_->address()); !s.ok()) return s;
-  stage->channel_ = grpc::CreateCustomChannel(absl::StrCat("xds:///", o.service),
+  if (o.model == BalancingModel::kProxy) {
+    absl::StatusOr<int> port = supervisor::PickFreeLoopbackPort();
+    if (!port.ok()) return port.status();
+    auto proxy_source = MakeLookupSource(EtcdSourceUri(endpoint));
+    if (!proxy_source.ok()) return proxy_source.status();
+    std::vector<std::unique_ptr<LookupSource>> proxy_sources;
+    proxy_sources.push_back(std::move(*proxy_source));
+    auto driver = proxy::HaproxyDriver::Start(
+        std::move(proxy_sources),
+        {.config = {.listens = {{o.service, {"127.0.0.1", static_cast<uint16_t>(*port)}}}},
+         .data_dir = o.work_dir + "/proxy"});
+    if (!driver.ok()) return driver.status();
+    stage->proxy_ = std::move(*driver);
+    stage->client_target_ = absl::StrCat("ipv4:127.0.0.1:", *port);
+  }
+  stage->channel_ = grpc::CreateCustomChannel(stage->client_target_,
                                               grpc::InsecureChannelCredentials(),
                                               testing::FastReconnectChannelArguments());
   stage->caller_ = std::make_unique<testing::ClosedLoopCaller>(stage->channel_, o.load);
@@ -79,6 +95,8 @@ ScenarioStage::~ScenarioStage() {
   caller_.reset();
   channel_.reset();
   fleet_.reset();
+  if (proxy_) proxy_->Stop();
+  proxy_.reset();
   if (plane_) plane_->Stop();
   plane_.reset();
   registry_.reset();

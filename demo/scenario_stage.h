@@ -1,7 +1,9 @@
 // Everything the six scenarios act on, on free loopback ports under one work
 // directory: a private etcd, the xDS control plane fed by it (in this
 // process), a fleet of greeter servers registered in that etcd, and a client
-// under load calling `xds:///greeter` through the control plane.
+// under load calling `xds:///greeter` through the control plane. In the
+// proxy model, the client instead calls `ipv4:127.0.0.1:<port>`, a plain
+// channel to HAProxy, which a HaproxyDriver keeps equal to the same etcd.
 //
 // The process must be prepared for the xDS client before gRPC starts
 // (PrepareXdsClientProcess() first thing in main), because gRPC reads its
@@ -31,12 +33,20 @@
 #include "testing/closed_loop_caller.h"
 #include "testing/greeter_fleet.h"
 #include "switchboard/supervisor/local_etcd.h"
+#include "switchboard/proxy/haproxy_driver.h"
 #include "switchboard/xds/control_plane.h"
 
 namespace switchboard::demo {
 
+// How the stage's client finds the servers.
+enum class BalancingModel {
+  kXds,    // xds:///greeter, balanced by the client's gRPC channel
+  kProxy,  // a plain channel to HAProxy (docs/proxy.md), which balances
+};
+
 struct ScenarioStageOptions {
   std::string greeter_server;
+  BalancingModel model = BalancingModel::kXds;
   // etcd data and every log go here; the caller creates and removes it.
   std::string work_dir;
   std::string service = "greeter";
@@ -59,6 +69,8 @@ class ScenarioStage {
   // A client of the stage's etcd, for checking and editing registrations.
   EtcdClient& registry() { return *registry_; }
   const std::string& xds_address() const { return plane_->address(); }
+  // What the client dials: "xds:///greeter", "ipv4:127.0.0.1:41234".
+  const std::string& client_target() const { return client_target_; }
   const ScenarioStageOptions& options() const { return options_; }
   // The registry key of `address` in the stage's service.
   std::string RegistryKeyOf(const std::string& address) const;
@@ -70,6 +82,8 @@ class ScenarioStage {
   std::unique_ptr<supervisor::LocalEtcd> etcd_;
   std::unique_ptr<EtcdClient> registry_;
   std::unique_ptr<xds::XdsControlPlane> plane_;
+  std::unique_ptr<proxy::HaproxyDriver> proxy_;
+  std::string client_target_;
   std::unique_ptr<testing::GreeterFleet> fleet_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<testing::ClosedLoopCaller> caller_;

@@ -8,6 +8,9 @@
 // (what a ring_hash route hashes), and the output also tells which servers
 // served each key.
 //
+// A <service> with a ':' is a plain target dialled as it is, without xDS
+// ("127.0.0.1:9001", "dns:///localhost:9001"): the proxy model.
+//
 // Prints one JSON line: {"ok": n, "failed": n, "served_by": {addr: n},
 // "by_key": {key: {addr: n}}, "last_error": "..."}.
 //
@@ -61,7 +64,8 @@ async function main() {
   grpcXds.register();
   const definition = protoLoader.loadSync(protoPath, {keepCase: true});
   const proto = grpc.loadPackageDefinition(definition).switchboard.examples;
-  const client = new proto.Greeter(`xds:///${service}`, grpc.credentials.createInsecure());
+  const target = service.includes(':') ? service : `xds:///${service}`;
+  const client = new proto.Greeter(target, grpc.credentials.createInsecure());
 
   const result = {ok: 0, failed: 0, served_by: {}, by_key: {}, last_error: ''};
   const sayHello = (metadata) => new Promise((resolve) => {

@@ -24,13 +24,16 @@ int RunDemo(const Command& cmd, const ParsedFlags& flags);
 const Command kDemoCommand = {
     .name = "demo",
     .summary = "Watch Switchboard balance and heal a live greeter fleet (about a minute).",
-    .usage = "switchboard demo [--greeter-server PATH] [--threads N] [--pace DURATION]",
+    .usage = "switchboard demo [--model xds|proxy] [--greeter-server PATH] [--threads N] "
+             "[--pace DURATION]",
     .description =
         "Starts a private etcd and xDS control plane on free loopback ports, three greeter\n"
         "servers and a client under load, then walks through six scenarios: even split,\n"
         "kill -9 of a server, its restart, an etcd outage, registry changes after it,\n"
         "and all servers down. Shows the share of calls each server gets, live, and a\n"
-        "PASS/FAIL verdict per scenario. Exit 0 only if all six pass.\n",
+        "PASS/FAIL verdict per scenario. Exit 0 only if all six pass.\n"
+        "With --model proxy, the client is a plain channel to HAProxy, which\n"
+        "`switchboard proxy`'s driver keeps equal to the registry (docs/proxy.md).\n",
     .flags = {
         {.name = "greeter-server", .value_name = "PATH", .help = "the greeter_server binary",
          .default_text = "$SWITCHBOARD_GREETER_SERVER, else found next to this build"},
@@ -38,6 +41,9 @@ const Command kDemoCommand = {
          .default_text = "4"},
         {.name = "pace", .value_name = "DURATION", .help = "pause after each scenario",
          .default_text = "3s"},
+        {.name = "model", .value_name = "xds|proxy",
+         .help = "how the client finds the servers: xds:///greeter, or through HAProxy",
+         .default_text = "xds"},
         {.name = "keep", .help = "keep the work dir (logs) at the end", .boolean = true},
     },
     .run = RunDemo,
@@ -57,6 +63,10 @@ int RunDemo(const Command& cmd, const ParsedFlags& flags) {
   if (!threads.ok()) return UsageError(cmd, threads.status());
   absl::StatusOr<absl::Duration> pace = ParseDurationFlag("pace", flags.Get("pace", "3s"));
   if (!pace.ok()) return UsageError(cmd, pace.status());
+  const std::string model = flags.Get("model", "xds");
+  if (model != "xds" && model != "proxy") {
+    return UsageError(cmd, absl::StrCat("--model ", model, ": give xds or proxy"));
+  }
   absl::StatusOr<std::string> server = testing::LocateGreeterServer(flags.Get("greeter-server"));
   if (!server.ok()) return RuntimeError(cmd, server.status());
 
@@ -96,14 +106,17 @@ int RunDemo(const Command& cmd, const ParsedFlags& flags) {
                                          .deadline = absl::Seconds(2),
                                          .pause = absl::Milliseconds(1)};
   auto stage = demo::ScenarioStage::Start(
-      {.greeter_server = *server, .work_dir = g_work_dir, .load = load});
+      {.greeter_server = *server,
+       .model = model == "proxy" ? demo::BalancingModel::kProxy : demo::BalancingModel::kXds,
+       .work_dir = g_work_dir, .load = load});
   if (!stage.ok()) {
     std::error_code ignored;
     if (!keep) std::filesystem::remove_all(g_work_dir, ignored);
     return RuntimeError(cmd, stage.status());
   }
   board.Say(absl::StrCat("etcd ", (*stage)->etcd().endpoint(), ", xDS ", (*stage)->xds_address(),
-                         ", client: ", *threads, " threads calling xds:///greeter"));
+                         model == "proxy" ? ", HAProxy" : "", ", client: ", *threads,
+                         " threads calling ", (*stage)->client_target()));
 
   std::atomic<bool> done{false};
   testing::CallTally& tally = (*stage)->caller().tally();
