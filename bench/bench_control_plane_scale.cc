@@ -18,7 +18,9 @@
 // and each change sends every call to the other subset, so every stream
 // fetches that subset's cluster and endpoints. Timed from the put until
 // every stream holds the new subset's endpoints, with the control plane's
-// CPU per change: the push cost of a split change.
+// CPU per change: the push cost of a split change. Then the split's
+// weights alone change (90/10 <-> 50/50 between subsets every stream
+// already has), timed until every stream has had the new route.
 //
 //   bench_control_plane_scale [--services=1000] [--instances=10] [--streams=1000]
 //                             [--changes=40] [--route_changes=20] [--json=out.json]
@@ -335,6 +337,52 @@ absl::Status Run() {
   if (!route_usage.ok()) return route_usage.status();
   double route_cpu = route_usage->cpu_seconds - route_cpu_start;
 
+  // Weights only: 90/10 <-> 50/50 between subsets every stream already
+  // has, the common canary step: one route push, no new cluster. Timed
+  // until every stream has had a response since the put (the route).
+  std::vector<double> weight_ms;
+  int weight_incomplete = 0;
+  double weight_cpu_start = route_usage->cpu_seconds;
+  absl::Time weight_start = absl::Now();
+  for (int c = 0; c <= route_changes && route_changes > 0; ++c) {
+    const std::string value = c % 2 == 0
+        ? R"({"subsets":{"by":"version"},"split":{"v1":90,"v2":10}})"
+        : R"({"subsets":{"by":"version"},"split":{"v1":50,"v2":50}})";
+    if (c == 0) {
+      // Both subsets subscribed first (not timed).
+      tracker.Expect(changes + route_changes + 1, MakeInstance(0, 0), subscribers[0],
+                     xds::ResourceName(xds::ResourceKind::kClusterLoadAssignment,
+                                       xds::SubsetName(ServiceName(0), "v1")));
+    }
+    std::vector<uint64_t> before;
+    for (auto& watcher : watchers) before.push_back(watcher->responses());
+    int64_t put_at = absl::GetCurrentTimeNanos();
+    absl::StatusOr<int64_t> put = (*client)->Put(route_key, value);
+    if (!put.ok()) return put.status();
+    if (c == 0) {
+      tracker.Wait(absl::Seconds(10));
+      absl::SleepFor(absl::Milliseconds(200));
+      continue;
+    }
+    size_t next = 0;
+    bool all = testing::WaitFor(
+        [&] {
+          while (next < watchers.size() && watchers[next]->responses() > before[next]) next++;
+          return next == watchers.size();
+        },
+        absl::Seconds(10), absl::Microseconds(200));
+    if (!all) {
+      weight_incomplete++;
+      continue;
+    }
+    weight_ms.push_back((absl::GetCurrentTimeNanos() - put_at) / 1e6);
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  double weight_wall = absl::ToDoubleSeconds(absl::Now() - weight_start);
+  absl::StatusOr<ProcessUsage> weight_usage = ReadProcessUsage(pid);
+  if (!weight_usage.ok()) return weight_usage.status();
+  double weight_cpu = weight_usage->cpu_seconds - weight_cpu_start;
+
   for (auto& watcher : watchers) watcher->Cancel();
   watchers.clear();
   (*plane)->Stop(absl::Seconds(5));
@@ -359,6 +407,10 @@ absl::Status Run() {
                     absl::StrCat(subscribers[0]), Fixed(Median(route_ms), 2),
                     Fixed(Percentile(route_ms, 99), 2), Fixed(Max(route_ms), 2),
                     Fixed(Ratio(Median(route_ms), Median(route_etcd_ms)), 1)});
+    latency.AddRow({"split weights only (90/10 <-> 50/50) -> every stream has the route",
+                    absl::StrCat(streams), Fixed(Median(weight_ms), 2),
+                    Fixed(Percentile(weight_ms, 99), 2), Fixed(Max(weight_ms), 2),
+                    Fixed(Ratio(Median(weight_ms), Median(route_etcd_ms)), 1)});
     latency.AddRow({"  baseline: plain etcd watch of the route key", "1",
                     Fixed(Median(route_etcd_ms), 2), Fixed(Percentile(route_etcd_ms, 99), 2),
                     Fixed(Max(route_etcd_ms), 2), "1"});
@@ -379,6 +431,10 @@ absl::Status Run() {
                 "stream within 10s: %d\n",
                 route_changes, route_cpu / route_changes * 1000, route_cpu / route_wall,
                 route_incomplete);
+    std::printf("split weight changes: %d, CPU per change %.1f ms (%.3f cores), not seen by every "
+                "stream within 10s: %d\n",
+                route_changes, weight_cpu / route_changes * 1000, weight_cpu / weight_wall,
+                weight_incomplete);
   }
   std::printf("CPU per change: %.1f ms; start-up CPU (list %d keys, build, %d subscriptions): %.2f s;"
               " changes not seen by every subscriber within 10s: %d\n",
@@ -412,7 +468,11 @@ absl::Status Run() {
       {"route_incomplete_changes", route_incomplete},
       {"route_push_to_all_streams", summary(route_ms)},
       {"route_baseline_etcd_watch", summary(route_etcd_ms)},
-      {"cpu_ms_per_route_change", route_changes > 0 ? route_cpu / route_changes * 1000 : 0}};
+      {"cpu_ms_per_route_change", route_changes > 0 ? route_cpu / route_changes * 1000 : 0},
+      {"split_weights_push_to_all_streams", summary(weight_ms)},
+      {"split_weights_incomplete_changes", weight_incomplete},
+      {"cpu_ms_per_split_weight_change",
+       route_changes > 0 ? weight_cpu / route_changes * 1000 : 0}};
   return EmitJson(result, absl::GetFlag(FLAGS_json));
 }
 
