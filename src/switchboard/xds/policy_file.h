@@ -54,7 +54,7 @@ namespace switchboard::xds {
 // read "<path>: <field path>: ..." or "<path>:<line>:<col>: ..." (syntax).
 absl::StatusOr<PolicyTable> ParsePolicyJson(absl::string_view text, absl::string_view path);
 
-// Parses an etcd route override (route_override.h): an object with the
+// Parses an etcd route override (client/route_override_feed.h): an object with the
 // routing fields only ("subsets", "split", "routes"). Errors read
 // "<where>: <field path>: ...".
 absl::StatusOr<RoutingPolicy> ParseRoutingJson(absl::string_view text, absl::string_view where);

@@ -99,7 +99,7 @@ struct RoutePolicy {
 // Where a service's calls go when it has subsets: the header routes, tried
 // in order, then the default route (`split`; empty: every instance of the
 // service). Set by the policy file, or by an etcd route override
-// (route_override.h), which replaces the file's for that service.
+// (client/route_override_feed.h), which replaces the file's for that service.
 struct RoutingPolicy {
   std::optional<SubsetPolicy> subsets;
   std::vector<RoutePolicy> routes;
