@@ -321,6 +321,27 @@ TEST_F(XdsCanaryTest, HeaderMatchSendsMarkedCallsToV2Only) {
   EXPECT_EQ(unmarked_v1, 1000);
 }
 
+// Bad input to `route` is refused (exit 2, nothing written) naming the bad
+// part; a subset no instance has is only a warning.
+TEST_F(XdsCanaryTest, RouteCliRefusesBadInputAndWarnsOfSubsetsWithoutInstances) {
+  ASSERT_EQ(Route({"set", "greeter", "--split", "v1=90,v2=10"}), 0);
+  std::string out;
+  EXPECT_EQ(Route({"set", "greeter", "--split", "v1=90,v2=5"}, &out), 2);
+  EXPECT_NE(out.find("--split 'v1=90,v2=5': the percentages sum to 95, not 100"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(Route({"set", "greeter", "--header", "X-Canary=true:v2"}, &out), 2);
+  EXPECT_NE(out.find("header 'X-Canary' must be lower case"), std::string::npos) << out;
+  EXPECT_EQ(Route({"show", "greeter", "--split", "v1=100"}, &out), 2);
+  // Nothing was written by the refused ones.
+  ASSERT_EQ(Route({"show", "greeter", "--json"}, &out), 0) << out;
+  EXPECT_NE(out.find(R"("split":{"v1":90,"v2":10})"), std::string::npos) << out;
+  EXPECT_EQ(Route({"set", "greeter", "--split", "v1=90,v3=10"}, &out), 0) << out;
+  EXPECT_NE(out.find("warning: no instance of greeter has version v3"), std::string::npos) << out;
+  // v3's 10% goes to v1: every call on v1, none failed.
+  ASSERT_TRUE(WaitAllFrom(fleet->v1_addresses, 300));
+}
+
 // The rollout of docs/canary.md under load: 0 -> 10 -> 50 -> 100% on v2,
 // then v1 drains and goes. Not one call fails.
 TEST_F(XdsCanaryTest, CanaryRolloutUnderLoadEndsWithADrainAndNoFailedCall) {
