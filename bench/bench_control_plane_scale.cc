@@ -13,8 +13,17 @@
 // CPU come from /proc: after start-up, with every stream subscribed, and
 // over the changes.
 //
+// Then the route of the shared service changes (`switchboard route set`'s
+// etcd key, registry/config_keys.h): its instances are versions v1 and v2,
+// and each change sends every call to the other subset, so every stream
+// fetches that subset's cluster and endpoints. Timed from the put until
+// every stream holds the new subset's endpoints, with the control plane's
+// CPU per change: the push cost of a split change. Then the split's
+// weights alone change (90/10 <-> 50/50 between subsets every stream
+// already has), timed until every stream has had the new route.
+//
 //   bench_control_plane_scale [--services=1000] [--instances=10] [--streams=1000]
-//                             [--changes=40] [--json=out.json]
+//                             [--changes=40] [--route_changes=20] [--json=out.json]
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -34,6 +43,7 @@
 #include "switchboard/etcd/etcd_client.h"
 #include "testing/etcd_process.h"
 #include "switchboard/lookup/source_uri.h"
+#include "switchboard/registry/config_keys.h"
 #include "switchboard/registry/naming_codec.h"
 #include "switchboard/xds/cluster_load_assignment_builder.h"
 #include "switchboard/xds/resource_names.h"
@@ -44,6 +54,8 @@ ABSL_FLAG(int, streams, 1000, "ADS client streams, one connection each");
 ABSL_FLAG(int, subscriptions, 4,
           "services each stream watches besides the one every stream shares");
 ABSL_FLAG(int, changes, 40, "instance changes timed (half to the shared service)");
+ABSL_FLAG(int, route_changes, 20,
+          "route changes of the shared service timed (a split moved to the other subset)");
 ABSL_FLAG(std::string, json, "", "also write the figures to this file");
 
 namespace switchboard::testing {
@@ -51,10 +63,12 @@ namespace {
 
 std::string ServiceName(int s) { return absl::StrCat("svc-", s); }
 
+// The shared service's instances are v1 and v2 (its route changes move
+// calls between the two); the version reaches no endpoint set.
 Instance MakeInstance(int s, int i, uint32_t weight = 1) {
   return {.service = ServiceName(s),
           .address = absl::StrCat("10.", s / 256, ".", s % 256, ".", i + 1, ":8080"),
-          .metadata = {.weight = weight}};
+          .metadata = {.weight = weight, .version = s == 0 ? (i % 2 == 0 ? "v1" : "v2") : ""}};
 }
 
 // The change being waited for, and who has seen it.
@@ -64,12 +78,16 @@ class ChangeTracker {
     for (auto& c : counted_) c = -1;
   }
 
-  void Expect(int id, const Instance& changed, int subscribers) {
+  // `endpoints_name`: the endpoint set to wait for (default: the service's).
+  void Expect(int id, const Instance& changed, int subscribers, std::string endpoints_name = "") {
     std::lock_guard<std::mutex> lock(mu_);
     id_ = id;
-    cluster_ = xds::ResourceName(xds::ResourceKind::kClusterLoadAssignment, changed.service);
+    const bool any_endpoint = !endpoints_name.empty();
+    cluster_ = endpoints_name.empty()
+                   ? xds::ResourceName(xds::ResourceKind::kClusterLoadAssignment, changed.service)
+                   : std::move(endpoints_name);
     address_ = changed.address;
-    weight_ = changed.metadata.weight;
+    weight_ = any_endpoint ? 0 : changed.metadata.weight;
     expected_ = subscribers;
     seen_ = 0;
     last_arrival_ = 0;
@@ -85,8 +103,10 @@ class ChangeTracker {
       for (const auto& locality : assignment.endpoints()) {
         for (const auto& endpoint : locality.lb_endpoints()) {
           const auto& socket = endpoint.endpoint().address().socket_address();
-          if (absl::StrCat(socket.address(), ":", socket.port_value()) == address_ &&
-              endpoint.load_balancing_weight().value() == weight_) {
+          // weight_ 0: any endpoint of the set will do.
+          if (weight_ == 0 ||
+              (absl::StrCat(socket.address(), ":", socket.port_value()) == address_ &&
+               endpoint.load_balancing_weight().value() == weight_)) {
             counted_[stream] = id_;
             seen_++;
             last_arrival_ = std::max(last_arrival_, arrived);
@@ -180,6 +200,8 @@ absl::Status Run() {
   absl::Duration populate_time = absl::Now() - populate_start;
   auto stamps = EtcdEventStamps::Start(**client, "svc-");
   if (!stamps.ok()) return stamps.status();
+  auto route_stamps = EtcdEventStamps::Start(**client, ConfigKeyPrefix(""));
+  if (!route_stamps.ok()) return route_stamps.status();
 
   absl::StatusOr<std::string> server_binary = LocateBuiltBinary("bin/switchboard");
   if (!server_binary.ok()) return server_binary.status();
@@ -282,6 +304,85 @@ absl::Status Run() {
   if (!end_usage.ok()) return end_usage.status();
   double changes_cpu = end_usage->cpu_seconds - changes_cpu_start;
 
+  // Route changes of the shared service: every call to v1, then to v2, ...
+  const int route_changes = absl::GetFlag(FLAGS_route_changes);
+  std::vector<double> route_ms, route_etcd_ms;
+  int route_incomplete = 0;
+  const std::string route_key = RouteConfigKey("", ServiceName(0));
+  double route_cpu_start = end_usage->cpu_seconds;
+  absl::Time route_start = absl::Now();
+  for (int c = 0; c < route_changes; ++c) {
+    const std::string subset = c % 2 == 0 ? "v1" : "v2";
+    const std::string other = c % 2 == 0 ? "v2" : "v1";
+    tracker.Expect(changes + c, MakeInstance(0, 0), subscribers[0],
+                   xds::ResourceName(xds::ResourceKind::kClusterLoadAssignment,
+                                     xds::SubsetName(ServiceName(0), subset)));
+    const std::string value = absl::StrCat(R"({"subsets":{"by":"version"},"split":{")", subset,
+                                           R"(":100,")", other, R"(":0}})");
+    int64_t put_at = absl::GetCurrentTimeNanos();
+    absl::StatusOr<int64_t> put = (*client)->Put(route_key, value);
+    if (!put.ok()) return put.status();
+    auto [last_arrival, seen] = tracker.Wait(absl::Seconds(10));
+    if (seen < subscribers[0]) {
+      route_incomplete++;
+      continue;
+    }
+    route_ms.push_back((last_arrival - put_at) / 1e6);
+    int64_t etcd_seen = route_stamps.value()->WaitFor(route_key, /*put=*/true, absl::Seconds(1));
+    if (etcd_seen != 0) route_etcd_ms.push_back((etcd_seen - put_at) / 1e6);
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  double route_wall = absl::ToDoubleSeconds(absl::Now() - route_start);
+  absl::StatusOr<ProcessUsage> route_usage = ReadProcessUsage(pid);
+  if (!route_usage.ok()) return route_usage.status();
+  double route_cpu = route_usage->cpu_seconds - route_cpu_start;
+
+  // Weights only: 90/10 <-> 50/50 between subsets every stream already
+  // has, the common canary step: one route push, no new cluster. Timed
+  // until every stream has had a response since the put (the route).
+  std::vector<double> weight_ms;
+  int weight_incomplete = 0;
+  double weight_cpu_start = route_usage->cpu_seconds;
+  absl::Time weight_start = absl::Now();
+  for (int c = 0; c <= route_changes && route_changes > 0; ++c) {
+    const std::string value = c % 2 == 0
+        ? R"({"subsets":{"by":"version"},"split":{"v1":90,"v2":10}})"
+        : R"({"subsets":{"by":"version"},"split":{"v1":50,"v2":50}})";
+    if (c == 0) {
+      // Both subsets subscribed first (not timed).
+      tracker.Expect(changes + route_changes + 1, MakeInstance(0, 0), subscribers[0],
+                     xds::ResourceName(xds::ResourceKind::kClusterLoadAssignment,
+                                       xds::SubsetName(ServiceName(0), "v1")));
+    }
+    std::vector<uint64_t> before;
+    for (auto& watcher : watchers) before.push_back(watcher->responses());
+    int64_t put_at = absl::GetCurrentTimeNanos();
+    absl::StatusOr<int64_t> put = (*client)->Put(route_key, value);
+    if (!put.ok()) return put.status();
+    if (c == 0) {
+      tracker.Wait(absl::Seconds(10));
+      absl::SleepFor(absl::Milliseconds(200));
+      continue;
+    }
+    size_t next = 0;
+    bool all = testing::WaitFor(
+        [&] {
+          while (next < watchers.size() && watchers[next]->responses() > before[next]) next++;
+          return next == watchers.size();
+        },
+        absl::Seconds(10), absl::Microseconds(200));
+    if (!all) {
+      weight_incomplete++;
+      continue;
+    }
+    weight_ms.push_back((absl::GetCurrentTimeNanos() - put_at) / 1e6);
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  double weight_wall = absl::ToDoubleSeconds(absl::Now() - weight_start);
+  absl::StatusOr<ProcessUsage> weight_usage = ReadProcessUsage(pid);
+  if (!weight_usage.ok()) return weight_usage.status();
+  double weight_cpu = weight_usage->cpu_seconds - weight_cpu_start;
+
   for (auto& watcher : watchers) watcher->Cancel();
   watchers.clear();
   (*plane)->Stop(absl::Seconds(5));
@@ -301,6 +402,19 @@ absl::Status Run() {
                   Fixed(Max(single_ms), 2), Fixed(Ratio(Median(single_ms), etcd_p50), 1)});
   latency.AddRow({"  baseline: plain etcd watch in this process", "1", Fixed(etcd_p50, 2),
                   Fixed(Percentile(etcd_ms, 99), 2), Fixed(Max(etcd_ms), 2), "1"});
+  if (route_changes > 0) {
+    latency.AddRow({"route of the shared service -> every stream has the new subset's endpoints",
+                    absl::StrCat(subscribers[0]), Fixed(Median(route_ms), 2),
+                    Fixed(Percentile(route_ms, 99), 2), Fixed(Max(route_ms), 2),
+                    Fixed(Ratio(Median(route_ms), Median(route_etcd_ms)), 1)});
+    latency.AddRow({"split weights only (90/10 <-> 50/50) -> every stream has the route",
+                    absl::StrCat(streams), Fixed(Median(weight_ms), 2),
+                    Fixed(Percentile(weight_ms, 99), 2), Fixed(Max(weight_ms), 2),
+                    Fixed(Ratio(Median(weight_ms), Median(route_etcd_ms)), 1)});
+    latency.AddRow({"  baseline: plain etcd watch of the route key", "1",
+                    Fixed(Median(route_etcd_ms), 2), Fixed(Percentile(route_etcd_ms, 99), 2),
+                    Fixed(Max(route_etcd_ms), 2), "1"});
+  }
   latency.Print();
   std::printf("\n");
   Table usage({"control plane process", "RSS MB", "peak RSS MB", "CPU (cores)", "threads"});
@@ -312,6 +426,16 @@ absl::Status Run() {
                 Fixed(end_usage->peak_rss_mb), Fixed(changes_cpu / changes_wall, 3),
                 absl::StrCat(end_usage->threads)});
   usage.Print();
+  if (route_changes > 0) {
+    std::printf("route changes: %d, CPU per route change %.1f ms (%.3f cores), not seen by every "
+                "stream within 10s: %d\n",
+                route_changes, route_cpu / route_changes * 1000, route_cpu / route_wall,
+                route_incomplete);
+    std::printf("split weight changes: %d, CPU per change %.1f ms (%.3f cores), not seen by every "
+                "stream within 10s: %d\n",
+                route_changes, weight_cpu / route_changes * 1000, weight_cpu / weight_wall,
+                weight_incomplete);
+  }
   std::printf("CPU per change: %.1f ms; start-up CPU (list %d keys, build, %d subscriptions): %.2f s;"
               " changes not seen by every subscriber within 10s: %d\n",
               changes_cpu / changes * 1000, services * instances, streams,
@@ -339,7 +463,16 @@ absl::Status Run() {
       {"usage_end", UsageJson(*end_usage)},
       {"idle_cpu_cores", idle_cpu},
       {"changes_cpu_cores", changes_cpu / changes_wall},
-      {"cpu_ms_per_change", changes_cpu / changes * 1000}};
+      {"cpu_ms_per_change", changes_cpu / changes * 1000},
+      {"route_changes", route_changes},
+      {"route_incomplete_changes", route_incomplete},
+      {"route_push_to_all_streams", summary(route_ms)},
+      {"route_baseline_etcd_watch", summary(route_etcd_ms)},
+      {"cpu_ms_per_route_change", route_changes > 0 ? route_cpu / route_changes * 1000 : 0},
+      {"split_weights_push_to_all_streams", summary(weight_ms)},
+      {"split_weights_incomplete_changes", weight_incomplete},
+      {"cpu_ms_per_split_weight_change",
+       route_changes > 0 ? weight_cpu / route_changes * 1000 : 0}};
   return EmitJson(result, absl::GetFlag(FLAGS_json));
 }
 

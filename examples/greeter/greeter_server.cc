@@ -26,6 +26,7 @@ ABSL_FLAG(std::string, etcd, "127.0.0.1:2379", "etcd endpoints, host:port[,host:
 ABSL_FLAG(std::string, prefix, "", "registry key prefix");
 ABSL_FLAG(int, weight, 1, "relative share of traffic, 1..10000");
 ABSL_FLAG(std::string, zone, "", "locality of this instance");
+ABSL_FLAG(std::string, version, "", "software version registered (names its subset, docs/canary.md)");
 ABSL_FLAG(absl::Duration, ttl, absl::Seconds(10), "registration lease TTL");
 ABSL_FLAG(int, fail_percent, 0,
           "answer this share of calls (0..100) with INTERNAL: a sick instance, for outlier "
@@ -99,7 +100,8 @@ int main(int argc, char** argv) {
       builder, {.service = absl::GetFlag(FLAGS_service),
                 .listen_address = absl::GetFlag(FLAGS_listen),
                 .advertise_address = absl::GetFlag(FLAGS_advertise),
-                .metadata = {.weight = static_cast<uint32_t>(weight), .zone = absl::GetFlag(FLAGS_zone)},
+                .metadata = {.weight = static_cast<uint32_t>(weight), .zone = absl::GetFlag(FLAGS_zone),
+                             .version = absl::GetFlag(FLAGS_version)},
                 .etcd = *etcd,
                 .registrar = {.prefix = absl::GetFlag(FLAGS_prefix), .ttl = absl::GetFlag(FLAGS_ttl)},
                 .drain_timeout = absl::GetFlag(FLAGS_drain_timeout)});

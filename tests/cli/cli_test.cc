@@ -224,7 +224,7 @@ TEST(CliUsageTest, HelpExitsZeroAndDocumentsExitCodes) {
   RunResult top = RunSwitchboard(dir, {"--help"});
   EXPECT_EQ(top.exit_code, 0);
   EXPECT_THAT(top.output, HasSubstr("2  usage error"));
-  for (const char* command : {"up", "register", "ls", "watch", "xds", "bootstrap", "demo"}) {
+  for (const char* command : {"up", "register", "ls", "watch", "xds", "bootstrap", "demo", "route"}) {
     RunResult run = RunSwitchboard(dir, {command, "--help"});
     EXPECT_EQ(run.exit_code, 0) << command;
     EXPECT_THAT(run.output, HasSubstr(absl::StrCat("Usage: switchboard ", command)));

@@ -25,6 +25,7 @@
 #include "switchboard/common/log.h"
 #include "switchboard/etcd/etcd_client.h"
 #include "switchboard/lookup/etcd/etcd_watcher.h"
+#include "switchboard/registry/config_keys.h"
 #include "switchboard/registry/naming_codec.h"
 #include "switchboard/registry/registrar.h"
 
@@ -141,6 +142,7 @@ int RunLs(const Command& cmd, const ParsedFlags& flags) {
   }
   std::vector<Instance> instances;
   for (const KeyValue& kv : range->kvs) {
+    if (IsConfigKey(prefix, kv.key)) continue;  // route overrides, not instances
     absl::StatusOr<Instance> instance = DecodeInstance(prefix, kv.key, kv.value);
     if (!instance.ok()) {
       std::fprintf(stderr, "switchboard ls: skipping %s\n",

@@ -15,6 +15,7 @@
 #include "switchboard/cli/commands.h"
 #include "switchboard/cli/up_state.h"
 #include "switchboard/cli/version.h"
+#include "switchboard/client/route_override_feed.h"
 #include "switchboard/common/host_port.h"
 #include "switchboard/etcd/etcd_client.h"
 #include "switchboard/supervisor/local_etcd.h"
@@ -192,8 +193,9 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
     endpoints = supervisor->endpoint();
   }
 
+  const std::string source_uri = EtcdSourceUri(endpoints, prefix);
   absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> sources =
-      MakeSources({EtcdSourceUri(endpoints, prefix)}, managed ? "--etcd-listen" : "--etcd");
+      MakeSources({source_uri}, managed ? "--etcd-listen" : "--etcd");
   if (!sources.ok()) {
     if (supervisor) supervisor->Stop();
     return UsageError(cmd, sources.status());
@@ -203,6 +205,14 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
   if (!plane.ok()) {
     if (supervisor) supervisor->Stop();
     return RuntimeError(cmd, plane.status());
+  }
+  // Route overrides (`switchboard route set`) kept in the same etcd.
+  absl::StatusOr<std::unique_ptr<RouteOverrideFeed>> routes =
+      RouteOverrideFeed::Start({source_uri}, **plane);
+  if (!routes.ok()) {
+    (*plane)->Stop();
+    if (supervisor) supervisor->Stop();
+    return RuntimeError(cmd, routes.status());
   }
   const std::string xds_address = (*plane)->address();
   UpState state{.pid = getpid(), .etcd = endpoints, .xds = xds_address,
@@ -241,6 +251,7 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
   std::printf("switchboard up: %s received, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
   RemoveUpState(data_dir);
+  routes->reset();
   (*plane)->Stop();
   if (supervisor) supervisor->Stop();
   return kExitOk;
@@ -305,12 +316,16 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   auto plane = StartControlPlane(*std::move(sources), listen, *std::move(policies),
                                  flags.Get("cache-dir"));
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
+  // Route overrides (`switchboard route set`) kept in each etcd source.
+  absl::StatusOr<std::unique_ptr<RouteOverrideFeed>> routes = RouteOverrideFeed::Start(uris, **plane);
+  if (!routes.ok()) return RuntimeError(cmd, routes.status());
   std::printf("switchboard xds %s: serving xDS on %s from %s\n", kVersion, (*plane)->address().c_str(),
               absl::StrJoin(uris, ", ").c_str());
   std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
               (*plane)->address().c_str());
   std::fflush(stdout);
   ServeUntilTerminated(cmd, **plane, flags);
+  routes->reset();
   (*plane)->Stop();
   return kExitOk;
 }

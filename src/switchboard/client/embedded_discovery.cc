@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "switchboard/client/route_override_feed.h"
 #include "switchboard/common/log.h"
 #include "switchboard/lookup/builtin_sources.h"
 #include "switchboard/xds/bootstrap.h"
@@ -72,6 +73,9 @@ absl::StatusOr<std::unique_ptr<EmbeddedDiscovery>> StartEmbeddedDiscovery(
     return plane.status();
   }
   discovery->plane_ = std::move(*plane);
+  auto routes = RouteOverrideFeed::Start(options.source_uris, *discovery->plane_);
+  if (!routes.ok()) return routes.status();  // ~EmbeddedDiscovery cleans up
+  discovery->routes_ = std::move(*routes);
 
   auto bootstrap = xds::MakeBootstrapJson(
       {.server_address = discovery->plane_->address(),
@@ -109,6 +113,7 @@ absl::StatusOr<std::unique_ptr<EmbeddedDiscovery>> StartEmbeddedDiscovery(
 const std::string& EmbeddedDiscovery::server_address() const { return plane_->address(); }
 
 EmbeddedDiscovery::~EmbeddedDiscovery() {
+  routes_.reset();
   if (plane_ != nullptr) plane_->Stop();
   plane_.reset();
   unlink(socket_path_.c_str());

@@ -43,6 +43,7 @@ namespace switchboard {
 namespace xds {
 class XdsControlPlane;
 }  // namespace xds
+class RouteOverrideFeed;
 
 struct EmbeddedDiscoveryOptions {
   // Where instances come from: source URIs (lookup/builtin_sources.h:
@@ -90,6 +91,8 @@ class EmbeddedDiscovery {
   EmbeddedDiscovery() = default;
 
   std::unique_ptr<xds::XdsControlPlane> plane_;
+  // The route overrides of the etcd sources (`switchboard route set`).
+  std::unique_ptr<RouteOverrideFeed> routes_;
   std::string socket_path_;
   std::string bootstrap_json_;
   bool bootstrap_installed_ = false;

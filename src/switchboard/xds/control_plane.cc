@@ -1,5 +1,7 @@
 #include "switchboard/xds/control_plane.h"
 
+#include "switchboard/xds/policy_file.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -9,6 +11,7 @@
 #include "switchboard/common/host_port.h"
 #include "switchboard/common/listen_check.h"
 #include "switchboard/common/log.h"
+#include "switchboard/xds/policy_file.h"
 #include "switchboard/xds/resource_names.h"
 #include "grpcpp/grpcpp.h"
 
@@ -251,6 +254,31 @@ void XdsControlPlane::SetPolicies(PolicyTable policies) {
   wake_.notify_all();
 }
 
+void XdsControlPlane::SetRouteOverrides(std::map<std::string, RoutingPolicy> overrides) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (overrides == route_overrides_) return;
+    for (const auto& [service, routing] : overrides) {
+      auto before = route_overrides_.find(service);
+      if (before != route_overrides_.end() && before->second == routing) continue;
+      SB_LOG(kInfo, kLog, "service ", service, ": routes from etcd ", RoutingToJson(routing),
+             policies_.per_service.contains(service) &&
+                     !policies_.per_service.find(service)->second.routing.empty()
+                 ? " (they override the policy file's routes for it)"
+                 : "");
+    }
+    for (const auto& [service, routing] : route_overrides_) {
+      if (!overrides.contains(service)) {
+        SB_LOG(kInfo, kLog, "service ", service,
+               ": etcd route override removed; its routes are the policy file's again");
+      }
+    }
+    route_overrides_ = std::move(overrides);
+    dirty_ = true;
+  }
+  wake_.notify_all();
+}
+
 void XdsControlPlane::WorkerLoop() {
   while (true) {
     bool rebuild = false;
@@ -296,7 +324,7 @@ void XdsControlPlane::Rebuild() {
     std::lock_guard<std::mutex> lock(mu_);
     latest = latest_;
     errors = errors_;
-    policies = policies_;
+    policies = WithRouteOverrides(policies_, route_overrides_);
   }
   // Each source's own snapshot, else its cache; null (held) if neither.
   size_t from_cache = 0, missing = 0;

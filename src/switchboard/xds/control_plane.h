@@ -35,6 +35,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -114,6 +115,12 @@ class XdsControlPlane {
 
   // Replaces the policies; the change reaches subscribed clients at once.
   void SetPolicies(PolicyTable policies);
+  // Replaces the route overrides (service -> its routing, from etcd: see
+  // route_override_feed.h). A service's override replaces the routing of
+  // its policy (file or defaults), and the other fields stay; the change
+  // reaches subscribed clients at once. The log says which services'
+  // routes come from an override.
+  void SetRouteOverrides(std::map<std::string, RoutingPolicy> overrides);
 
   // True once a first catalog is served (see initial_sync_timeout), false
   // when `timeout` passes first. For tests and readiness probes.
@@ -158,6 +165,7 @@ class XdsControlPlane {
   // Last error each source reported; OK if none.
   std::vector<absl::Status> errors_ ABSL_GUARDED_BY(mu_);
   PolicyTable policies_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, RoutingPolicy> route_overrides_ ABSL_GUARDED_BY(mu_);
   bool dirty_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool serving_ ABSL_GUARDED_BY(mu_) = false;

@@ -23,11 +23,12 @@ void AddRouter(HttpConnectionManager& manager) {
 
 }  // namespace
 
-Listener BuildListener(absl::string_view service, const ServicePolicy& policy) {
+Listener BuildListener(absl::string_view service, const ServicePolicy& policy,
+                       const LiveSubsets& live) {
   HttpConnectionManager manager;
   manager.set_stat_prefix(std::string(service));
   if (policy.inline_route_config) {
-    *manager.mutable_route_config() = BuildRouteConfiguration(service, policy);
+    *manager.mutable_route_config() = BuildRouteConfiguration(service, policy, live);
   } else {
     auto* rds = manager.mutable_rds();
     rds->set_route_config_name(ResourceName(ResourceKind::kRouteConfiguration, service));

@@ -14,13 +14,17 @@
 
 #include "absl/strings/string_view.h"
 #include "envoy/config/listener/v3/listener.pb.h"
+#include "switchboard/xds/route_configuration_builder.h"
 #include "switchboard/xds/service_policy.h"
 
 namespace switchboard::xds {
 
 using envoy::config::listener::v3::Listener;
 
-Listener BuildListener(absl::string_view service, const ServicePolicy& policy);
+// `live`: the service's subsets with a serving instance, for an inline
+// route configuration (route_configuration_builder.h).
+Listener BuildListener(absl::string_view service, const ServicePolicy& policy,
+                       const LiveSubsets& live = {});
 
 // The listener sent for a name no source knows. gRPC clients of this
 // generation wait 15 s before treating a never-seen listener as missing;

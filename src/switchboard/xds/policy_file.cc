@@ -8,6 +8,8 @@
 #include <sstream>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -149,11 +151,202 @@ absl::Status ReadMaxRequests(const json& value, const std::string& where, uint32
   return absl::OkStatus();
 }
 
+absl::Status ReadSubsets(const json& value, const std::string& where, SubsetPolicy& subsets) {
+  return ReadObject(value, where,
+                    {{"by", [&](const json& v, const std::string& at) -> absl::Status {
+                        if (!v.is_string() || v.get<std::string>().empty()) {
+                          return FieldError(at, "must be \"version\" or a label name");
+                        }
+                        subsets.by = v.get<std::string>();
+                        return absl::OkStatus();
+                      }}});
+}
+
+absl::Status CheckSubsetName(const std::string& subset, const std::string& where) {
+  if (subset.empty()) return FieldError(where, "a subset name is empty");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SubsetSplit> ReadSplit(const json& value, const std::string& where) {
+  if (!value.is_object() || value.empty()) {
+    return FieldError(where, "must be an object of subset -> percentage, e.g. {\"v1\": 90, \"v2\": 10}");
+  }
+  SubsetSplit split;
+  uint32_t sum = 0;
+  for (const auto& [subset, weight] : value.items()) {
+    if (absl::Status s = CheckSubsetName(subset, where); !s.ok()) return s;
+    absl::StatusOr<uint32_t> n = ReadCount(weight, Join(where, subset), 0, 100);
+    if (!n.ok()) return n.status();
+    split[subset] = *n;
+    sum += *n;
+  }
+  if (sum != 100) {
+    return FieldError(where, absl::StrCat("the percentages sum to ", sum, ", not 100"));
+  }
+  return split;
+}
+
+absl::Status ReadHeaderMatch(const json& value, const std::string& where,
+                             std::optional<HeaderMatch>& out) {
+  HeaderMatch match;
+  int kinds = 0;
+  absl::Status s = ReadObject(
+      value, where,
+      {{"header",
+        [&](const json& v, const std::string& at) -> absl::Status {
+          std::string name = v.is_string() ? v.get<std::string>() : "";
+          if (name.empty()) return FieldError(at, "must be a header name");
+          if (name != absl::AsciiStrToLower(name)) {
+            return FieldError(at, absl::StrCat("\"", name, "\" must be lower case (gRPC metadata keys are)"));
+          }
+          if (absl::StartsWith(name, "grpc-") || absl::StartsWith(name, ":")) {
+            return FieldError(at, absl::StrCat("\"", name,
+                                               "\" is reserved: gRPC clients never match it"));
+          }
+          match.header = std::move(name);
+          return absl::OkStatus();
+        }},
+       {"exact",
+        [&](const json& v, const std::string& at) -> absl::Status {
+          if (!v.is_string()) return FieldError(at, "must be a string");
+          match.kind = HeaderMatch::Kind::kExact;
+          match.value = v.get<std::string>();
+          ++kinds;
+          return absl::OkStatus();
+        }},
+       {"prefix",
+        [&](const json& v, const std::string& at) -> absl::Status {
+          if (!v.is_string() || v.get<std::string>().empty()) {
+            return FieldError(at, "must be a non-empty string (use \"present\": true for any value)");
+          }
+          match.kind = HeaderMatch::Kind::kPrefix;
+          match.value = v.get<std::string>();
+          ++kinds;
+          return absl::OkStatus();
+        }},
+       {"present", [&](const json& v, const std::string& at) -> absl::Status {
+          if (!v.is_boolean() || !v.get<bool>()) return FieldError(at, "must be true");
+          match.kind = HeaderMatch::Kind::kPresent;
+          ++kinds;
+          return absl::OkStatus();
+        }}});
+  if (!s.ok()) return s;
+  if (match.header.empty()) return FieldError(where, "needs \"header\": the header name");
+  if (kinds != 1) {
+    return FieldError(where, "needs exactly one of \"exact\", \"prefix\" or \"present\"");
+  }
+  out = std::move(match);
+  return absl::OkStatus();
+}
+
+absl::Status ReadRoute(const json& value, const std::string& where, RoutePolicy& route) {
+  bool has_subset = false, has_split = false;
+  absl::Status s = ReadObject(
+      value, where,
+      {{"match",
+        [&](const json& v, const std::string& at) { return ReadHeaderMatch(v, at, route.match); }},
+       {"subset",
+        [&](const json& v, const std::string& at) -> absl::Status {
+          if (!v.is_string() || v.get<std::string>().empty()) {
+            return FieldError(at, "must be a subset name");
+          }
+          route.split = {{v.get<std::string>(), 100}};
+          has_subset = true;
+          return absl::OkStatus();
+        }},
+       {"split",
+        [&](const json& v, const std::string& at) -> absl::Status {
+          absl::StatusOr<SubsetSplit> split = ReadSplit(v, at);
+          if (!split.ok()) return split.status();
+          route.split = *std::move(split);
+          has_split = true;
+          return absl::OkStatus();
+        }},
+       {"timeout",
+        [&](const json& v, const std::string& at) -> absl::Status {
+          if (v.is_null()) {
+            route.timeout = std::optional<absl::Duration>();
+            return absl::OkStatus();
+          }
+          absl::StatusOr<absl::Duration> d = ReadDuration(v, at);
+          if (!d.ok()) return d.status();
+          route.timeout = std::optional<absl::Duration>(*d);
+          return absl::OkStatus();
+        }},
+       {"retry", [&](const json& v, const std::string& at) -> absl::Status {
+          if (v.is_null()) {
+            route.retry = std::optional<RetryPolicy>();
+            return absl::OkStatus();
+          }
+          RetryPolicy retry;
+          if (absl::Status r = ReadRetry(v, at, retry); !r.ok()) return r;
+          route.retry = std::optional<RetryPolicy>(retry);
+          return absl::OkStatus();
+        }}});
+  if (!s.ok()) return s;
+  if (!route.match.has_value()) {
+    return FieldError(where, "needs \"match\" (the calls it takes); the default route is the "
+                             "service's \"split\"");
+  }
+  if (has_subset == has_split) {
+    return FieldError(where, "needs exactly one of \"subset\" or \"split\"");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRoutes(const json& value, const std::string& where,
+                        std::vector<RoutePolicy>& routes) {
+  if (!value.is_array()) return FieldError(where, "must be an array of routes, tried in order");
+  routes.clear();
+  for (size_t i = 0; i < value.size(); ++i) {
+    RoutePolicy route;
+    if (absl::Status s = ReadRoute(value[i], absl::StrCat(where, "[", i, "]"), route); !s.ok()) {
+      return s;
+    }
+    routes.push_back(std::move(route));
+  }
+  return absl::OkStatus();
+}
+
+// The readers of the routing fields, shared by a service's policy and an
+// etcd route override.
+std::map<std::string, MemberReader> RoutingReaders(RoutingPolicy& routing) {
+  return {{"subsets", Optional<SubsetPolicy>(&routing.subsets, ReadSubsets)},
+          {"split",
+           [&routing](const json& v, const std::string& at) -> absl::Status {
+             if (v.is_null()) {
+               routing.split.clear();
+               return absl::OkStatus();
+             }
+             absl::StatusOr<SubsetSplit> split = ReadSplit(v, at);
+             if (!split.ok()) return split.status();
+             routing.split = *std::move(split);
+             return absl::OkStatus();
+           }},
+          {"routes", [&routing](const json& v, const std::string& at) {
+             return ReadRoutes(v, at, routing.routes);
+           }}};
+}
+
+// Routes and a split need subsets to name.
+absl::Status CheckRouting(const RoutingPolicy& routing, const std::string& where) {
+  if (routing.subsets.has_value()) return absl::OkStatus();
+  if (!routing.split.empty()) {
+    return FieldError(Join(where, "split"),
+                      "needs \"subsets\" to split between, e.g. {\"by\": \"version\"}");
+  }
+  if (!routing.routes.empty()) {
+    return FieldError(Join(where, "routes"),
+                      "needs \"subsets\" to route to, e.g. {\"by\": \"version\"}");
+  }
+  return absl::OkStatus();
+}
+
 // Overrides the fields of `policy` that `value` names.
 absl::Status ReadPolicy(const json& value, const std::string& where, ServicePolicy& policy) {
-  return ReadObject(
-      value, where,
-      {{"timeout", Optional<absl::Duration>(&policy.timeout, ReadTimeout)},
+  std::map<std::string, MemberReader> readers = RoutingReaders(policy.routing);
+  readers.merge(std::map<std::string, MemberReader>{
+      {"timeout", Optional<absl::Duration>(&policy.timeout, ReadTimeout)},
        {"retry", Optional<RetryPolicy>(&policy.retry, ReadRetry)},
        {"outlier_detection",
         Optional<OutlierDetectionPolicy>(&policy.outlier_detection, ReadOutlierDetection)},
@@ -184,6 +377,8 @@ absl::Status ReadPolicy(const json& value, const std::string& where, ServicePoli
           policy.inline_route_config = v.get<bool>();
           return absl::OkStatus();
         }}});
+  if (absl::Status s = ReadObject(value, where, readers); !s.ok()) return s;
+  return CheckRouting(policy.routing, where);
 }
 
 // The table `root` describes; errors name the field, not the file.
@@ -220,6 +415,71 @@ absl::StatusOr<PolicyTable> ParsePolicyJson(absl::string_view text, absl::string
   absl::StatusOr<PolicyTable> table = ReadTable(*root);
   if (!table.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", table.status().message()));
+  }
+  return table;
+}
+
+absl::StatusOr<RoutingPolicy> ParseRoutingJson(absl::string_view text, absl::string_view where) {
+  absl::StatusOr<json> root = ParseJsonText(text, where);
+  if (!root.ok()) return root.status();
+  RoutingPolicy routing;
+  absl::Status s = ReadObject(*root, "", RoutingReaders(routing));
+  if (s.ok()) s = CheckRouting(routing, "");
+  if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ": ", s.message()));
+  return routing;
+}
+
+std::string RoutingToJson(const RoutingPolicy& routing) {
+  json out = json::object();
+  if (routing.subsets.has_value()) out["subsets"] = {{"by", routing.subsets->by}};
+  auto split_json = [](const SubsetSplit& split) {
+    json j = json::object();
+    for (const auto& [subset, weight] : split) j[subset] = weight;
+    return j;
+  };
+  if (!routing.routes.empty()) {
+    json routes = json::array();
+    for (const RoutePolicy& route : routing.routes) {
+      json r = json::object();
+      if (route.match.has_value()) {
+        json m = {{"header", route.match->header}};
+        switch (route.match->kind) {
+          case HeaderMatch::Kind::kExact: m["exact"] = route.match->value; break;
+          case HeaderMatch::Kind::kPrefix: m["prefix"] = route.match->value; break;
+          case HeaderMatch::Kind::kPresent: m["present"] = true; break;
+        }
+        r["match"] = m;
+      }
+      if (route.split.size() == 1 && route.split.begin()->second == 100) {
+        r["subset"] = route.split.begin()->first;
+      } else {
+        r["split"] = split_json(route.split);
+      }
+      if (route.timeout.has_value()) {
+        r["timeout"] = route.timeout->has_value()
+                           ? json(absl::FormatDuration(**route.timeout))
+                           : json(nullptr);
+      }
+      if (route.retry.has_value()) {
+        r["retry"] = route.retry->has_value()
+                         ? json{{"num_retries", (*route.retry)->num_retries},
+                                {"base_interval", absl::FormatDuration((*route.retry)->base_interval)},
+                                {"max_interval", absl::FormatDuration((*route.retry)->max_interval)}}
+                         : json(nullptr);
+      }
+      routes.push_back(std::move(r));
+    }
+    out["routes"] = std::move(routes);
+  }
+  if (!routing.split.empty()) out["split"] = split_json(routing.split);
+  return out.dump();
+}
+
+PolicyTable WithRouteOverrides(PolicyTable table,
+                               const std::map<std::string, RoutingPolicy>& overrides) {
+  for (const auto& [service, routing] : overrides) {
+    auto [it, inserted] = table.per_service.try_emplace(service, table.defaults);
+    it->second.routing = routing;
   }
   return table;
 }

@@ -21,6 +21,14 @@
 //   lb_policy            "round_robin" or "ring_hash"
 //   hash_header          request header hashed by ring_hash
 //   inline_route_config  true: the route inside the listener (no RDS)
+//   subsets              {"by": "version" | "<label>"}: a cluster per value
+//   split                {"<subset>": percent, ...} summing to 100: the
+//                        default route; unset: the whole service
+//   routes               [{"match": {"header": H, "exact"|"prefix"|"present": V},
+//                          "subset": S | "split": {...},
+//                          "timeout": D, "retry": {...}}, ...]: tried in
+//                        order before the default; timeout and retry
+//                        inherit the service's (docs/policy.md)
 //
 // A service's policy starts from "defaults" (which start from ServicePolicy's
 // own) and overrides the fields it names; a nested object overrides the
@@ -32,6 +40,7 @@
 #ifndef SWITCHBOARD_XDS_POLICY_FILE_H_
 #define SWITCHBOARD_XDS_POLICY_FILE_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,6 +53,19 @@ namespace switchboard::xds {
 // Parses the file's `text`; `path` only names the file in errors, which
 // read "<path>: <field path>: ..." or "<path>:<line>:<col>: ..." (syntax).
 absl::StatusOr<PolicyTable> ParsePolicyJson(absl::string_view text, absl::string_view path);
+
+// Parses an etcd route override (client/route_override_feed.h): an object with the
+// routing fields only ("subsets", "split", "routes"). Errors read
+// "<where>: <field path>: ...".
+absl::StatusOr<RoutingPolicy> ParseRoutingJson(absl::string_view text, absl::string_view where);
+// The JSON ParseRoutingJson reads back as `routing`.
+std::string RoutingToJson(const RoutingPolicy& routing);
+
+// `table` with each service's routing replaced by its override in
+// `overrides` (an etcd route override wins over the file for its
+// service); a service with no policy of its own starts from the defaults.
+PolicyTable WithRouteOverrides(PolicyTable table,
+                               const std::map<std::string, RoutingPolicy>& overrides);
 
 // Reads and parses `path`.
 absl::StatusOr<PolicyTable> LoadPolicyFile(const std::string& path);

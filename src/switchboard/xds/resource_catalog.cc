@@ -80,42 +80,102 @@ std::shared_ptr<ResourceCatalog::ServiceEntry> ResourceCatalog::Seal(ServiceReso
   return entry;
 }
 
+namespace {
+
+// The subset `instance` belongs to under `subsets`; "" for none (the
+// instance has no such field, or an empty one: it is in no subset, and
+// serves only the routes to the whole service).
+std::string SubsetOf(const Instance& instance, const SubsetPolicy& subsets) {
+  if (subsets.by == "version") return instance.metadata.version;
+  auto it = instance.metadata.labels.find(subsets.by);
+  return it == instance.metadata.labels.end() ? std::string() : it->second;
+}
+
+bool HasRouteTimeout(const ServicePolicy& policy) {
+  if (policy.timeout.has_value()) return true;
+  for (const RoutePolicy& route : policy.routing.routes) {
+    if (route.timeout.has_value() && route.timeout->has_value()) return true;
+  }
+  return false;
+}
+
+// `policy` with every route timeout as `client` must get it.
+ServicePolicy TailorTimeouts(ServicePolicy policy, const ClientClass& client) {
+  policy.timeout = client.TailorTimeout(policy.timeout);
+  for (RoutePolicy& route : policy.routing.routes) {
+    if (route.timeout.has_value()) route.timeout = client.TailorTimeout(*route.timeout);
+  }
+  return policy;
+}
+
+}  // namespace
+
 std::shared_ptr<const ResourceCatalog::ServiceEntry> ResourceCatalog::BuildService(
     const std::string& service, Snapshot::InstanceList instances, const ServicePolicy& policy) {
   ServiceResources r;
   const std::string listener = ResourceName(ResourceKind::kListener, service);
   const std::string route = ResourceName(ResourceKind::kRouteConfiguration, service);
   const std::string cluster = ResourceName(ResourceKind::kCluster, service);
-  r.Add(ResourceKind::kListener, listener, BuildListener(service, policy));
-  r.Add(ResourceKind::kRouteConfiguration, route, BuildRouteConfiguration(service, policy));
-  if (policy.timeout.has_value()) {
+  // Subsets: every value seen among the instances, and every one a route
+  // names (an empty endpoint set until an instance has it, so a client
+  // never waits on a cluster that does not exist).
+  std::map<std::string, std::vector<Instance>> subsets;
+  LiveSubsets live;
+  if (const std::optional<SubsetPolicy>& by = policy.routing.subsets; by.has_value()) {
+    for (const Instance& instance : *instances) {
+      std::string subset = SubsetOf(instance, *by);
+      if (subset.empty()) continue;
+      if (!instance.metadata.draining && ParseEndpointAddress(instance.address).ok()) {
+        live.insert(subset);
+      }
+      subsets[std::move(subset)].push_back(instance);
+    }
+    for (const RoutePolicy& named : policy.routing.routes) {
+      for (const auto& [subset, weight] : named.split) subsets.try_emplace(subset);
+    }
+    for (const auto& [subset, weight] : policy.routing.split) subsets.try_emplace(subset);
+  }
+  r.Add(ResourceKind::kListener, listener, BuildListener(service, policy, live));
+  r.Add(ResourceKind::kRouteConfiguration, route, BuildRouteConfiguration(service, policy, live));
+  if (HasRouteTimeout(policy)) {
     ClientClass early_clock;
     early_clock.exact_route_timeout = false;
-    ServicePolicy tailored = policy;
-    tailored.timeout = early_clock.TailorTimeout(policy.timeout);
+    ServicePolicy tailored = TailorTimeouts(policy, early_clock);
     r.AddVariant(ResourceKind::kRouteConfiguration, route, kEarlyTimeoutClock,
-                 BuildRouteConfiguration(service, tailored));
+                 BuildRouteConfiguration(service, tailored, live));
     // The route travels inside the listener: the listener varies with it.
     if (policy.inline_route_config) {
       r.AddVariant(ResourceKind::kListener, listener, kEarlyTimeoutClock,
-                   BuildListener(service, tailored));
+                   BuildListener(service, tailored, live));
     }
   }
-  r.Add(ResourceKind::kCluster, cluster, BuildCluster(service, policy, policy.lb_policy));
   ClientClass no_ring_hash;
   no_ring_hash.ring_hash = false;
-  if (LbPolicy fallback = no_ring_hash.Tailor(policy.lb_policy); fallback != policy.lb_policy) {
-    r.AddVariant(ResourceKind::kCluster, cluster, kNoRingHash,
-                 BuildCluster(service, policy, fallback));
-  }
+  const LbPolicy fallback = no_ring_hash.Tailor(policy.lb_policy);
+  auto add_cluster = [&](const std::string& stem) {
+    const std::string name = ResourceName(ResourceKind::kCluster, stem);
+    r.Add(ResourceKind::kCluster, name, BuildCluster(stem, policy, policy.lb_policy));
+    if (fallback != policy.lb_policy) {
+      r.AddVariant(ResourceKind::kCluster, name, kNoRingHash, BuildCluster(stem, policy, fallback));
+    }
+  };
+  add_cluster(service);
+  for (const auto& [subset, members] : subsets) add_cluster(SubsetName(service, subset));
   std::vector<std::string> skipped;
   r.Add(ResourceKind::kClusterLoadAssignment,
         ResourceName(ResourceKind::kClusterLoadAssignment, service),
         BuildClusterLoadAssignment(service, *instances, &skipped));
+  for (const auto& [subset, members] : subsets) {
+    const std::string stem = SubsetName(service, subset);
+    r.Add(ResourceKind::kClusterLoadAssignment,
+          ResourceName(ResourceKind::kClusterLoadAssignment, stem),
+          BuildClusterLoadAssignment(stem, members));
+  }
   std::shared_ptr<ServiceEntry> entry = Seal(std::move(r));
   entry->instances = std::move(instances);
   entry->policy = policy;
   entry->skipped = std::move(skipped);
+  entry->routing_problems = RoutingProblems(service, policy.routing, live);
   return entry;
 }
 
@@ -217,13 +277,16 @@ CatalogPtr ResourceCatalog::Build(const Snapshot& snapshot, const PolicyTable& p
         problems->push_back(absl::StrCat("service ", *service, ": instance ", address,
                                          " left out of EDS: not an ip:port address"));
       }
+      problems->insert(problems->end(), entry->routing_problems.begin(),
+                       entry->routing_problems.end());
     }
     catalog->services_.emplace_hint(catalog->services_.end(), *service, std::move(entry));
   }
   if (same_names && found_in_previous == previous->services_.size()) {
     catalog->names_ = previous->names_;
   } else {
-    // Build() gives every service its own conventional names: no clash.
+    // Build() gives every service its own conventional names, and subset
+    // names hold a '/', which no service name does: no clash.
     catalog->IndexNames().IgnoreError();
   }
   return catalog;

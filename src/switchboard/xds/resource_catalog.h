@@ -189,6 +189,8 @@ class ResourceCatalog {
     ServicePolicy policy;
     // Addresses left out of the endpoints (not ip:port).
     std::vector<std::string> skipped;
+    // Routes naming subsets with no serving instance (RoutingProblems()).
+    std::vector<std::string> routing_problems;
   };
   // Per kind, (name, owning service) sorted by name.
   using NameIndex =

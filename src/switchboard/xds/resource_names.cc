@@ -49,6 +49,10 @@ std::string ResourceName(ResourceKind kind, absl::string_view service) {
   return absl::StrCat(service, Suffix(kind));
 }
 
+std::string SubsetName(absl::string_view service, absl::string_view subset) {
+  return absl::StrCat(service, "/", subset);
+}
+
 absl::string_view ConventionalServiceOf(ResourceKind kind, absl::string_view name) {
   absl::string_view suffix = Suffix(kind);
   if (name.size() <= suffix.size() || !absl::EndsWith(name, suffix)) return {};

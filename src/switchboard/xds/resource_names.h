@@ -10,7 +10,12 @@
 //
 // A service may own more resources than these (a cluster and endpoint set
 // per subset, say): the catalog indexes every name it is given, and the
-// convention is only what Build() uses for a plain service.
+// convention is only what Build() uses for a plain service. A subset "v2"
+// of service "greeter" is named SubsetName() = "greeter/v2", and its
+// resources take the same suffixes:
+//       -> Cluster "greeter/v2.cluster"
+//         -> ClusterLoadAssignment "greeter/v2.endpoints"
+// ('/' cannot appear in a service name, so no service owns these names.)
 //
 // Example:
 //   std::optional<ResourceKind> kind = KindOfTypeUrl(request.type_url());
@@ -55,6 +60,10 @@ absl::string_view ShortName(ResourceKind kind);
 // the service name itself (what a client asks for `xds:///greeter`); the
 // others add a suffix.
 std::string ResourceName(ResourceKind kind, absl::string_view service);
+// "<service>/<subset>": the stem of a subset's cluster and endpoint names
+// (ResourceName(kCluster, SubsetName("greeter", "v2")) == "greeter/v2.cluster").
+std::string SubsetName(absl::string_view service, absl::string_view subset);
+
 // The service a conventional resource name of `kind` belongs to; nullopt
 // when the name does not have the shape ResourceName() gives. For hints in
 // logs only: which service owns a name is the catalog's to say.

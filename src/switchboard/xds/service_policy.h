@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -59,6 +60,55 @@ struct OutlierDetectionPolicy {
   friend bool operator==(const OutlierDetectionPolicy&, const OutlierDetectionPolicy&) = default;
 };
 
+// Subsets: a service's instances split by a registry field, each subset
+// its own cluster and endpoint set (resource_names.h: SubsetName()).
+struct SubsetPolicy {
+  // "version" (the instance's version) or the name of a label.
+  std::string by = "version";
+
+  friend bool operator==(const SubsetPolicy&, const SubsetPolicy&) = default;
+};
+
+// Which calls a header route takes: those whose `header` is present, has
+// the exact value, or starts with the prefix.
+struct HeaderMatch {
+  enum class Kind { kExact, kPrefix, kPresent };
+  std::string header;
+  Kind kind = Kind::kExact;
+  // kExact, kPrefix: the value compared.
+  std::string value;
+
+  friend bool operator==(const HeaderMatch&, const HeaderMatch&) = default;
+};
+
+// Subset name -> percentage of the calls; the weights sum to 100.
+using SubsetSplit = std::map<std::string, uint32_t, std::less<>>;
+
+// One route of a service: the calls `match` takes (all calls when unset)
+// go to the subsets of `split`. Unset timeout and retry inherit the
+// service's.
+struct RoutePolicy {
+  std::optional<HeaderMatch> match;
+  SubsetSplit split;
+  std::optional<std::optional<absl::Duration>> timeout;
+  std::optional<std::optional<RetryPolicy>> retry;
+
+  friend bool operator==(const RoutePolicy&, const RoutePolicy&) = default;
+};
+
+// Where a service's calls go when it has subsets: the header routes, tried
+// in order, then the default route (`split`; empty: every instance of the
+// service). Set by the policy file, or by an etcd route override
+// (client/route_override_feed.h), which replaces the file's for that service.
+struct RoutingPolicy {
+  std::optional<SubsetPolicy> subsets;
+  std::vector<RoutePolicy> routes;
+  SubsetSplit split;
+
+  bool empty() const { return !subsets.has_value() && routes.empty() && split.empty(); }
+  friend bool operator==(const RoutingPolicy&, const RoutingPolicy&) = default;
+};
+
 struct ServicePolicy {
   // Upper bound on every call's deadline; none when unset.
   std::optional<absl::Duration> timeout;
@@ -74,6 +124,8 @@ struct ServicePolicy {
   // through RDS. Saves one round trip; RDS is the default because it lets
   // route changes reach clients without touching the listener.
   bool inline_route_config = false;
+  // Subsets and the routes between them; empty: one route to the service.
+  RoutingPolicy routing;
 
   friend bool operator==(const ServicePolicy&, const ServicePolicy&) = default;
 };

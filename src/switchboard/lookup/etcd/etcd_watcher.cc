@@ -9,6 +9,7 @@
 #include "switchboard/common/backoff.h"
 #include "switchboard/common/log.h"
 #include "switchboard/etcd/watch_runner.h"
+#include "switchboard/registry/config_keys.h"
 #include "switchboard/registry/naming_codec.h"
 
 namespace switchboard {
@@ -85,6 +86,8 @@ void EtcdWatcher::Run() {
 }
 
 void EtcdWatcher::Apply(const std::string& key, const std::string& value, int64_t mod_revision) {
+  // Route overrides and other configuration kept beside the registry.
+  if (IsConfigKey(options_.prefix, key)) return;
   absl::StatusOr<Instance> instance = DecodeInstance(options_.prefix, key, value);
   if (instance.ok() && !options_.service.empty() && instance->service != options_.service) {
     // "<service>/x/<addr>" lies under the watched "<service>/" but is an
