@@ -19,6 +19,7 @@
 #include "switchboard/etcd/etcd_client.h"
 #include "switchboard/supervisor/local_etcd.h"
 #include "switchboard/lookup/builtin_sources.h"
+#include "switchboard/lookup/etcd/etcd_factory.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/control_plane.h"
@@ -68,7 +69,13 @@ int ServeUntilTerminated(const Command& cmd, xds::XdsControlPlane& plane,
   }
 }
 
-// Builds (does not start) a source per URI. Every error here is a bad
+// `flags` followed by the etcd TLS and auth flags.
+std::vector<FlagSpec> WithEtcdSecurityFlags(std::vector<FlagSpec> flags) {
+  for (FlagSpec& flag : EtcdSecurityFlags()) flags.push_back(std::move(flag));
+  return flags;
+}
+
+// Builds (does not start) a source per URI. Nearly every error here is a bad
 // command line (an unknown scheme or query parameter, a bad value), so it
 // is InvalidArgument prefixed with `flag`, the flag the URI came from.
 absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> MakeSources(
@@ -77,7 +84,9 @@ absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> MakeSources(
   for (const std::string& uri : uris) {
     absl::StatusOr<std::unique_ptr<LookupSource>> source = BuiltinLookupSources().Make(uri);
     if (!source.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(flag, ": ", source.status().message()));
+      // Unavailable or PermissionDenied: etcd refusing a user or not
+      // answering its authentication, not a bad command line.
+      return absl::Status(source.status().code(), absl::StrCat(flag, ": ", source.status().message()));
     }
     sources.push_back(std::move(*source));
   }
@@ -109,8 +118,11 @@ const Command kUpCommand = {
         "cut) unless --etcd-fsync. Its log is <data-dir>/etcd/etcd.log; up's own log goes\n"
         "to stderr. Other subcommands find it through <data-dir>/up.json. Only one `up`\n"
         "runs per data dir. The last registry contents seen are kept in <data-dir>/cache\n"
-        "and served after a restart while the registry is unreachable.\n",
-    .flags = {
+        "and served after a restart while the registry is unreachable.\n"
+        "`up` is for one machine; for several, see docs/deployment.md (an etcd cluster\n"
+        "with TLS and auth, `switchboard xds` per host). The --etcd-ca ... flags apply\n"
+        "to --etcd.\n",
+    .flags = WithEtcdSecurityFlags({
         {.name = "data-dir", .value_name = "DIR", .help = "etcd data, logs, up.json, snapshot cache",
          .default_text = "$XDG_STATE_HOME/switchboard or ~/.local/state/switchboard"},
         {.name = "etcd-listen", .value_name = "HOST:PORT",
@@ -127,7 +139,7 @@ const Command kUpCommand = {
                                        "fast, but the last writes are lost on a power cut)",
          .boolean = true},
         PolicyFlag(),
-    },
+    }),
     .run = RunUp,
 };
 
@@ -153,12 +165,14 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
     return UsageError(cmd, "--etcd is empty: give HOST:PORT[,HOST:PORT] of your etcd, or leave "
                            "--etcd out and `up` runs one");
   }
+  std::string external_source;
   if (!managed) {
-    if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(flags.Get("etcd"));
-        !parsed.ok()) {
-      return UsageError(cmd, absl::StrCat("--etcd=", flags.Get("etcd"), ": ",
-                                          parsed.status().message()));
-    }
+    absl::StatusOr<std::string> uri = EtcdSourceUriFrom(flags, flags.Get("etcd"), flags.Get("prefix"));
+    if (!uri.ok()) return UsageError(cmd, uri.status());
+    external_source = *uri;
+  } else if (!EtcdSecurityFrom(flags, "").empty()) {
+    return UsageError(cmd, "--etcd-ca, --etcd-cert, --etcd-key, --etcd-user and "
+                           "--etcd-password-file apply to an external etcd: give --etcd");
   }
   const std::string prefix = flags.Get("prefix");
 
@@ -193,7 +207,8 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
   }
 
   absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> sources =
-      MakeSources({EtcdSourceUri(endpoints, prefix)}, managed ? "--etcd-listen" : "--etcd");
+      MakeSources({managed ? EtcdSourceUri(endpoints, prefix) : external_source},
+                  managed ? "--etcd-listen" : "--etcd");
   if (!sources.ok()) {
     if (supervisor) supervisor->Stop();
     return UsageError(cmd, sources.status());
@@ -255,8 +270,10 @@ const Command kXdsCommand = {
         "Without --source, serves what is registered in the etcd of the running\n"
         "`switchboard up` (or --etcd). With --cache-dir, each source's last good\n"
         "snapshot is kept there, and served after a restart while the source is\n"
-        "unreachable. Sources:\n", BuiltinLookupSources().Help(), "\n"),
-    .flags = {
+        "unreachable. The --etcd-ca ... flags apply to the default source and to every\n"
+        "etcd:// --source that does not give its own ca=, cert=, key=, user=,\n"
+        "password-file= parameters. Sources:\n", BuiltinLookupSources().Help(), "\n"),
+    .flags = WithEtcdSecurityFlags({
         {.name = "listen", .value_name = "HOST:PORT", .help = "where xDS is served",
          .default_text = "127.0.0.1:18000"},
         {.name = "source", .value_name = "URI", .help = "a lookup source", .repeatable = true},
@@ -269,7 +286,7 @@ const Command kXdsCommand = {
          .help = "keep each source's last good snapshot here (created if missing)",
          .default_text = "no cache"},
         PolicyFlag(),
-    },
+    }),
     .run = RunXds,
 };
 
@@ -285,10 +302,16 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   if (default_source) {
     absl::StatusOr<std::string> endpoints = EtcdEndpointsFrom(flags);
     if (!endpoints.ok()) return UsageError(cmd, endpoints.status());
-    if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(*endpoints); !parsed.ok()) {
-      return UsageError(cmd, absl::StrCat("--etcd=", *endpoints, ": ", parsed.status().message()));
+    absl::StatusOr<std::string> uri = EtcdSourceUriFrom(flags, *endpoints, flags.Get("prefix"));
+    if (!uri.ok()) return UsageError(cmd, uri.status());
+    uris.push_back(*uri);
+  } else {
+    const EtcdSecurity security = EtcdSecurityFrom(flags, "");
+    for (std::string& uri : uris) {
+      absl::StatusOr<std::string> secured = WithEtcdSecurityDefaults(uri, security);
+      if (!secured.ok()) return UsageError(cmd, absl::StrCat("--source: ", secured.status().message()));
+      uri = *secured;
     }
-    uris.push_back(EtcdSourceUri(*endpoints, flags.Get("prefix")));
   }
   if (flags.IsSet("cache-dir") && flags.Get("cache-dir").empty()) {
     return UsageError(cmd, "--cache-dir: give a directory");
@@ -301,7 +324,11 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   // Built before anything starts, so that a bad parameter is a usage error.
   absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> sources =
       MakeSources(uris, default_source ? "--etcd" : "--source");
-  if (!sources.ok()) return UsageError(cmd, sources.status());
+  if (!sources.ok()) {
+    return sources.status().code() == absl::StatusCode::kInvalidArgument
+               ? UsageError(cmd, sources.status())
+               : RuntimeError(cmd, sources.status());
+  }
   auto plane = StartControlPlane(*std::move(sources), listen, *std::move(policies),
                                  flags.Get("cache-dir"));
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
