@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   # toolchain
-  g++ cmake ninja-build pkg-config ccache git ca-certificates
+  g++ cmake ninja-build pkg-config make ccache git ca-certificates
   # gRPC, protobuf, Abseil, c-ares, JSON
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libc-ares-dev nlohmann-json3-dev

@@ -67,7 +67,7 @@ etcd --name consumer-test --data-dir "$work/etcd" --unsafe-no-fsync \
   --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
   --initial-cluster "consumer-test=http://127.0.0.1:$peer_port" >"$work/etcd.log" 2>&1 &
 pids+=($!)
-etcd_up() { curl -sf "http://127.0.0.1:$client_port/health" >/dev/null; }
+etcd_up() { etcdctl --endpoints="127.0.0.1:$client_port" endpoint health >/dev/null 2>&1; }
 wait_for 20 etcd_up || { cat "$work/etcd.log"; fail "etcd did not start"; }
 
 # run_pair <server binary> <client binary> <service>
