@@ -18,6 +18,7 @@
 #include "switchboard/cli/health_gate.h"
 #include "switchboard/cli/health_probe.h"
 #include "switchboard/cli/instance_format.h"
+#include "switchboard/cli/service_readiness.h"
 #include "switchboard/cli/version.h"
 #include "switchboard/common/close_names.h"
 #include "switchboard/common/display_text.h"
@@ -418,10 +419,22 @@ int RunRegister(const Command& cmd, const ParsedFlags& flags) {
       registrar.reset();
     }
     if (registrar != nullptr) {
-      if (std::optional<std::string> line = gate.OnRegistrationState(registrar->state())) say(*line);
+      const RegistrationState state = registrar->state();
+      if (std::optional<std::string> line = gate.OnRegistrationState(state)) {
+        say(*line);
+        // Ready once first registered; later changes only update the status.
+        if (state.phase == RegistrationPhase::kRegistered) {
+          NotifyReady(*line);
+        } else {
+          NotifyStatus(*line);
+        }
+      }
+    } else {
+      for (const std::string& line : decision.messages) NotifyStatus(line);
     }
     if (WaitForTerminationSignal(*interval) != 0) break;
   }
+  NotifyStopping();
   if (registrar != nullptr) {
     if (absl::Status s = registrar->Deregister(); s.ok()) {
       say(absl::StrCat("deregistered ", who));

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "switchboard/cli/commands.h"
+#include "switchboard/cli/service_readiness.h"
 #include "switchboard/cli/up_state.h"
 #include "switchboard/cli/version.h"
 #include "switchboard/common/host_port.h"
@@ -101,6 +102,20 @@ absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
   return xds::XdsControlPlane::Start(
       std::move(sources),
       {.listen_address = listen, .policies = std::move(policies), .cache_dir = cache_dir});
+}
+
+// Waits until `plane` serves a first catalog, which it does at the latest
+// after its initial sync timeout (every source in, or given up waiting),
+// then tells systemd it is ready with `status`. The wait is bounded so that
+// a signal is not ignored for long if that promise were ever broken.
+void NotifyReadyOnceServing(xds::XdsControlPlane& plane, const std::string& status) {
+  NotifyStatus("waiting for the first snapshot of every source");
+  constexpr absl::Duration kServingDeadline = absl::Seconds(30);
+  if (!plane.WaitUntilServing(kServingDeadline)) {
+    std::fprintf(stderr, "switchboard: no catalog served after %s; reporting ready anyway\n",
+                 absl::FormatDuration(kServingDeadline).c_str());
+  }
+  NotifyReady(status);
 }
 
 }  // namespace
@@ -251,8 +266,11 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
       managed ? " (managed)" : " (external)", xds_address.c_str(), dir_flag.c_str(),
       endpoints.c_str(), dir_flag.c_str(), dir_flag.c_str(), dir_flag.c_str());
   std::fflush(stdout);
+  // The supervisor's Start() returned with etcd answering its health check.
+  NotifyReadyOnceServing(**plane, absl::StrCat("etcd ", endpoints, ", xDS on ", xds_address));
 
   int signal = ServeUntilTerminated(cmd, **plane, flags);
+  NotifyStopping();
   std::printf("switchboard up: %s received, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
   RemoveUpState(data_dir);
@@ -337,7 +355,9 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
               (*plane)->address().c_str());
   std::fflush(stdout);
+  NotifyReadyOnceServing(**plane, absl::StrCat("serving xDS on ", (*plane)->address()));
   ServeUntilTerminated(cmd, **plane, flags);
+  NotifyStopping();
   (*plane)->Stop();
   return kExitOk;
 }
