@@ -52,8 +52,12 @@ function(switchboard_proto_library NAME)
     DEPENDS ${depends}
     COMMENT "Generating C++ for ${NAME} (${CMAKE_CURRENT_LIST_DIR})"
     VERBATIM)
-  add_library(${NAME} STATIC ${srcs})
-  target_include_directories(${NAME} SYSTEM PUBLIC ${out})
+  # Static or shared as BUILD_SHARED_LIBS says.
+  add_library(${NAME} ${srcs})
+  # Installed under include/switchboard/protos (cmake/install.cmake).
+  target_include_directories(${NAME} SYSTEM PUBLIC $<BUILD_INTERFACE:${out}>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/switchboard/protos>)
+  set_target_properties(${NAME} PROPERTIES SWITCHBOARD_PROTO_OUTPUT_DIR ${out})
   target_link_libraries(${NAME} PUBLIC protobuf::libprotobuf gRPC::grpc++ ${P_LINK})
   # Generated code is not ours to warn about.
   target_compile_options(${NAME} PRIVATE -w)

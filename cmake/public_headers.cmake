@@ -15,6 +15,7 @@ set(SWITCHBOARD_PUBLIC_HEADERS
   switchboard/registry/naming_codec.h
   switchboard/registry/registrar.h
   switchboard/etcd/etcd_client.h
+  switchboard/etcd/etcd_security.h
   switchboard/lookup/builtin_sources.h
   switchboard/lookup/lookup_source_factory.h
   switchboard/lookup/periodic_source.h

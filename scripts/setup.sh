@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   # toolchain
-  g++ cmake ninja-build pkg-config ccache git ca-certificates
+  g++ cmake ninja-build pkg-config make ccache git ca-certificates
   # gRPC, protobuf, Abseil, c-ares, JSON
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libc-ares-dev nlohmann-json3-dev
@@ -20,6 +20,9 @@ PACKAGES=(
   prometheus-cpp-dev libcpp-httplib-dev prometheus chromium chromium-driver
   # the proxy model drives HAProxy; readiness notification for systemd units
   haproxy libsystemd-dev
+  # the Debian package: dpkg-shlibdeps computes its Depends; systemd-analyze
+  # verifies its units
+  dpkg-dev systemd
 )
 # npm: the xDS protos ship inside @grpc/grpc-js-xds; the Node client test uses
 # it too. A machine that already has Node.js and npm (from any source) keeps

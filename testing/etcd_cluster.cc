@@ -20,15 +20,21 @@ namespace {
 
 // Short reconnect backoff: a restarted member must be asked again at once,
 // not after gRPC's default second-and-growing wait.
-std::shared_ptr<grpc::Channel> MemberChannel(const std::string& endpoint) {
+std::shared_ptr<grpc::Channel> MemberChannel(const std::string& endpoint,
+                                            std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 300);
-  return grpc::CreateCustomChannel(endpoint, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(endpoint, credentials, args);
 }
 
 // Distinct from every other cluster this machine runs at the same time.
+std::string ReadPem(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 std::string UniqueClusterToken() {
   static std::atomic<int> counter{0};
   return absl::StrCat("switchboard-test-", getpid(), "-", counter++, "-",
@@ -77,16 +83,28 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(EtcdClusterOptio
 
 absl::Status EtcdCluster::StartMembers(EtcdClusterOptions options) {
   const int n = options.members;
+  const bool tls = !options.cert_file.empty();
+  if (tls) {
+    grpc::SslCredentialsOptions ssl{.pem_root_certs = ReadPem(options.ca_file),
+                                    .pem_private_key = ReadPem(options.client_key_file),
+                                    .pem_cert_chain = ReadPem(options.client_cert_file)};
+    credentials_ = grpc::SslCredentials(ssl);
+  } else {
+    credentials_ = grpc::InsecureChannelCredentials();
+  }
+  // Client, peer and bridge ports; with TLS a metrics port for /health.
+  const int per_member = tls ? 4 : 3;
   std::set<int> ports;
-  while (static_cast<int>(ports.size()) < 3 * n) {
+  while (static_cast<int>(ports.size()) < per_member * n) {
     int port = PickFreePort();
     if (port < 0) return absl::UnavailableError("no free loopback port for etcd");
     ports.insert(port);
   }
   std::vector<int> picked(ports.begin(), ports.end());
-  auto client_port = [&](int i) { return picked[3 * i]; };
-  auto peer_port = [&](int i) { return picked[3 * i + 1]; };
-  auto bridge_port = [&](int i) { return picked[3 * i + 2]; };
+  auto client_port = [&](int i) { return picked[per_member * i]; };
+  auto peer_port = [&](int i) { return picked[per_member * i + 1]; };
+  auto bridge_port = [&](int i) { return picked[per_member * i + 2]; };
+  auto metrics_port = [&](int i) { return tls ? picked[per_member * i + 3] : 0; };
 
   std::vector<std::string> initial_cluster;
   for (int i = 0; i < n; ++i) {
@@ -106,8 +124,12 @@ absl::Status EtcdCluster::StartMembers(EtcdClusterOptions options) {
                                 .ready_timeout = options.ready_timeout,
                                 .initial_cluster = absl::StrJoin(initial_cluster, ","),
                                 .initial_cluster_token = token,
-                                .advertise_peer_port = bridge_port(i)});
-    members_[i].channel = MemberChannel(members_[i].etcd->endpoint());
+                                .advertise_peer_port = bridge_port(i),
+                                .cert_file = options.cert_file,
+                                .key_file = options.key_file,
+                                .client_ca_file = options.client_ca_file,
+                                .metrics_port = metrics_port(i)});
+    members_[i].channel = MemberChannel(members_[i].etcd->endpoint(), credentials_);
   }
   // All at once: no member is healthy before a majority runs.
   for (int i = 0; i < n; ++i) {
@@ -197,7 +219,7 @@ absl::Status EtcdCluster::Restart(int i) {
   }
   if (absl::Status s = member.etcd->Launch(); !s.ok()) return s;
   RegisterProcess(i);
-  member.channel = MemberChannel(member.etcd->endpoint());
+  member.channel = MemberChannel(member.etcd->endpoint(), credentials_);
   // An isolated member cannot become healthy; it serves once it listens.
   if (member.isolated) {
     if (WaitForPort(options.client_port, options.ready_timeout)) return absl::OkStatus();

@@ -15,6 +15,10 @@
 //   (*cluster)->Heal(*leader);
 //   ASSERT_TRUE((*cluster)->WaitHealthy(absl::Seconds(10)).ok());
 //
+// With TLS: EtcdCluster::Start({.cert_file = certs.server_cert, .key_file =
+// certs.server_key, .client_ca_file = certs.ca, .ca_file = certs.ca,
+// .client_cert_file = certs.client_cert, .client_key_file = certs.client_key}).
+//
 // Threading: used from one thread at a time (the bridges forward on their
 // own threads).
 #ifndef SWITCHBOARD_TESTING_ETCD_CLUSTER_H_
@@ -41,6 +45,16 @@ namespace switchboard::testing {
 struct EtcdClusterOptions {
   int members = 3;
   absl::Duration ready_timeout = absl::Seconds(30);
+  // TLS on every member's client port (PEM files, e.g. from
+  // test_certificates.h); with client_ca_file, clients must show a
+  // certificate signed by it. Peers talk plain HTTP on loopback.
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;
+  // What the cluster's own status channels show (both empty: none).
+  std::string ca_file;
+  std::string client_cert_file;
+  std::string client_key_file;
 };
 
 // What one member says of itself (Maintenance.Status).
@@ -128,6 +142,7 @@ class EtcdCluster {
   int IndexOf(uint64_t member_id) const;
 
   TempDir dir_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::vector<Member> members_;
 };
 

@@ -6,8 +6,12 @@
 #include <cstdio>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "switchboard/cli/up_state.h"
+#include "switchboard/lookup/etcd/etcd_factory.h"
+#include "switchboard/lookup/source_uri.h"
 
 namespace switchboard::cli {
 
@@ -92,7 +96,55 @@ std::vector<FlagSpec> EtcdFlags() {
           {.name = "prefix", .value_name = "P", .help = "registry key prefix (grpc-go uses none)"},
           {.name = "data-dir", .value_name = "DIR",
            .help = "where `switchboard up` keeps its state",
-           .default_text = "$XDG_STATE_HOME/switchboard or ~/.local/state/switchboard"}};
+           .default_text = "$XDG_STATE_HOME/switchboard or ~/.local/state/switchboard"},
+          EtcdSecurityFlags()[0], EtcdSecurityFlags()[1], EtcdSecurityFlags()[2],
+          EtcdSecurityFlags()[3], EtcdSecurityFlags()[4]};
+}
+
+std::vector<FlagSpec> EtcdSecurityFlags() {
+  return {{.name = "etcd-ca", .value_name = "FILE",
+           .help = "CA certificate (PEM) etcd's certificate must be signed by; turns TLS on"},
+          {.name = "etcd-cert", .value_name = "FILE",
+           .help = "client certificate (PEM) for etcd's --client-cert-auth; needs --etcd-key"},
+          {.name = "etcd-key", .value_name = "FILE", .help = "the client certificate's key (PEM)"},
+          {.name = "etcd-user", .value_name = "USER",
+           .help = "etcd user (auth enabled); its password from --etcd-password-file or "
+                   "$SWITCHBOARD_ETCD_PASSWORD"},
+          {.name = "etcd-password-file", .value_name = "FILE",
+           .help = "file holding the etcd user's password (one line)"}};
+}
+
+EtcdSecurity EtcdSecurityFrom(const ParsedFlags& flags, absl::string_view endpoints) {
+  return {.ca_file = flags.Get("etcd-ca"),
+          .cert_file = flags.Get("etcd-cert"),
+          .key_file = flags.Get("etcd-key"),
+          .tls = absl::StrContains(endpoints, "https://"),
+          .user = flags.Get("etcd-user"),
+          .password_file = flags.Get("etcd-password-file")};
+}
+
+absl::StatusOr<EtcdClientOptions> EtcdClientOptionsFrom(const ParsedFlags& flags,
+                                                         const std::string& endpoints) {
+  absl::StatusOr<EtcdClientOptions> options = ParseEtcdEndpoints(endpoints);
+  if (!options.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--etcd=", endpoints, ": ", options.status().message()));
+  }
+  if (absl::Status s = ApplyEtcdSecurity(EtcdSecurityFrom(flags, endpoints), kEtcdFlagNames,
+                                         *options);
+      !s.ok()) {
+    return s;
+  }
+  return options;
+}
+
+absl::StatusOr<std::string> EtcdSourceUriFrom(const ParsedFlags& flags, const std::string& endpoints,
+                                              absl::string_view prefix) {
+  // Checks the flags now, so that a bad one is named as a flag.
+  absl::StatusOr<EtcdClientOptions> options = EtcdClientOptionsFrom(flags, endpoints);
+  if (!options.ok()) return options.status();
+  return WithEtcdSecurityDefaults(EtcdSourceUri(absl::StrJoin(options->endpoints, ","), prefix),
+                                  EtcdSecurityFrom(flags, endpoints));
 }
 
 absl::StatusOr<std::string> EtcdEndpointsFrom(const ParsedFlags& flags) {

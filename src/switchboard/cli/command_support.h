@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "switchboard/cli/command_line.h"
+#include "switchboard/etcd/etcd_security.h"
 
 namespace switchboard::cli {
 
@@ -75,6 +76,22 @@ int WaitForTerminationSignal(absl::Duration timeout);
 // not a silent fall-back to another etcd.
 std::vector<FlagSpec> EtcdFlags();
 absl::StatusOr<std::string> EtcdEndpointsFrom(const ParsedFlags& flags);
+
+// TLS and auth to etcd (--etcd-ca, --etcd-cert, --etcd-key, --etcd-user,
+// --etcd-password-file; the password never on the command line): the flags
+// every command that talks to etcd takes, EtcdFlags() among them.
+std::vector<FlagSpec> EtcdSecurityFlags();
+// The settings of those flags; an https:// endpoint turns TLS on. Reads
+// nothing: ApplyEtcdSecurity() (etcd/etcd_security.h) checks the files.
+EtcdSecurity EtcdSecurityFrom(const ParsedFlags& flags, absl::string_view endpoints);
+// The client options for `endpoints` with the security flags applied;
+// InvalidArgument naming --etcd or the security flag that is wrong.
+absl::StatusOr<EtcdClientOptions> EtcdClientOptionsFrom(const ParsedFlags& flags,
+                                                         const std::string& endpoints);
+// The etcd:// source URI of `endpoints` and `prefix` carrying the
+// security flags as parameters (lookup/etcd/etcd_factory.h).
+absl::StatusOr<std::string> EtcdSourceUriFrom(const ParsedFlags& flags, const std::string& endpoints,
+                                              absl::string_view prefix);
 
 }  // namespace switchboard::cli
 

@@ -18,6 +18,7 @@
 #include "switchboard/cli/health_gate.h"
 #include "switchboard/cli/health_probe.h"
 #include "switchboard/cli/instance_format.h"
+#include "switchboard/cli/service_readiness.h"
 #include "switchboard/cli/version.h"
 #include "switchboard/common/close_names.h"
 #include "switchboard/common/display_text.h"
@@ -37,15 +38,20 @@ std::vector<FlagSpec> With(std::vector<FlagSpec> flags, const std::vector<FlagSp
   return flags;
 }
 
-absl::StatusOr<std::shared_ptr<EtcdClient>> ConnectEtcd(const std::string& endpoints) {
-  absl::StatusOr<EtcdClientOptions> options = ParseEtcdEndpoints(endpoints);
-  if (!options.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--etcd=", endpoints, ": ",
-                                                   options.status().message()));
-  }
+absl::StatusOr<std::shared_ptr<EtcdClient>> ConnectEtcd(const std::string& endpoints,
+                                                       const ParsedFlags& flags) {
+  absl::StatusOr<EtcdClientOptions> options = EtcdClientOptionsFrom(flags, endpoints);
+  if (!options.ok()) return options.status();
   absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(*options);
   if (!client.ok()) return client.status();
   return std::shared_ptr<EtcdClient>(std::move(*client));
+}
+
+// A bad flag (InvalidArgument) is a usage error; etcd refusing the user or
+// its password, or not answering, is a runtime error.
+int ConnectError(const Command& cmd, const absl::Status& error) {
+  return error.code() == absl::StatusCode::kInvalidArgument && !absl::StrContains(
+      error.message(), "Authenticate") ? UsageError(cmd, error) : RuntimeError(cmd, error);
 }
 
 // The services registered under `prefix`, from a range over it.
@@ -81,7 +87,8 @@ std::optional<std::string> NoInstanceNote(EtcdClient& client, const std::string&
 // the first endpoint: nothing listens (etcd not running); something
 // listens but the gRPC connection never came up (https:// to a plaintext
 // member, or the reverse); or etcd answers but cannot serve (no leader).
-std::string EtcdHint(const absl::Status& error, const std::string& endpoints) {
+std::string EtcdHint(const absl::Status& error, const std::string& endpoints,
+                     const ParsedFlags& flags) {
   const std::string text(error.message());
   if (absl::StrContains(text, "no leader") || absl::StrContains(text, "leader changed")) {
     return absl::StrCat(" (etcd at ", endpoints, " runs but has no leader: its cluster lost "
@@ -89,6 +96,9 @@ std::string EtcdHint(const absl::Status& error, const std::string& endpoints) {
   }
   absl::StatusOr<EtcdClientOptions> options = ParseEtcdEndpoints(endpoints);
   if (!options.ok() || options->endpoints.empty()) return "";
+  const EtcdSecurity security = EtcdSecurityFrom(flags, endpoints);
+  options->tls = options->tls || security.tls || !security.ca_file.empty() ||
+                 !security.cert_file.empty();
   const std::string first = options->endpoints[0];
   const bool listening = HealthProbe(HealthCheckKind::kTcp, first).Check(absl::Seconds(1)).ok();
   if (!listening) {
@@ -99,7 +109,11 @@ std::string EtcdHint(const absl::Status& error, const std::string& endpoints) {
   if (absl::StrContains(text, "unreachable")) {
     return options->tls
                ? absl::StrCat(" (", first, " accepts connections but the TLS handshake failed: "
-                              "the member may not speak TLS; try --etcd http://", first, ")")
+                              "the member may not speak TLS (try --etcd http://", first,
+                              "), its certificate may not be signed by --etcd-ca=",
+                              security.ca_file.empty() ? "(system CAs)" : security.ca_file,
+                              ", or it refused the client certificate --etcd-cert=",
+                              security.cert_file.empty() ? "(none)" : security.cert_file, ")")
                : absl::StrCat(" (", first, " accepts connections but no gRPC connection came "
                               "up: the member may require TLS; try --etcd https://", first, ")");
   }
@@ -131,14 +145,14 @@ int RunLs(const Command& cmd, const ParsedFlags& flags) {
   absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(flags);
   if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
   const std::string endpoints = *etcd_flag;
-  auto client = ConnectEtcd(endpoints);
-  if (!client.ok()) return UsageError(cmd, client.status());
+  auto client = ConnectEtcd(endpoints, flags);
+  if (!client.ok()) return ConnectError(cmd, client.status());
 
   const std::string key_prefix = service.empty() ? prefix : ServiceKeyPrefix(prefix, service);
   absl::StatusOr<RangeResult> range = (*client)->GetPrefix(key_prefix);
   if (!range.ok()) {
     return RuntimeError(cmd, absl::UnavailableError(absl::StrCat(
-                                 range.status().message(), EtcdHint(range.status(), endpoints))));
+                                 range.status().message(), EtcdHint(range.status(), endpoints, flags))));
   }
   std::vector<Instance> instances;
   for (const KeyValue& kv : range->kvs) {
@@ -220,8 +234,8 @@ int RunWatch(const Command& cmd, const ParsedFlags& flags) {
   absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(flags);
   if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
   const std::string endpoints = *etcd_flag;
-  auto client = ConnectEtcd(endpoints);
-  if (!client.ok()) return UsageError(cmd, client.status());
+  auto client = ConnectEtcd(endpoints, flags);
+  if (!client.ok()) return ConnectError(cmd, client.status());
   BlockTerminationSignals();
   // The watcher logs its retries; the printer says it once, plainly.
   SetLogLevel(LogLevel::kError);
@@ -361,8 +375,8 @@ int RunRegister(const Command& cmd, const ParsedFlags& flags) {
   absl::StatusOr<std::string> etcd_flag = EtcdEndpointsFrom(flags);
   if (!etcd_flag.ok()) return UsageError(cmd, etcd_flag.status());
   const std::string endpoints = *etcd_flag;
-  auto client = ConnectEtcd(endpoints);
-  if (!client.ok()) return UsageError(cmd, client.status());
+  auto client = ConnectEtcd(endpoints, flags);
+  if (!client.ok()) return ConnectError(cmd, client.status());
 
   BlockTerminationSignals();
   // On SIGTERM with etcd unreachable, waiting long to deregister only
@@ -407,10 +421,22 @@ int RunRegister(const Command& cmd, const ParsedFlags& flags) {
       registrar.reset();
     }
     if (registrar != nullptr) {
-      if (std::optional<std::string> line = gate.OnRegistrationState(registrar->state())) say(*line);
+      const RegistrationState state = registrar->state();
+      if (std::optional<std::string> line = gate.OnRegistrationState(state)) {
+        say(*line);
+        // Ready once first registered; later changes only update the status.
+        if (state.phase == RegistrationPhase::kRegistered) {
+          NotifyReady(*line);
+        } else {
+          NotifyStatus(*line);
+        }
+      }
+    } else {
+      for (const std::string& line : decision.messages) NotifyStatus(line);
     }
     if (WaitForTerminationSignal(*interval) != 0) break;
   }
+  NotifyStopping();
   if (registrar != nullptr) {
     if (absl::Status s = registrar->Deregister(); s.ok()) {
       say(absl::StrCat("deregistered ", who));

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "switchboard/cli/commands.h"
+#include "switchboard/cli/service_readiness.h"
 #include "switchboard/cli/up_state.h"
 #include "switchboard/cli/version.h"
 #include "switchboard/client/route_override_feed.h"
@@ -20,6 +21,7 @@
 #include "switchboard/etcd/etcd_client.h"
 #include "switchboard/supervisor/local_etcd.h"
 #include "switchboard/lookup/builtin_sources.h"
+#include "switchboard/lookup/etcd/etcd_factory.h"
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/control_plane.h"
@@ -69,7 +71,13 @@ int ServeUntilTerminated(const Command& cmd, xds::XdsControlPlane& plane,
   }
 }
 
-// Builds (does not start) a source per URI. Every error here is a bad
+// `flags` followed by the etcd TLS and auth flags.
+std::vector<FlagSpec> WithEtcdSecurityFlags(std::vector<FlagSpec> flags) {
+  for (FlagSpec& flag : EtcdSecurityFlags()) flags.push_back(std::move(flag));
+  return flags;
+}
+
+// Builds (does not start) a source per URI. Nearly every error here is a bad
 // command line (an unknown scheme or query parameter, a bad value), so it
 // is InvalidArgument prefixed with `flag`, the flag the URI came from.
 absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> MakeSources(
@@ -78,7 +86,9 @@ absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> MakeSources(
   for (const std::string& uri : uris) {
     absl::StatusOr<std::unique_ptr<LookupSource>> source = BuiltinLookupSources().Make(uri);
     if (!source.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(flag, ": ", source.status().message()));
+      // Unavailable or PermissionDenied: etcd refusing a user or not
+      // answering its authentication, not a bad command line.
+      return absl::Status(source.status().code(), absl::StrCat(flag, ": ", source.status().message()));
     }
     sources.push_back(std::move(*source));
   }
@@ -93,6 +103,20 @@ absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
   return xds::XdsControlPlane::Start(
       std::move(sources),
       {.listen_address = listen, .policies = std::move(policies), .cache_dir = cache_dir});
+}
+
+// Waits until `plane` serves a first catalog, which it does at the latest
+// after its initial sync timeout (every source in, or given up waiting),
+// then tells systemd it is ready with `status`. The wait is bounded so that
+// a signal is not ignored for long if that promise were ever broken.
+void NotifyReadyOnceServing(xds::XdsControlPlane& plane, const std::string& status) {
+  NotifyStatus("waiting for the first snapshot of every source");
+  constexpr absl::Duration kServingDeadline = absl::Seconds(30);
+  if (!plane.WaitUntilServing(kServingDeadline)) {
+    std::fprintf(stderr, "switchboard: no catalog served after %s; reporting ready anyway\n",
+                 absl::FormatDuration(kServingDeadline).c_str());
+  }
+  NotifyReady(status);
 }
 
 }  // namespace
@@ -110,8 +134,11 @@ const Command kUpCommand = {
         "cut) unless --etcd-fsync. Its log is <data-dir>/etcd/etcd.log; up's own log goes\n"
         "to stderr. Other subcommands find it through <data-dir>/up.json. Only one `up`\n"
         "runs per data dir. The last registry contents seen are kept in <data-dir>/cache\n"
-        "and served after a restart while the registry is unreachable.\n",
-    .flags = {
+        "and served after a restart while the registry is unreachable.\n"
+        "`up` is for one machine; for several, see docs/deployment.md (an etcd cluster\n"
+        "with TLS and auth, `switchboard xds` per host). The --etcd-ca ... flags apply\n"
+        "to --etcd.\n",
+    .flags = WithEtcdSecurityFlags({
         {.name = "data-dir", .value_name = "DIR", .help = "etcd data, logs, up.json, snapshot cache",
          .default_text = "$XDG_STATE_HOME/switchboard or ~/.local/state/switchboard"},
         {.name = "etcd-listen", .value_name = "HOST:PORT",
@@ -128,7 +155,7 @@ const Command kUpCommand = {
                                        "fast, but the last writes are lost on a power cut)",
          .boolean = true},
         PolicyFlag(),
-    },
+    }),
     .run = RunUp,
 };
 
@@ -154,12 +181,14 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
     return UsageError(cmd, "--etcd is empty: give HOST:PORT[,HOST:PORT] of your etcd, or leave "
                            "--etcd out and `up` runs one");
   }
+  std::string external_source;
   if (!managed) {
-    if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(flags.Get("etcd"));
-        !parsed.ok()) {
-      return UsageError(cmd, absl::StrCat("--etcd=", flags.Get("etcd"), ": ",
-                                          parsed.status().message()));
-    }
+    absl::StatusOr<std::string> uri = EtcdSourceUriFrom(flags, flags.Get("etcd"), flags.Get("prefix"));
+    if (!uri.ok()) return UsageError(cmd, uri.status());
+    external_source = *uri;
+  } else if (!EtcdSecurityFrom(flags, "").empty()) {
+    return UsageError(cmd, "--etcd-ca, --etcd-cert, --etcd-key, --etcd-user and "
+                           "--etcd-password-file apply to an external etcd: give --etcd");
   }
   const std::string prefix = flags.Get("prefix");
 
@@ -193,7 +222,7 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
     endpoints = supervisor->endpoint();
   }
 
-  const std::string source_uri = EtcdSourceUri(endpoints, prefix);
+  const std::string source_uri = managed ? EtcdSourceUri(endpoints, prefix) : external_source;
   absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> sources =
       MakeSources({source_uri}, managed ? "--etcd-listen" : "--etcd");
   if (!sources.ok()) {
@@ -246,8 +275,11 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
       managed ? " (managed)" : " (external)", xds_address.c_str(), dir_flag.c_str(),
       endpoints.c_str(), dir_flag.c_str(), dir_flag.c_str(), dir_flag.c_str());
   std::fflush(stdout);
+  // The supervisor's Start() returned with etcd answering its health check.
+  NotifyReadyOnceServing(**plane, absl::StrCat("etcd ", endpoints, ", xDS on ", xds_address));
 
   int signal = ServeUntilTerminated(cmd, **plane, flags);
+  NotifyStopping();
   std::printf("switchboard up: %s received, stopping\n", signal == SIGINT ? "SIGINT" : "SIGTERM");
   std::fflush(stdout);
   RemoveUpState(data_dir);
@@ -266,8 +298,10 @@ const Command kXdsCommand = {
         "Without --source, serves what is registered in the etcd of the running\n"
         "`switchboard up` (or --etcd). With --cache-dir, each source's last good\n"
         "snapshot is kept there, and served after a restart while the source is\n"
-        "unreachable. Sources:\n", BuiltinLookupSources().Help(), "\n"),
-    .flags = {
+        "unreachable. The --etcd-ca ... flags apply to the default source and to every\n"
+        "etcd:// --source that does not give its own ca=, cert=, key=, user=,\n"
+        "password-file= parameters. Sources:\n", BuiltinLookupSources().Help(), "\n"),
+    .flags = WithEtcdSecurityFlags({
         {.name = "listen", .value_name = "HOST:PORT", .help = "where xDS is served",
          .default_text = "127.0.0.1:18000"},
         {.name = "source", .value_name = "URI", .help = "a lookup source", .repeatable = true},
@@ -280,7 +314,7 @@ const Command kXdsCommand = {
          .help = "keep each source's last good snapshot here (created if missing)",
          .default_text = "no cache"},
         PolicyFlag(),
-    },
+    }),
     .run = RunXds,
 };
 
@@ -296,10 +330,16 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   if (default_source) {
     absl::StatusOr<std::string> endpoints = EtcdEndpointsFrom(flags);
     if (!endpoints.ok()) return UsageError(cmd, endpoints.status());
-    if (absl::StatusOr<EtcdClientOptions> parsed = ParseEtcdEndpoints(*endpoints); !parsed.ok()) {
-      return UsageError(cmd, absl::StrCat("--etcd=", *endpoints, ": ", parsed.status().message()));
+    absl::StatusOr<std::string> uri = EtcdSourceUriFrom(flags, *endpoints, flags.Get("prefix"));
+    if (!uri.ok()) return UsageError(cmd, uri.status());
+    uris.push_back(*uri);
+  } else {
+    const EtcdSecurity security = EtcdSecurityFrom(flags, "");
+    for (std::string& uri : uris) {
+      absl::StatusOr<std::string> secured = WithEtcdSecurityDefaults(uri, security);
+      if (!secured.ok()) return UsageError(cmd, absl::StrCat("--source: ", secured.status().message()));
+      uri = *secured;
     }
-    uris.push_back(EtcdSourceUri(*endpoints, flags.Get("prefix")));
   }
   if (flags.IsSet("cache-dir") && flags.Get("cache-dir").empty()) {
     return UsageError(cmd, "--cache-dir: give a directory");
@@ -312,7 +352,11 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   // Built before anything starts, so that a bad parameter is a usage error.
   absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> sources =
       MakeSources(uris, default_source ? "--etcd" : "--source");
-  if (!sources.ok()) return UsageError(cmd, sources.status());
+  if (!sources.ok()) {
+    return sources.status().code() == absl::StatusCode::kInvalidArgument
+               ? UsageError(cmd, sources.status())
+               : RuntimeError(cmd, sources.status());
+  }
   auto plane = StartControlPlane(*std::move(sources), listen, *std::move(policies),
                                  flags.Get("cache-dir"));
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
@@ -324,7 +368,9 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
               (*plane)->address().c_str());
   std::fflush(stdout);
+  NotifyReadyOnceServing(**plane, absl::StrCat("serving xDS on ", (*plane)->address()));
   ServeUntilTerminated(cmd, **plane, flags);
+  NotifyStopping();
   routes->reset();
   (*plane)->Stop();
   return kExitOk;

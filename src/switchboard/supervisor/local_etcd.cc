@@ -76,7 +76,13 @@ absl::Status LocalEtcd::Launch() {
         "something already listens on ", endpoint(),
         "; stop it, or pick other ports (--etcd-listen), or use it with --etcd ", endpoint()));
   }
-  const std::string client = absl::StrCat("http://", options_.host, ":", options_.client_port);
+  const bool tls = !options_.cert_file.empty();
+  if (tls && options_.metrics_port == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("etcd on ", endpoint(), ": TLS needs a metrics port for /health"));
+  }
+  const std::string client =
+      absl::StrCat(tls ? "https://" : "http://", options_.host, ":", options_.client_port);
   const std::string peer = absl::StrCat("http://", options_.host, ":", options_.peer_port);
   const std::string advertised_peer =
       options_.advertise_peer_port == 0
@@ -100,6 +106,17 @@ absl::Status LocalEtcd::Launch() {
       "--logger", "zap",
       "--log-level", "warn",
   };
+  if (tls) {
+    argv.insert(argv.end(), {"--cert-file", options_.cert_file, "--key-file", options_.key_file});
+    if (!options_.client_ca_file.empty()) {
+      argv.insert(argv.end(),
+                  {"--trusted-ca-file", options_.client_ca_file, "--client-cert-auth"});
+    }
+  }
+  if (options_.metrics_port != 0) {
+    argv.insert(argv.end(), {"--listen-metrics-urls",
+                             absl::StrCat("http://", options_.host, ":", options_.metrics_port)});
+  }
   if (!options_.initial_cluster_token.empty()) {
     argv.insert(argv.end(), {"--initial-cluster-token", options_.initial_cluster_token});
   }
@@ -160,7 +177,10 @@ bool LocalEtcd::Running() { return process_ != nullptr && process_->Running(); }
 
 pid_t LocalEtcd::pid() { return Running() ? process_->pid() : -1; }
 
-bool LocalEtcd::Healthy() const { return EtcdHealthy(options_.host, options_.client_port); }
+bool LocalEtcd::Healthy() const {
+  return EtcdHealthy(options_.host,
+                     options_.metrics_port != 0 ? options_.metrics_port : options_.client_port);
+}
 
 std::string LocalEtcd::DescribeExit() const {
   return process_ ? process_->DescribeExit() : "not started";

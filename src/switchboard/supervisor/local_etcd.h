@@ -52,6 +52,15 @@ struct LocalEtcdOptions {
   // fsync off (the default) makes writes fast but loses the last writes on
   // a power cut or kernel crash; true makes etcd sync its log to disk.
   bool fsync = false;
+  // TLS on the client port (PEM files): etcd's --cert-file and --key-file;
+  // with client_ca_file also --trusted-ca-file and --client-cert-auth
+  // (clients must show a certificate signed by it). /health is then asked
+  // on metrics_port, plain HTTP on `host` (etcd's --listen-metrics-urls),
+  // which TLS needs.
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;
+  int metrics_port = 0;
 };
 
 class LocalEtcd {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "switchboard/etcd/etcd_client.h"
 
 namespace switchboard {
@@ -14,7 +15,8 @@ const LookupSourceDescription& Description() {
       .scheme = "etcd",
       .forms = {"etcd://host:port[,host:port...]/[key/prefix/]"},
       .summary = "instances registered in etcd under the prefix, watched",
-      .parameters = {"service", "request_timeout", "max_retry_delay"}};
+      .parameters = {"service", "request_timeout", "max_retry_delay", "ca", "cert", "key", "tls",
+                     "user", "password-file"}};
   return *d;
 }
 
@@ -24,6 +26,10 @@ LookupSourceOr BuildEtcdSource(const SourceUri& uri, EtcdSourceConfig config) {
     client_options.endpoints.push_back(endpoint.ToString());
   }
   client_options.request_timeout = config.request_timeout;
+  if (absl::Status s = ApplyEtcdSecurity(config.security, kEtcdUriParamNames, client_options);
+      !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("source '", uri.text, "': ", s.message()));
+  }
   absl::StatusOr<std::unique_ptr<EtcdClient>> client = EtcdClient::Create(std::move(client_options));
   if (!client.ok()) {
     return absl::Status(client.status().code(),
@@ -65,7 +71,54 @@ absl::StatusOr<EtcdSourceConfig> EtcdSourceConfigFromUri(const SourceUri& uri) {
       DurationParam(uri, "max_retry_delay", config.watcher.max_retry_delay);
   if (!max_retry_delay.ok()) return max_retry_delay.status();
   config.watcher.max_retry_delay = *max_retry_delay;
+  config.security.ca_file = StringParam(uri, "ca", "");
+  config.security.cert_file = StringParam(uri, "cert", "");
+  config.security.key_file = StringParam(uri, "key", "");
+  absl::StatusOr<bool> tls = BoolParam(uri, "tls", false);
+  if (!tls.ok()) return tls.status();
+  config.security.tls = *tls;
+  config.security.user = StringParam(uri, "user", "");
+  config.security.password_file = StringParam(uri, "password-file", "");
   return config;
+}
+
+namespace {
+
+// Percent-encodes what would end or split a query value.
+std::string EncodeParam(absl::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '%' || c == '&' || c == '=' || c == '#' || c == '?' || c == '+' ||
+        static_cast<unsigned char>(c) <= ' ') {
+      absl::StrAppend(&out, absl::StrFormat("%%%02X", static_cast<unsigned char>(c)));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> WithEtcdSecurityDefaults(absl::string_view uri_text,
+                                                     const EtcdSecurity& security) {
+  absl::StatusOr<SourceUri> uri = ParseSourceUri(uri_text);
+  if (!uri.ok()) return uri.status();
+  std::string out(uri_text);
+  if (uri->scheme != "etcd" || security.empty()) return out;
+  bool first = out.find('?') == std::string::npos;
+  auto add = [&](absl::string_view name, const std::string& value) {
+    if (value.empty() || uri->params.count(std::string(name)) > 0) return;
+    absl::StrAppend(&out, first ? "?" : "&", name, "=", EncodeParam(value));
+    first = false;
+  };
+  add("ca", security.ca_file);
+  add("cert", security.cert_file);
+  add("key", security.key_file);
+  add("tls", security.tls ? "true" : "");
+  add("user", security.user);
+  add("password-file", security.password_file);
+  return out;
 }
 
 std::unique_ptr<LookupSourceFactory> MakeEtcdSourceFactory() {

@@ -1,0 +1,212 @@
+// Every command against a 3-member etcd cluster with TLS (client
+// certificates required) and user/password auth, on loopback, with
+// certificates made by openssl: `register` writes, `ls` reads, `xds`
+// (given an etcd:// URI carrying its settings) serves the registration to
+// an ADS client; a wrong password, an untrusted client certificate and a
+// wrong CA each fail with an error naming what is wrong.
+#include <sys/wait.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "testing/ads_watch_stream.h"
+#include "testing/child_process.h"
+#include "testing/etcd_cluster.h"
+#include "testing/test_certificates.h"
+
+namespace switchboard::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+RunResult RunCommand(const TempDir& dir, std::vector<std::string> args, std::vector<std::string> env = {},
+              absl::Duration timeout = absl::Seconds(20)) {
+  static int counter = 0;
+  const std::string log = dir.File(absl::StrCat("run-", ++counter, ".log"));
+  auto child = ChildProcess::Start(args, {.log_path = log, .env = env});
+  if (!child.ok()) return {.output = std::string(child.status().message())};
+  RunResult run;
+  if (!(*child)->WaitExit(timeout)) {
+    (*child)->Kill();
+    run.output = "(timed out) ";
+  } else if (WIFEXITED((*child)->exit_status())) {
+    run.exit_code = WEXITSTATUS((*child)->exit_status());
+  }
+  run.output += ReadFile(log);
+  return run;
+}
+
+std::string Switchboard() { return BuiltBinary("bin/switchboard"); }
+
+class EtcdTlsAuthTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    absl::StatusOr<TestCertificates> certs = MakeTestCertificateSet(dir_->path());
+    ASSERT_TRUE(certs.ok()) << certs.status();
+    certs_ = new TestCertificates(*certs);
+    auto cluster = EtcdCluster::Start({.cert_file = certs_->server_cert,
+                                       .key_file = certs_->server_key,
+                                       .client_ca_file = certs_->ca,
+                                       .ca_file = certs_->ca,
+                                       .client_cert_file = certs_->client_cert,
+                                       .client_key_file = certs_->client_key});
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = cluster->release();
+    // A user `sb` that may read and write sb/..., then auth on.
+    std::ofstream(dir_->File("password")) << "sb-password\n";
+    std::ofstream(dir_->File("wrong-password")) << "not-it\n";
+    const std::string etcdctl = absl::StrCat(
+        "etcdctl --endpoints=", Endpoints(), " --cacert=", certs_->ca, " --cert=",
+        certs_->client_cert, " --key=", certs_->client_key, " ");
+    RunResult setup = RunCommand(*dir_, {"/bin/bash", "-c", absl::StrCat(
+        "set -e\n",
+        etcdctl, "user add root:root-password\n",
+        etcdctl, "role add root || true\n",
+        etcdctl, "user grant-role root root\n",
+        etcdctl, "user add sb:sb-password\n",
+        etcdctl, "role add sb\n",
+        etcdctl, "role grant-permission sb --prefix=true readwrite sb/\n",
+        etcdctl, "user grant-role sb sb\n",
+        etcdctl, "auth enable\n")});
+    ASSERT_EQ(setup.exit_code, 0) << setup.output;
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    delete certs_;
+    delete dir_;
+  }
+
+  static std::string Endpoints() { return cluster_->endpoints_csv(); }
+  // The flags of a client with the right certificate and user.
+  static std::vector<std::string> SecurityFlags() {
+    return {"--etcd", Endpoints(), "--prefix", "sb/", "--etcd-ca", certs_->ca, "--etcd-cert",
+            certs_->client_cert, "--etcd-key", certs_->client_key, "--etcd-user", "sb",
+            "--etcd-password-file", dir_->File("password")};
+  }
+  static std::vector<std::string> Command(std::vector<std::string> args,
+                                          const std::vector<std::string>& flags) {
+    args.insert(args.begin(), Switchboard());
+    args.insert(args.end(), flags.begin(), flags.end());
+    return args;
+  }
+
+  static TempDir* dir_;
+  static TestCertificates* certs_;
+  static EtcdCluster* cluster_;
+};
+TempDir* EtcdTlsAuthTest::dir_ = nullptr;
+TestCertificates* EtcdTlsAuthTest::certs_ = nullptr;
+EtcdCluster* EtcdTlsAuthTest::cluster_ = nullptr;
+
+TEST_F(EtcdTlsAuthTest, RegisterListAndDiscoverOverXds) {
+  const std::string addr = absl::StrCat("127.0.0.1:", PickFreePort());
+  // The password from the environment here, from a file below.
+  std::vector<std::string> register_flags = SecurityFlags();
+  register_flags.resize(register_flags.size() - 2);
+  auto sidecar = ChildProcess::Start(
+      Command({"register", "--service", "greeter", "--addr", addr, "--health", "none"}, register_flags),
+      {.log_path = dir_->File("register.log"), .env = {"SWITCHBOARD_ETCD_PASSWORD=sb-password"}});
+  ASSERT_TRUE(sidecar.ok()) << sidecar.status();
+
+  RunResult ls;
+  ASSERT_TRUE(WaitFor([&] {
+    ls = RunCommand(*dir_, Command({"ls", "greeter", "--json"}, SecurityFlags()));
+    return ls.exit_code == 0 && ls.output.find(addr) != std::string::npos;
+  }, absl::Seconds(15))) << ls.output << "\nregister: " << ReadFile(dir_->File("register.log"));
+
+  // xds with the settings as etcd:// URI parameters.
+  const int xds_port = PickFreePort();
+  const std::string uri = absl::StrCat(
+      "etcd://", Endpoints(), "/sb/?ca=", certs_->ca, "&cert=", certs_->client_cert,
+      "&key=", certs_->client_key, "&user=sb&password-file=", dir_->File("password"));
+  auto xds = ChildProcess::Start(
+      {Switchboard(), "xds", "--listen", absl::StrCat("127.0.0.1:", xds_port), "--source", uri},
+      {.log_path = dir_->File("xds.log")});
+  ASSERT_TRUE(xds.ok()) << xds.status();
+  ASSERT_TRUE(WaitForPort(xds_port, absl::Seconds(10))) << ReadFile(dir_->File("xds.log"));
+
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", xds_port),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = AggregatedDiscoveryService::NewStub(channel);
+  std::mutex mu;
+  std::vector<std::string> seen;
+  AdsWatchStream stream(stub.get(), "tls-test", {"greeter"},
+                        [&](const std::vector<ClusterLoadAssignment>& assignments, int64_t) {
+                          std::lock_guard<std::mutex> lock(mu);
+                          for (const auto& cla : assignments) {
+                            for (const auto& locality : cla.endpoints()) {
+                              for (const auto& e : locality.lb_endpoints()) {
+                                const auto& socket = e.endpoint().address().socket_address();
+                                seen.push_back(
+                                    absl::StrCat(socket.address(), ":", socket.port_value()));
+                              }
+                            }
+                          }
+                        });
+  stream.Start();
+  EXPECT_TRUE(WaitFor([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return std::find(seen.begin(), seen.end(), addr) != seen.end();
+  }, absl::Seconds(15))) << ReadFile(dir_->File("xds.log"));
+  stream.Cancel();
+  (*xds)->Stop();
+  (*sidecar)->Stop();
+}
+
+TEST_F(EtcdTlsAuthTest, AWrongPasswordIsNamed) {
+  std::vector<std::string> flags = SecurityFlags();
+  flags.back() = dir_->File("wrong-password");
+  RunResult ls = RunCommand(*dir_, Command({"ls"}, flags));
+  EXPECT_NE(ls.exit_code, 0) << ls.output;
+  EXPECT_THAT(ls.output, HasSubstr("Authenticate as sb"));
+  EXPECT_THAT(ls.output, HasSubstr("authentication failed"));
+
+  RunResult xds = RunCommand(*dir_, Command({"xds", "--listen", "127.0.0.1:0"}, flags));
+  EXPECT_NE(xds.exit_code, 0) << xds.output;
+  EXPECT_THAT(xds.output, HasSubstr("Authenticate as sb"));
+}
+
+TEST_F(EtcdTlsAuthTest, AnUntrustedClientCertificateIsNamed) {
+  RunResult ls = RunCommand(*dir_, Command({"ls"}, {"--etcd", Endpoints(), "--etcd-ca", certs_->ca,
+                                             "--etcd-cert", certs_->other_client_cert,
+                                             "--etcd-key", certs_->other_client_key}));
+  EXPECT_EQ(ls.exit_code, 1) << ls.output;
+  EXPECT_THAT(ls.output, HasSubstr("--etcd-cert=" + certs_->other_client_cert));
+}
+
+TEST_F(EtcdTlsAuthTest, AWrongCaIsNamed) {
+  RunResult ls = RunCommand(*dir_, Command({"ls"}, {"--etcd", Endpoints(), "--etcd-ca", certs_->other_ca,
+                                             "--etcd-cert", certs_->client_cert,
+                                             "--etcd-key", certs_->client_key}));
+  EXPECT_EQ(ls.exit_code, 1) << ls.output;
+  EXPECT_THAT(ls.output, HasSubstr("--etcd-ca=" + certs_->other_ca));
+}
+
+TEST_F(EtcdTlsAuthTest, APasswordIsNeverTakenFromTheCommandLine) {
+  RunResult ls = RunCommand(*dir_, Command({"ls"}, {"--etcd", Endpoints(), "--etcd-user", "sb"}));
+  EXPECT_EQ(ls.exit_code, 2) << ls.output;
+  EXPECT_THAT(ls.output, HasSubstr("--etcd-user=sb needs a password"));
+  RunResult flag = RunCommand(*dir_, Command({"ls"}, {"--etcd", Endpoints(), "--etcd-password", "x"}));
+  EXPECT_EQ(flag.exit_code, 2) << flag.output;
+}
+
+}  // namespace
+}  // namespace switchboard::testing
