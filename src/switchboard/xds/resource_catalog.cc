@@ -109,9 +109,28 @@ std::shared_ptr<const ResourceCatalog::ServiceEntry> ResourceCatalog::BuildServi
                  BuildCluster(service, policy, fallback));
   }
   std::vector<std::string> skipped;
-  r.Add(ResourceKind::kClusterLoadAssignment,
-        ResourceName(ResourceKind::kClusterLoadAssignment, service),
-        BuildClusterLoadAssignment(service, *instances, &skipped));
+  const std::string endpoints = ResourceName(ResourceKind::kClusterLoadAssignment, service);
+  const ClusterLoadAssignment everyone = BuildClusterLoadAssignment(
+      service, *instances, &skipped,
+      {.min_healthy_percent = policy.failover.min_healthy_percent});
+  r.Add(ResourceKind::kClusterLoadAssignment, endpoints, everyone);
+  // Clients of a zone with instances get their zone first (docs/zones.md);
+  // when that is all there is (one zone), they get what everyone gets.
+  std::set<std::string> zones;
+  for (const Instance& instance : *instances) {
+    if (!instance.metadata.zone.empty()) zones.insert(instance.metadata.zone);
+  }
+  if (zones.size() > 1) {
+    const std::string everyone_bytes = everyone.SerializeAsString();
+    for (const std::string& zone : zones) {
+      ClusterLoadAssignment zone_first = BuildClusterLoadAssignment(
+          service, *instances, nullptr,
+          {.client_zone = zone, .min_healthy_percent = policy.failover.min_healthy_percent});
+      if (zone_first.SerializeAsString() == everyone_bytes) continue;
+      r.AddVariant(ResourceKind::kClusterLoadAssignment, endpoints, ClientSelector{.zone = zone},
+                   zone_first);
+    }
+  }
   std::shared_ptr<ServiceEntry> entry = Seal(std::move(r));
   entry->instances = std::move(instances);
   entry->policy = policy;

@@ -59,6 +59,21 @@ struct OutlierDetectionPolicy {
   friend bool operator==(const OutlierDetectionPolicy&, const OutlierDetectionPolicy&) = default;
 };
 
+// When traffic leaves a client's preferred endpoints for the next ones
+// (its own zone, then the other zones; SRV priorities, lowest first): the
+// control plane decides, since gRPC C++ 1.51 only fails over when none of
+// the preferred endpoints is ready (docs/zones.md, priority_failover.h).
+struct FailoverPolicy {
+  // Envoy's default overprovisioning factor, 140%, as a threshold.
+  static constexpr double kDefaultMinHealthyPercent = 100.0 / 1.4;
+  // 0..100: under this healthy share, preferred endpoints keep
+  // healthy% * 100 / min_healthy_percent of the traffic and the rest
+  // spills over. 0: never spill while one is healthy.
+  double min_healthy_percent = kDefaultMinHealthyPercent;
+
+  friend bool operator==(const FailoverPolicy&, const FailoverPolicy&) = default;
+};
+
 struct ServicePolicy {
   // Upper bound on every call's deadline; none when unset.
   std::optional<absl::Duration> timeout;
@@ -74,6 +89,7 @@ struct ServicePolicy {
   // through RDS. Saves one round trip; RDS is the default because it lets
   // route changes reach clients without touching the listener.
   bool inline_route_config = false;
+  FailoverPolicy failover;
 
   friend bool operator==(const ServicePolicy&, const ServicePolicy&) = default;
 };
