@@ -45,6 +45,7 @@ absl::Status GreeterFleet::Launch(Server& server) {
       absl::StrCat("--ttl=", absl::FormatDuration(options_.ttl)),
       absl::StrCat("--drain_timeout=", absl::FormatDuration(options_.drain_timeout)),
   };
+  if (!options_.zone.empty()) argv.push_back(absl::StrCat("--zone=", options_.zone));
   auto process = ChildProcess::Start(argv, {.log_path = server.log_path});
   if (!process.ok()) return process.status();
   server.process = std::move(*process);

@@ -32,6 +32,8 @@ struct GreeterFleetOptions {
   std::string etcd;
   std::string service = "greeter";
   std::string prefix;
+  // The zone every server of the fleet registers in; empty: none.
+  std::string zone;
   // Short, so that a killed server's registration goes away quickly.
   absl::Duration ttl = absl::Seconds(2);
   absl::Duration drain_timeout = absl::Seconds(2);

@@ -166,6 +166,7 @@ TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
       {{"bootstrap", "--xds", "bogus"}, "--xds=bogus: 'bogus': missing ':port'"},
       {{"bootstrap", "--xds", "127.0.0.1:99999"}, "--xds=127.0.0.1:99999"},
       {{"bootstrap", "--xds", "unix:"}, "--xds=unix:"},
+      {{"bootstrap", "--zone="}, "--zone: empty"},
       // Registrations that would nest under another service, or never get
       // traffic, are refused where they enter.
       {{"register", "--service", "a/b", "--addr", "127.0.0.1:1"},
@@ -275,6 +276,16 @@ TEST(CliUsageTest, BootstrapPrintsJsonForTheGivenServer) {
   nlohmann::json j = nlohmann::json::parse(run.output);
   EXPECT_EQ(j["xds_servers"][0]["server_uri"], "127.0.0.1:19999");
   EXPECT_EQ(j["node"]["id"], "n1");
+  EXPECT_EQ(j["node"]["locality"], nlohmann::json::object());
+}
+
+TEST(CliUsageTest, BootstrapZoneIsTheNodeLocality) {
+  TempDir dir;
+  RunResult run = RunSwitchboard(dir, {"bootstrap", "--xds=127.0.0.1:19999", "--zone", "eu-1a",
+                                 "--data-dir", dir.path(), "--no-check"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  nlohmann::json j = nlohmann::json::parse(run.output);
+  EXPECT_EQ(j["node"]["locality"], (nlohmann::json{{"zone", "eu-1a"}}));
 }
 
 TEST(CliUsageTest, BootstrapWarnsWhenNothingServesXdsThere) {

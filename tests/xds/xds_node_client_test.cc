@@ -34,9 +34,10 @@ std::string ReadFile(const std::string& path) {
 // Runs the node client against `plane` with `args` after the proto path;
 // its JSON result, or a failed assertion with its output.
 void RunNodeClient(const XdsControlPlane& plane, const std::vector<std::string>& args,
-                   nlohmann::json* result) {
+                   nlohmann::json* result, const std::string& zone = "") {
   TempDir dir;
-  auto bootstrap = MakeBootstrapJson({.server_address = plane.address(), .node_id = "node-client"});
+  auto bootstrap = MakeBootstrapJson(
+      {.server_address = plane.address(), .node_id = "node-client", .node_zone = zone});
   ASSERT_TRUE(bootstrap.ok());
   std::ofstream(dir.File("bootstrap.json")) << *bootstrap;
   std::vector<std::string> argv = {"/usr/bin/node",
@@ -121,6 +122,48 @@ TEST(XdsNodeClientTest, NodeClientBalancesThroughTheSameControlPlane) {
     EXPECT_NEAR(share, 1.0 / 3, 0.05) << server->address();
   }
   EXPECT_GE((*plane)->Stats().responses_sent, 4u);
+}
+
+// Zone-aware routing with the Node client (the C++ one: xds_zones_test.cc):
+// a client of zone a sends every call to a while it is whole, and 30% to b
+// once one of a's two instances drains (1 of 2 healthy: 50% * 1.4 = 70%
+// stays).
+TEST(XdsNodeClientTest, AZonedNodeClientPrefersItsZoneAndSpillsByTheRule) {
+  auto started = testing::StartGreeters(4);
+  ASSERT_TRUE(started.ok()) << started.status();
+  auto& servers = *started;
+  auto zoned = [&](int i, bool draining = false) {
+    Instance instance = GreeterInstance("zoned", *servers[i], 1, draining);
+    instance.metadata.zone = i < 2 ? "a" : "b";
+    return instance;
+  };
+  auto source = std::make_unique<ManualSource>(
+      std::vector<Instance>{zoned(0), zoned(1), zoned(2), zoned(3)});
+  ManualSource* feed = source.get();
+  auto plane = XdsControlPlane::Start(testing::MakeSources(std::move(source)),
+                                      {.listen_address = "127.0.0.1:0"});
+  ASSERT_TRUE(plane.ok()) << plane.status();
+  auto share_of_b = [&](const nlohmann::json& result) {
+    int served = result["served_by"].value(servers[2]->address(), 0) +
+                 result["served_by"].value(servers[3]->address(), 0);
+    return static_cast<double>(served) / std::max(1, result["ok"].get<int>());
+  };
+
+  constexpr int kCalls = 1000;
+  nlohmann::json whole;
+  RunNodeClient(**plane, {"zoned", std::to_string(kCalls)}, &whole, "a");
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(whole["failed"], 0) << whole["last_error"];
+  EXPECT_EQ(share_of_b(whole), 0) << whole.dump();
+
+  feed->Set({zoned(0, /*draining=*/true), zoned(1), zoned(2), zoned(3)});
+  nlohmann::json short_of_one;
+  RunNodeClient(**plane, {"zoned", std::to_string(kCalls)}, &short_of_one, "a");
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(short_of_one["failed"], 0) << short_of_one["last_error"];
+  std::printf("  node client in zone a: %.1f%% to b when whole, %.1f%% with 1 of 2 left\n",
+              100 * share_of_b(whole), 100 * share_of_b(short_of_one));
+  EXPECT_NEAR(share_of_b(short_of_one), 0.30, 0.06) << short_of_one.dump();
 }
 
 // The route timeout of the policy, as the Node client keeps it: a call

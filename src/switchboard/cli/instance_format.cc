@@ -1,6 +1,9 @@
 #include "switchboard/cli/instance_format.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -64,7 +67,49 @@ const char* KindSign(ChangeKind kind) {
 
 }  // namespace
 
-std::string FormatInstanceTable(const std::vector<Instance>& instances) {
+std::vector<Instance> GroupedByZone(const std::vector<Instance>& instances) {
+  std::map<std::string, size_t> first_seen;
+  for (const Instance& i : instances) first_seen.emplace(i.service, first_seen.size());
+  std::vector<Instance> grouped = instances;
+  std::stable_sort(grouped.begin(), grouped.end(), [&](const Instance& a, const Instance& b) {
+    return std::make_pair(first_seen[a.service], std::cref(a.metadata.zone)) <
+           std::make_pair(first_seen[b.service], std::cref(b.metadata.zone));
+  });
+  return grouped;
+}
+
+std::string FormatZoneSummary(const std::vector<Instance>& instances) {
+  struct Count {
+    int serving = 0;
+    int draining = 0;
+  };
+  // Services in the order given; per service, zone -> counts.
+  std::vector<std::string> order;
+  std::map<std::string, std::map<std::string, Count>> by_service;
+  bool any_zone = false;
+  for (const Instance& i : instances) {
+    if (by_service.count(i.service) == 0) order.push_back(i.service);
+    Count& count = by_service[i.service][i.metadata.zone];
+    ++(i.metadata.draining ? count.draining : count.serving);
+    any_zone = any_zone || !i.metadata.zone.empty();
+  }
+  if (!any_zone) return "";
+  std::string out;
+  for (const std::string& service : order) {
+    std::vector<std::string> parts;
+    for (const auto& [zone, count] : by_service[service]) {
+      std::string part = absl::StrCat("zone ", Cell(OrDash(zone)), ": ", count.serving, " serving");
+      if (count.draining > 0) absl::StrAppend(&part, ", ", count.draining, " draining");
+      parts.push_back(std::move(part));
+    }
+    absl::StrAppend(&out, Cell(service), "  ", absl::StrJoin(parts, "; "), "\n");
+  }
+  return out;
+}
+
+std::string FormatInstanceTable(const std::vector<Instance>& given) {
+  // Instances of one zone together, within each service.
+  const std::vector<Instance> instances = GroupedByZone(given);
   std::vector<std::vector<std::string>> rows = {
       {"SERVICE", "ADDRESS", "WEIGHT", "ZONE", "VERSION", "DRAINING", "LABELS"}};
   for (const Instance& i : instances) {

@@ -22,8 +22,16 @@ namespace switchboard::cli {
 
 // Columns padded to their longest cell; cells have control characters
 // escaped and are cut at 48 bytes ("..."), so rows stay short whatever a
-// record holds.
+// record holds. Rows are grouped by zone within each service (services in
+// the order given, instances of one zone in the order given).
 std::string FormatInstanceTable(const std::vector<Instance>& instances);
+// `instances` grouped as the table shows them.
+std::vector<Instance> GroupedByZone(const std::vector<Instance>& instances);
+// One line per service when some instance has a zone, else "":
+//   greeter  zone eu-1a: 2 serving, 1 draining; zone eu-1b: 3 serving
+// ("zone -" for instances without one): what `ls` prints under its table,
+// since zone-aware clients prefer their zone (docs/zones.md).
+std::string FormatZoneSummary(const std::vector<Instance>& instances);
 // {"instances":[{"service":..,"address":..,"weight":..,"zone":..,"version":..,
 //   "draining":..,"labels":{..}}]}
 std::string InstancesJson(const std::vector<Instance>& instances);

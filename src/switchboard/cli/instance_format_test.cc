@@ -51,6 +51,25 @@ TEST(ChangeLineTest, EscapesAndCutsRecordFields) {
   EXPECT_FALSE(absl::StrContains(line, "\n"));
 }
 
+TEST(InstanceTableTest, GroupsEachServiceByZone) {
+  std::vector<Instance> instances = {
+      {.service = "greeter", .address = "10.0.0.1:1", .metadata = {.zone = "b"}},
+      {.service = "greeter", .address = "10.0.0.2:1", .metadata = {.zone = "a"}},
+      {.service = "greeter", .address = "10.0.0.3:1", .metadata = {.zone = "b", .draining = true}},
+      {.service = "billing", .address = "10.0.0.4:1", .metadata = {}}};
+  EXPECT_EQ(FormatInstanceTable(instances),
+            "SERVICE  ADDRESS     WEIGHT  ZONE  VERSION  DRAINING  LABELS\n"
+            "greeter  10.0.0.2:1  1       a     -        no        -\n"
+            "greeter  10.0.0.1:1  1       b     -        no        -\n"
+            "greeter  10.0.0.3:1  1       b     -        yes       -\n"
+            "billing  10.0.0.4:1  1       -     -        no        -\n");
+  EXPECT_EQ(FormatZoneSummary(instances),
+            "greeter  zone a: 1 serving; zone b: 1 serving, 1 draining\n"
+            "billing  zone -: 1 serving\n");
+  // No zone anywhere: no summary.
+  EXPECT_EQ(FormatZoneSummary({instances[3]}), "");
+}
+
 TEST(InstanceTableTest, EmptyHasHeaderOnly) {
   EXPECT_EQ(FormatInstanceTable({}), "SERVICE  ADDRESS  WEIGHT  ZONE  VERSION  DRAINING  LABELS\n");
 }

@@ -174,6 +174,9 @@ int RunLs(const Command& cmd, const ParsedFlags& flags) {
     std::printf("%s\n", InstancesJson(instances).c_str());
   } else {
     std::fputs(FormatInstanceTable(instances).c_str(), stdout);
+    if (std::string zones = FormatZoneSummary(instances); !zones.empty()) {
+      std::printf("\n%s", zones.c_str());
+    }
   }
   // An empty answer is an answer (exit 0), but a typo should not look like
   // a service whose instances are all down.

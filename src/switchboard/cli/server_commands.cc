@@ -380,7 +380,8 @@ int RunBootstrap(const Command& cmd, const ParsedFlags& flags);
 const Command kBootstrapCommand = {
     .name = "bootstrap",
     .summary = "Print the xDS bootstrap JSON that points gRPC clients at Switchboard.",
-    .usage = "switchboard bootstrap [--xds HOST:PORT|unix:PATH] [--node-id ID] [--no-check]",
+    .usage = "switchboard bootstrap [--xds HOST:PORT|unix:PATH] [--node-id ID] [--zone ZONE] "
+             "[--no-check]",
     .description =
         "Use it as: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap)\n"
         "then dial xds:///<service> from any gRPC client with xDS support.\n"
@@ -389,12 +390,17 @@ const Command kBootstrapCommand = {
         "Every client process started with one bootstrap has its node id: gRPC\n"
         "reads it as is. The default id says so (switchboard-client@<host>/shared-<random>,\n"
         "new each time this runs); the control plane's log tells the processes\n"
-        "apart by their streams: node \"<id>\" ... at <peer address>, stream <n>.\n",
+        "apart by their streams: node \"<id>\" ... at <peer address>, stream <n>.\n"
+        "With --zone, the clients' calls go to that zone's instances first and\n"
+        "spill to the other zones as the policy's failover rule says (docs/zones.md).\n",
     .flags = {
         {.name = "xds", .value_name = "HOST:PORT", .help = "the xDS server (or unix:PATH)",
          .default_text = "the running `switchboard up`'s, else 127.0.0.1:18000"},
         {.name = "node-id", .value_name = "ID", .help = "the node id of the clients",
          .default_text = "switchboard-client@<host>/shared-<random>"},
+        {.name = "zone", .value_name = "ZONE",
+         .help = "the clients' zone (node locality): its instances are preferred",
+         .default_text = "none: every zone alike"},
         {.name = "data-dir", .value_name = "DIR", .help = "where `switchboard up` keeps its state"},
         {.name = "no-check", .help = "do not check that an xDS server answers at the address",
          .boolean = true},
@@ -415,8 +421,13 @@ int RunBootstrap(const Command& cmd, const ParsedFlags& flags) {
   if (flags.IsSet("node-id") && flags.Get("node-id").empty()) {
     return UsageError(cmd, "--node-id: empty; give an id, or leave the flag out");
   }
-  absl::StatusOr<std::string> json = xds::MakeBootstrapJson(
-      {.server_address = xds, .node_id = flags.Get("node-id", xds::SharedNodeId())});
+  if (flags.IsSet("zone") && flags.Get("zone").empty()) {
+    return UsageError(cmd, "--zone: empty; give a zone, or leave the flag out");
+  }
+  absl::StatusOr<std::string> json =
+      xds::MakeBootstrapJson({.server_address = xds,
+                              .node_id = flags.Get("node-id", xds::SharedNodeId()),
+                              .node_zone = flags.Get("zone")});
   if (!json.ok()) return UsageError(cmd, json.status());
   if (flags.Get("no-check") != "true") {
     if (absl::Status s = xds::ProbeXdsServer(xds, absl::Seconds(1)); !s.ok()) {

@@ -79,7 +79,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedDiscovery>> StartEmbeddedDiscovery(
 
   auto bootstrap = xds::MakeBootstrapJson(
       {.server_address = discovery->plane_->address(),
-       .node_id = options.node_id.empty() ? xds::DefaultNodeId() : options.node_id});
+       .node_id = options.node_id.empty() ? xds::DefaultNodeId() : options.node_id,
+       .node_zone = options.zone});
   if (!bootstrap.ok()) return bootstrap.status();  // ~EmbeddedDiscovery cleans up
 
   if (IsSet("GRPC_XDS_BOOTSTRAP") || IsSet("GRPC_XDS_BOOTSTRAP_CONFIG")) {

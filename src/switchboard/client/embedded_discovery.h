@@ -58,6 +58,11 @@ struct EmbeddedDiscoveryOptions {
   std::string socket_path;
   // Names this process in the server's logs; default DefaultNodeId().
   std::string node_id;
+  // The zone this process runs in (its node's locality): its calls go to
+  // that zone's instances first and spill to the other zones only as the
+  // policy's failover rule says (docs/zones.md). Empty: no zone, every
+  // zone alike. Example: "eu-west-1a".
+  std::string zone;
   absl::Duration backup_poll_interval = absl::Milliseconds(100);
   // See XdsControlPlaneOptions::initial_sync_timeout.
   absl::Duration initial_sync_timeout = absl::Seconds(3);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace switchboard {
 
@@ -30,6 +31,12 @@ struct InstanceMetadata {
 
   friend bool operator==(const InstanceMetadata&, const InstanceMetadata&) = default;
 };
+
+// The label that ranks an instance among its service's (SRV records carry
+// it): a decimal 0..65535, lower preferred; clients use the next rank when
+// the lower ones are gone or short of healthy instances (docs/zones.md).
+// Absent or not such a number: 0.
+inline constexpr std::string_view kPriorityLabel = "priority";
 
 struct Instance {
   std::string service;

@@ -33,8 +33,10 @@ struct BootstrapOptions {
   std::string server_address;
   // Identifies the client in the server's logs (NACKs, stuck streams).
   std::string node_id;
-  // Optional: the client's own cluster and zone, informational.
+  // Optional: the client's own cluster, informational.
   std::string node_cluster;
+  // Optional: the client's zone, written as the node's locality {zone}: the
+  // control plane sends that zone's instances first (docs/zones.md).
   std::string node_zone;
 };
 

@@ -17,9 +17,10 @@
 //     listener) variants for {exact_route_timeout: false} carrying the
 //     timeout plus kCoreTimeoutPadding: such clients then end calls between
 //     the timeout and a second after it, never before.
-//   - zone: the Node's locality zone, so that clients of one zone can be
-//     sent their zone's endpoint set (no built-in resource varies by zone
-//     yet). Node metadata is the next thing a class can grow.
+//   - zone: the Node's locality zone: clients of a zone are sent endpoints
+//     with their zone first (a {zone: Z} variant of each multi-zone
+//     service's endpoints, docs/zones.md). Node metadata is the next thing
+//     a class can grow.
 //
 // Example:
 //   ClientClass client = ClassifyClient(request.node());

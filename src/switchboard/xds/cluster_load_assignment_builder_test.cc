@@ -137,6 +137,157 @@ TEST(BuildClusterLoadAssignmentTest, EmptyServiceHasNoEndpoints) {
   EXPECT_EQ(BuildClusterLoadAssignment("greeter", {}).endpoints_size(), 0);
 }
 
+// Per locality (zone, sub_zone): its EDS priority and weight.
+using LocalityKey = std::pair<std::string, std::string>;
+struct Placement {
+  uint32_t priority;
+  uint32_t weight;
+  friend bool operator==(const Placement&, const Placement&) = default;
+};
+std::map<LocalityKey, Placement> Placements(const ClusterLoadAssignment& cla) {
+  std::map<LocalityKey, Placement> out;
+  for (const auto& l : cla.endpoints()) {
+    out[{l.locality().zone(), l.locality().sub_zone()}] = {l.priority(),
+                                                           l.load_balancing_weight().value()};
+  }
+  return out;
+}
+
+std::vector<Instance> TwoZones(int healthy_in_a, int draining_in_a = 0) {
+  std::vector<Instance> instances;
+  for (int i = 0; i < healthy_in_a; ++i) instances.push_back(Make(absl::StrCat("10.0.1.", i, ":1"), 1, "a"));
+  for (int i = 0; i < draining_in_a; ++i) {
+    instances.push_back(Make(absl::StrCat("10.0.1.", 100 + i, ":1"), 1, "a", /*draining=*/true));
+  }
+  for (int i = 0; i < 3; ++i) instances.push_back(Make(absl::StrCat("10.0.2.", i, ":1"), 1, "b"));
+  return instances;
+}
+
+TEST(ZoneFailoverTest, AWholeZoneIsPriorityZeroAndTheOthersPriorityOne) {
+  ClusterLoadAssignment cla =
+      BuildClusterLoadAssignment("greeter", TwoZones(3), nullptr, {.client_zone = "a"});
+  EXPECT_EQ(Placements(cla), (std::map<LocalityKey, Placement>{{{"a", "weight-1"}, {0, 3}},
+                                                               {{"b", "weight-1"}, {1, 3}}}));
+  // The other zone's clients see it the other way round.
+  cla = BuildClusterLoadAssignment("greeter", TwoZones(3), nullptr, {.client_zone = "b"});
+  EXPECT_EQ(Placements(cla), (std::map<LocalityKey, Placement>{{{"a", "weight-1"}, {1, 3}},
+                                                               {{"b", "weight-1"}, {0, 3}}}));
+}
+
+TEST(ZoneFailoverTest, ClientsWithNoZoneOrAnEmptyOneSeeOnePriority) {
+  const std::map<LocalityKey, Placement> one_priority = {{{"a", "weight-1"}, {0, 3}},
+                                                         {{"b", "weight-1"}, {0, 3}}};
+  EXPECT_EQ(Placements(BuildClusterLoadAssignment("greeter", TwoZones(3))), one_priority);
+  EXPECT_EQ(Placements(BuildClusterLoadAssignment("greeter", TwoZones(3), nullptr,
+                                                  {.client_zone = "c"})),
+            one_priority);
+  // The client's zone emptied: the others are all there is, one priority.
+  EXPECT_EQ(Placements(BuildClusterLoadAssignment("greeter", TwoZones(0), nullptr,
+                                                  {.client_zone = "a"})),
+            (std::map<LocalityKey, Placement>{{{"b", "weight-1"}, {0, 3}}}));
+}
+
+// Zone a lost one of 3 (the registry forgot it): 2/3 healthy, under 71.43%,
+// so it keeps 2/3 * 1.4 = 93.3% and b takes 6.7%, in one priority.
+TEST(ZoneFailoverTest, UnderTheThresholdTheZoneSpillsByEnvoysRule) {
+  ClusterLoadAssignment cla =
+      BuildClusterLoadAssignment("greeter", TwoZones(2), nullptr, {.client_zone = "a"});
+  EXPECT_EQ(Placements(cla), (std::map<LocalityKey, Placement>{{{"a", "weight-1"}, {0, 933333}},
+                                                               {{"b", "weight-1"}, {0, 66667}}}));
+  cla = BuildClusterLoadAssignment("greeter", TwoZones(1), nullptr, {.client_zone = "a"});
+  EXPECT_EQ(Placements(cla), (std::map<LocalityKey, Placement>{{{"a", "weight-1"}, {0, 466667}},
+                                                               {{"b", "weight-1"}, {0, 533333}}}));
+  // Draining instances count in the zone's size but not as healthy.
+  cla = BuildClusterLoadAssignment("greeter", TwoZones(2, 1), nullptr, {.client_zone = "a"});
+  EXPECT_EQ(Placements(cla), (std::map<LocalityKey, Placement>{{{"a", "weight-1"}, {0, 933333}},
+                                                               {{"b", "weight-1"}, {0, 66667}}}));
+}
+
+TEST(ZoneFailoverTest, TheThresholdComesFromTheView) {
+  // 100%: only what is missing spills, 2/3 stays.
+  ClusterLoadAssignment cla = BuildClusterLoadAssignment(
+      "greeter", TwoZones(2), nullptr, {.client_zone = "a", .min_healthy_percent = 100});
+  EXPECT_EQ(Placements(cla), (std::map<LocalityKey, Placement>{{{"a", "weight-1"}, {0, 666667}},
+                                                               {{"b", "weight-1"}, {0, 333333}}}));
+  // 50%: 2 of 3 is whole.
+  cla = BuildClusterLoadAssignment("greeter", TwoZones(2), nullptr,
+                                   {.client_zone = "a", .min_healthy_percent = 50});
+  EXPECT_EQ(Placements(cla), (std::map<LocalityKey, Placement>{{{"a", "weight-1"}, {0, 2}},
+                                                               {{"b", "weight-1"}, {1, 3}}}));
+}
+
+TEST(ZoneFailoverTest, AnAllDrainingZoneGoesLast) {
+  ClusterLoadAssignment cla =
+      BuildClusterLoadAssignment("greeter", TwoZones(0, 3), nullptr, {.client_zone = "a"});
+  EXPECT_EQ(Placements(cla), (std::map<LocalityKey, Placement>{{{"a", "weight-1"}, {1, 1}},
+                                                               {{"b", "weight-1"}, {0, 3}}}));
+}
+
+// Merged, each tier's share is split among its localities by weight.
+TEST(ZoneFailoverTest, ASpilledShareIsSplitByWeight) {
+  std::vector<Instance> instances = {Make("10.0.1.1:1", 1, "a"), Make("10.0.2.1:1", 1, "b"),
+                                     Make("10.0.2.2:1", 3, "b"), Make("10.0.3.1:1", 1, "c"),
+                                     Make("10.0.3.2:1", 1, "c")};
+  // a has 1 of 2 (the largest zone's size): 70% stays; the other 30% goes
+  // to b's weights 1 and 3 and c's 2 in proportion: 1/6, 3/6, 2/6.
+  ClusterLoadAssignment cla =
+      BuildClusterLoadAssignment("greeter", instances, nullptr, {.client_zone = "a"});
+  EXPECT_EQ(Placements(cla), (std::map<LocalityKey, Placement>{{{"a", "weight-1"}, {0, 700000}},
+                                                               {{"b", "weight-1"}, {0, 50000}},
+                                                               {{"b", "weight-3"}, {0, 150000}},
+                                                               {{"c", "weight-1"}, {0, 100000}}}));
+}
+
+Instance WithPriority(Instance instance, uint32_t priority) {
+  instance.metadata.labels[std::string(kPriorityLabel)] = absl::StrCat(priority);
+  return instance;
+}
+
+TEST(SrvPriorityTest, SrvPrioritiesAreEdsPrioritiesLowestFirst) {
+  std::vector<Instance> instances = {WithPriority(Make("10.0.0.1:1"), 10),
+                                     WithPriority(Make("10.0.0.2:1"), 0),
+                                     WithPriority(Make("10.0.0.3:1", 5), 0)};
+  EXPECT_EQ(Placements(BuildClusterLoadAssignment("greeter", instances)),
+            (std::map<LocalityKey, Placement>{{{"", "weight-1"}, {0, 1}},
+                                              {{"", "weight-5"}, {0, 5}},
+                                              {{"", "srv-priority-10-weight-1"}, {1, 1}}}));
+  // Priority 0 gone: 10 is all there is.
+  EXPECT_EQ(Placements(BuildClusterLoadAssignment("greeter", {instances[0]})),
+            (std::map<LocalityKey, Placement>{{{"", "srv-priority-10-weight-1"}, {0, 1}}}));
+}
+
+TEST(SrvPriorityTest, ADrainingLowPrioritySpillsToTheNext) {
+  // Priority 0 has 1 of 2 serving: 50% * 1.4 = 70% stays.
+  std::vector<Instance> instances = {WithPriority(Make("10.0.0.1:1"), 0),
+                                     WithPriority(Make("10.0.0.2:1", 1, "", true), 0),
+                                     WithPriority(Make("10.0.0.3:1"), 10)};
+  EXPECT_EQ(Placements(BuildClusterLoadAssignment("greeter", instances)),
+            (std::map<LocalityKey, Placement>{{{"", "weight-1"}, {0, 700000}},
+                                              {{"", "srv-priority-10-weight-1"}, {0, 300000}}}));
+}
+
+TEST(SrvPriorityTest, ZonesComeWithinEachSrvPriority) {
+  std::vector<Instance> instances = {
+      WithPriority(Make("10.0.0.1:1", 1, "a"), 0), WithPriority(Make("10.0.0.2:1", 1, "b"), 0),
+      WithPriority(Make("10.0.0.3:1", 1, "a"), 7), WithPriority(Make("10.0.0.4:1", 1, "b"), 7)};
+  EXPECT_EQ(Placements(BuildClusterLoadAssignment("greeter", instances, nullptr,
+                                                  {.client_zone = "a"})),
+            (std::map<LocalityKey, Placement>{{{"a", "weight-1"}, {0, 1}},
+                                              {{"b", "weight-1"}, {1, 1}},
+                                              {{"a", "srv-priority-7-weight-1"}, {2, 1}},
+                                              {{"b", "srv-priority-7-weight-1"}, {3, 1}}}));
+}
+
+TEST(SrvPriorityTest, InstancePriorityReadsTheLabel) {
+  EXPECT_EQ(InstancePriority(Make("10.0.0.1:1")), 0u);
+  EXPECT_EQ(InstancePriority(WithPriority(Make("10.0.0.1:1"), 65535)), 65535u);
+  for (const char* bad : {"-1", "65536", "high", ""}) {
+    Instance i = Make("10.0.0.1:1");
+    i.metadata.labels[std::string(kPriorityLabel)] = bad;
+    EXPECT_EQ(InstancePriority(i), 0u) << bad;
+  }
+}
+
 TEST(ResourceVersionTest, DependsOnContentNotOrder) {
   std::vector<Instance> a = {Make("127.0.0.1:1"), Make("127.0.0.1:2", 2)};
   std::vector<Instance> b = {a[1], a[0]};

@@ -162,6 +162,18 @@ absl::Status ReadSubsets(const json& value, const std::string& where, SubsetPoli
                       }}});
 }
 
+absl::Status ReadFailover(const json& value, const std::string& where, FailoverPolicy& failover) {
+  return ReadObject(value, where,
+                    {{"min_healthy_percent",
+                      [&](const json& v, const std::string& at) -> absl::Status {
+                        if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 100) {
+                          return FieldError(at, "must be a number in 0..100 (a percentage)");
+                        }
+                        failover.min_healthy_percent = v.get<double>();
+                        return absl::OkStatus();
+                      }}});
+}
+
 absl::Status CheckSubsetName(const std::string& subset, const std::string& where) {
   if (subset.empty()) return FieldError(where, "a subset name is empty");
   return absl::OkStatus();
@@ -370,6 +382,15 @@ absl::Status ReadPolicy(const json& value, const std::string& where, ServicePoli
           }
           policy.hash_header = v.get<std::string>();
           return absl::OkStatus();
+        }},
+       {"failover",
+        [&](const json& v, const std::string& at) {
+          // null: back to the default threshold.
+          if (v.is_null()) {
+            policy.failover = FailoverPolicy{};
+            return absl::OkStatus();
+          }
+          return ReadFailover(v, at, policy.failover);
         }},
        {"inline_route_config",
         [&](const json& v, const std::string& at) -> absl::Status {

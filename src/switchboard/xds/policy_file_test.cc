@@ -73,6 +73,13 @@ TEST(PolicyFileTest, ErrorsNameTheField) {
       {R"({"services": {"a": {"retry": {"base_interval": "1s", "max_interval": "10ms"}}}})",
        "services.a.retry: max_interval must not be shorter than base_interval"},
       {R"({"services": {"a": {"max_requests": "many"}}})", "services.a.max_requests: must be an integer"},
+      {R"({"services": {"a": {"failover": {"min_healthy_percent": 120}}}})",
+       "services.a.failover.min_healthy_percent: must be a number in 0..100 (a percentage)"},
+      {R"({"services": {"a": {"failover": {"min_healthy_percent": "71%"}}}})",
+       "services.a.failover.min_healthy_percent: must be a number in 0..100 (a percentage)"},
+      {R"({"services": {"a": {"failover": {"min_healty_percent": 50}}}})",
+       "services.a.failover: unknown field \"min_healty_percent\" (known: min_healthy_percent)"},
+      {R"({"defaults": {"failover": 71}})", "defaults.failover: must be an object"},
       {R"({"services": []})", "services: must be an object: service -> policy"},
       {R"([1])", "top level: must be an object"},
       {"{\n  \"services\": {,}\n}", "policy:2:16: syntax error"},
@@ -83,6 +90,17 @@ TEST(PolicyFileTest, ErrorsNameTheField) {
     EXPECT_NE(std::string(table.status().message()).find(c.error), std::string::npos)
         << c.json << "\n  got: " << table.status().message();
   }
+}
+
+TEST(PolicyFileTest, FailoverThresholdIsInheritedAndOverridden) {
+  auto table = ParsePolicyJson(
+      R"({"defaults": {"failover": {"min_healthy_percent": 60}},
+          "services": {"a": {"failover": {"min_healthy_percent": 0}}, "b": {}}})",
+      "policy");
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->For("a").failover.min_healthy_percent, 0);
+  EXPECT_EQ(table->For("b").failover.min_healthy_percent, 60);
+  EXPECT_NEAR(PolicyTable{}.defaults.failover.min_healthy_percent, 71.43, 0.01);
 }
 
 TEST(PolicyFileTest, LoadNamesTheFile) {

@@ -162,14 +162,33 @@ std::shared_ptr<const ResourceCatalog::ServiceEntry> ResourceCatalog::BuildServi
   add_cluster(service);
   for (const auto& [subset, members] : subsets) add_cluster(SubsetName(service, subset));
   std::vector<std::string> skipped;
-  r.Add(ResourceKind::kClusterLoadAssignment,
-        ResourceName(ResourceKind::kClusterLoadAssignment, service),
-        BuildClusterLoadAssignment(service, *instances, &skipped));
+  // An endpoint set, and for clients of each zone with instances their zone
+  // first (docs/zones.md); when that is all there is (one zone), they get
+  // what everyone gets.
+  auto add_endpoints = [&](const std::string& stem, const std::vector<Instance>& members,
+                           std::vector<std::string>* skipped_out) {
+    const std::string endpoints = ResourceName(ResourceKind::kClusterLoadAssignment, stem);
+    const ClusterLoadAssignment everyone = BuildClusterLoadAssignment(
+        stem, members, skipped_out, {.min_healthy_percent = policy.failover.min_healthy_percent});
+    r.Add(ResourceKind::kClusterLoadAssignment, endpoints, everyone);
+    std::set<std::string> zones;
+    for (const Instance& instance : members) {
+      if (!instance.metadata.zone.empty()) zones.insert(instance.metadata.zone);
+    }
+    if (zones.size() <= 1) return;
+    const std::string everyone_bytes = everyone.SerializeAsString();
+    for (const std::string& zone : zones) {
+      ClusterLoadAssignment zone_first = BuildClusterLoadAssignment(
+          stem, members, nullptr,
+          {.client_zone = zone, .min_healthy_percent = policy.failover.min_healthy_percent});
+      if (zone_first.SerializeAsString() == everyone_bytes) continue;
+      r.AddVariant(ResourceKind::kClusterLoadAssignment, endpoints, ClientSelector{.zone = zone},
+                   zone_first);
+    }
+  };
+  add_endpoints(service, *instances, &skipped);
   for (const auto& [subset, members] : subsets) {
-    const std::string stem = SubsetName(service, subset);
-    r.Add(ResourceKind::kClusterLoadAssignment,
-          ResourceName(ResourceKind::kClusterLoadAssignment, stem),
-          BuildClusterLoadAssignment(stem, members));
+    add_endpoints(SubsetName(service, subset), members, nullptr);
   }
   std::shared_ptr<ServiceEntry> entry = Seal(std::move(r));
   entry->instances = std::move(instances);

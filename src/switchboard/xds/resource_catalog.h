@@ -8,7 +8,8 @@
 //     most clients and, optionally, variants each sent to the clients a
 //     ClientSelector matches (client_class.h): the first matching variant
 //     wins. Today: a ROUND_ROBIN cluster for clients without ring hash, a
-//     padded route timeout for C-core. Tomorrow: zone A's endpoint set.
+//     padded route timeout for C-core, and per zone the endpoints with that
+//     zone first (docs/zones.md).
 //   - Every resource is owned by one service, and the catalog indexes the
 //     names each service owns. A plain service owns the four conventional
 //     names (resource_names.h); a service may own several clusters and

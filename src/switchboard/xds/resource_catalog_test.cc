@@ -282,6 +282,45 @@ TEST(ResourceCatalogTest, ClientClassesGetTheirVariantOfOneResource) {
   EXPECT_TRUE((*catalog)->VariesByClient(ResourceKind::kClusterLoadAssignment, "greeter"));
 }
 
+TEST(ResourceCatalogTest, ClientsOfAZoneGetTheirZoneFirst) {
+  std::vector<Instance> instances;
+  for (const char* zone : {"a", "b"}) {
+    for (int i = 1; i <= 2; ++i) {
+      Instance instance;
+      instance.service = "greeter";
+      instance.address = absl::StrCat("10.0.", zone[0] == 'a' ? 1 : 2, ".", i, ":1");
+      instance.metadata.zone = zone;
+      instances.push_back(instance);
+    }
+  }
+  auto catalog = ResourceCatalog::Build(*Snapshot::Create(instances), PolicyTable{}, {});
+  const std::string name = ResourceName(ResourceKind::kClusterLoadAssignment, "greeter");
+  auto priorities_of = [&](const ClientClass& client) {
+    const ServedResource* served =
+        catalog->Find(ResourceKind::kClusterLoadAssignment, name, client);
+    EXPECT_NE(served, nullptr);
+    ClusterLoadAssignment cla;
+    EXPECT_TRUE(served->resource.UnpackTo(&cla));
+    std::map<std::string, uint32_t> by_zone;
+    for (const auto& l : cla.endpoints()) by_zone[l.locality().zone()] = l.priority();
+    return by_zone;
+  };
+  ClientClass in_a, in_b, nowhere, elsewhere;
+  in_a.zone = "a";
+  in_b.zone = "b";
+  elsewhere.zone = "c";
+  EXPECT_EQ(priorities_of(in_a), (std::map<std::string, uint32_t>{{"a", 0}, {"b", 1}}));
+  EXPECT_EQ(priorities_of(in_b), (std::map<std::string, uint32_t>{{"a", 1}, {"b", 0}}));
+  EXPECT_EQ(priorities_of(nowhere), (std::map<std::string, uint32_t>{{"a", 0}, {"b", 0}}));
+  EXPECT_EQ(priorities_of(elsewhere), (std::map<std::string, uint32_t>{{"a", 0}, {"b", 0}}));
+  EXPECT_TRUE(catalog->VariesByClient(ResourceKind::kClusterLoadAssignment, "greeter"));
+
+  // One zone only: nothing to prefer, no variant.
+  instances.resize(2);
+  auto one_zone = ResourceCatalog::Build(*Snapshot::Create(instances), PolicyTable{}, {});
+  EXPECT_FALSE(one_zone->VariesByClient(ResourceKind::kClusterLoadAssignment, "greeter"));
+}
+
 TEST(ChangedServicesTest, PolicyChangeCounts) {
   auto snapshot = Snapshot::Create({Make("greeter", "127.0.0.1:1")});
   PolicyTable policies;

@@ -109,6 +109,21 @@ struct RoutingPolicy {
   friend bool operator==(const RoutingPolicy&, const RoutingPolicy&) = default;
 };
 
+// When traffic leaves a client's preferred endpoints for the next ones
+// (its own zone, then the other zones; SRV priorities, lowest first): the
+// control plane decides, since gRPC C++ 1.51 only fails over when none of
+// the preferred endpoints is ready (docs/zones.md, priority_failover.h).
+struct FailoverPolicy {
+  // Envoy's default overprovisioning factor, 140%, as a threshold.
+  static constexpr double kDefaultMinHealthyPercent = 100.0 / 1.4;
+  // 0..100: under this healthy share, preferred endpoints keep
+  // healthy% * 100 / min_healthy_percent of the traffic and the rest
+  // spills over. 0: never spill while one is healthy.
+  double min_healthy_percent = kDefaultMinHealthyPercent;
+
+  friend bool operator==(const FailoverPolicy&, const FailoverPolicy&) = default;
+};
+
 struct ServicePolicy {
   // Upper bound on every call's deadline; none when unset.
   std::optional<absl::Duration> timeout;
@@ -126,6 +141,7 @@ struct ServicePolicy {
   bool inline_route_config = false;
   // Subsets and the routes between them; empty: one route to the service.
   RoutingPolicy routing;
+  FailoverPolicy failover;
 
   friend bool operator==(const ServicePolicy&, const ServicePolicy&) = default;
 };

@@ -40,8 +40,8 @@ struct SrvRecord {
   friend bool operator==(const SrvRecord&, const SrvRecord&) = default;
 };
 
-// The label that carries an SRV record's priority.
-inline constexpr absl::string_view kPriorityLabel = "priority";
+// The label that carries an SRV record's priority: kPriorityLabel
+// (core/instance.h), which the EDS builder turns into priorities.
 
 // SRV weight -> InstanceMetadata::weight (1..kMaxWeight).
 uint32_t WeightFromSrv(uint16_t srv_weight);
