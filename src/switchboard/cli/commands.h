@@ -15,7 +15,7 @@
 namespace switchboard::cli {
 
 extern const Command kUpCommand, kRegisterCommand, kLsCommand, kWatchCommand, kXdsCommand,
-    kBootstrapCommand, kDemoCommand;
+    kBootstrapCommand, kDemoCommand, kStatusCommand;
 
 // Every subcommand, in the order `switchboard --help` lists them.
 const std::vector<const Command*>& AllCommands();

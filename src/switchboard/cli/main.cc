@@ -16,7 +16,7 @@ namespace switchboard::cli {
 const std::vector<const Command*>& AllCommands() {
   static const std::vector<const Command*> commands = {
       &kUpCommand, &kRegisterCommand, &kLsCommand, &kWatchCommand,
-      &kXdsCommand, &kBootstrapCommand, &kDemoCommand};
+      &kXdsCommand, &kBootstrapCommand, &kDemoCommand, &kStatusCommand};
   return commands;
 }
 

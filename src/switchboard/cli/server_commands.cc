@@ -180,7 +180,7 @@ const Command kUpCommand = {
                                        "fast, but the last writes are lost on a power cut)",
          .boolean = true},
         PolicyFlag(),
-        HttpFlag("127.0.0.1:18080"),
+        HttpFlag("127.0.0.1:18080, else a free port"),
     },
     .run = RunUp,
 };
@@ -261,10 +261,18 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
     if (supervisor) supervisor->Stop();
     return RuntimeError(cmd, plane.status());
   }
-  if (absl::Status s = http.Start(plane->get(), http_listen); !s.ok()) {
+  absl::Status http_started = http.Start(plane->get(), http_listen);
+  if (!http_started.ok() && !flags.IsSet("http")) {
+    // The default port taken (a second `up` on another data dir, a test
+    // run): any free port does, and up.json says which.
+    std::fprintf(stderr, "switchboard up: %s; serving HTTP on a free port instead\n",
+                 std::string(http_started.message()).c_str());
+    http_started = http.Start(plane->get(), "127.0.0.1:0");
+  }
+  if (!http_started.ok()) {
     (*plane)->Stop();
     if (supervisor) supervisor->Stop();
-    return RuntimeError(cmd, s);
+    return RuntimeError(cmd, http_started);
   }
   const std::string xds_address = (*plane)->address();
   UpState state{.pid = getpid(), .etcd = endpoints, .xds = xds_address,

@@ -56,8 +56,8 @@ struct ClientStatus {
   std::string peer;
   // From the node of its first request ("" until then).
   std::string node_id;
-  std::string user_agent_name;     // "grpc-c++", "grpc-node-js"
-  std::string user_agent_version;  // "1.51.1"
+  std::string user_agent_name;     // "gRPC C-core linux", "gRPC Node Pure JS"
+  std::string user_agent_version;  // "C-core 29.0.0", "1.14.1"
   std::string zone;                // node locality's zone
   std::string client_class;        // ClientClass::description
   absl::Time connected_since;
