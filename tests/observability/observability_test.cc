@@ -250,6 +250,39 @@ TEST_F(ObservabilityTest, MetricsStatusAndHealthFollowARealRun) {
   EXPECT_GE(Sample(scrape, R"(switchboard_xds_responses_sent_total{type="eds"})"), 4) << scrape;
 }
 
+// `switchboard register --http`: the sidecar's own metrics.
+TEST_F(ObservabilityTest, RegisterExportsItsRegistrationAndHealthChecks) {
+  int port = PickFreePort();
+  const std::string http = absl::StrCat("127.0.0.1:", port);
+  // The up's HTTP port stands in for a server that passes a tcp check.
+  auto sidecar = ChildProcess::Start(
+      {BuiltBinary("bin/switchboard"), "register", "--service", "sidecar", "--addr", http_,
+       "--health", "tcp", "--health-interval", "200ms", "--ttl", "1s", "--etcd", etcd_,
+       "--http", http},
+      {.log_path = dir_.File("register.log")});
+  ASSERT_TRUE(sidecar.ok()) << sidecar.status();
+  std::string scrape;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        scrape = HttpGet(http, "/metrics").value_or("");
+        return Sample(scrape, R"(switchboard_registration_state{phase="registered"})") == 1 &&
+               Sample(scrape, "switchboard_lease_keepalive_latency_seconds_count") >= 1;
+      },
+      absl::Seconds(20)))
+      << scrape << ReadFile(dir_.File("register.log"));
+  EXPECT_EQ(HttpGet(http, "/readyz").value_or(""), "ready: registered\n");
+  EXPECT_GE(Sample(scrape, R"(switchboard_health_checks_total{result="pass"})"), 1) << scrape;
+  EXPECT_EQ(Sample(scrape, R"(switchboard_health_checks_total{result="fail"})"), 0) << scrape;
+  EXPECT_GE(Sample(scrape, "switchboard_health_check_duration_seconds_count"), 1) << scrape;
+  EXPECT_EQ(Sample(scrape, "switchboard_registrations_total"), 1) << scrape;
+  EXPECT_EQ(Sample(scrape, "switchboard_reregistrations_total"), 0) << scrape;
+  std::ofstream(dir_.File("register-scrape.txt")) << scrape;
+  CommandRun promtool = RunCommand(
+      dir_, {"/bin/sh", "-c", "promtool check metrics < " + dir_.File("register-scrape.txt")});
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.output << scrape;
+  EXPECT_EQ((*sidecar)->Stop(), 0);
+}
+
 TEST_F(ObservabilityTest, BadHttpInputIsRefusedAndTheServerGoesOn) {
   EXPECT_FALSE(HttpGet(http_, "/no/such/path").ok());
   CommandRun post = RunCommand(dir_, {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
