@@ -236,6 +236,7 @@ TEST_F(ObservabilityTest, MetricsStatusAndHealthFollowARealRun) {
   EXPECT_EQ(Sample(scrape, "switchboard_xds_services"), 1) << scrape;
   EXPECT_EQ(Sample(scrape, absl::StrCat(R"(switchboard_source_up{source="etcd://)", etcd_, R"(/"})")), 1)
       << scrape;
+  EXPECT_EQ(Sample(scrape, "switchboard_etcd_restarts_total"), 0) << scrape;
   double pushes = Sample(scrape, "switchboard_xds_push_latency_seconds_count");
   EXPECT_GE(pushes, 2) << scrape;
 

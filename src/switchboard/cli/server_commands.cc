@@ -20,6 +20,7 @@
 #include "switchboard/supervisor/local_etcd.h"
 #include "switchboard/lookup/builtin_sources.h"
 #include "switchboard/lookup/source_uri.h"
+#include "switchboard/observability/callback_metric.h"
 #include "switchboard/observability/control_plane_metrics.h"
 #include "switchboard/observability/http_server.h"
 #include "switchboard/observability/routes.h"
@@ -127,11 +128,16 @@ struct PlaneHttp {
       std::make_shared<observability::ControlPlaneMetrics>();
   std::unique_ptr<observability::HttpServer> server;
 
+  // Collected with the plane's metrics (the supervisor's).
+  std::vector<std::shared_ptr<const prometheus::Collectable>> more;
+
   // Serves `plane`'s routes on `address`; the error names --http.
   absl::Status Start(const xds::XdsControlPlane* plane, const std::string& address) {
     metrics->Attach(plane);
+    std::vector<std::shared_ptr<const prometheus::Collectable>> collectables = {metrics};
+    collectables.insert(collectables.end(), more.begin(), more.end());
     auto started = observability::HttpServer::Start(
-        address, observability::ControlPlaneRoutes(plane, {metrics}));
+        address, observability::ControlPlaneRoutes(plane, std::move(collectables)));
     if (!started.ok()) {
       metrics->Attach(nullptr);
       return absl::Status(started.status().code(),
@@ -255,6 +261,12 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
     return UsageError(cmd, sources.status());
   }
   PlaneHttp http;
+  if (supervisor) {
+    http.more.push_back(std::make_shared<observability::CallbackMetric>(
+        "switchboard_etcd_restarts_total", "Times the managed etcd was restarted after it died",
+        prometheus::MetricType::Counter,
+        [s = supervisor.get()] { return static_cast<double>(s->restarts()); }));
+  }
   auto plane = StartControlPlane(*std::move(sources), xds_listen, *std::move(policies),
                                  data_dir + "/cache", http.metrics);
   if (!plane.ok()) {
