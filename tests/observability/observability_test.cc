@@ -16,11 +16,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "switchboard/observability/http_client.h"
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/resource_names.h"
@@ -282,6 +284,122 @@ TEST_F(ObservabilityTest, RegisterExportsItsRegistrationAndHealthChecks) {
       dir_, {"/bin/sh", "-c", "promtool check metrics < " + dir_.File("register-scrape.txt")});
   EXPECT_EQ(promtool.exit_code, 0) << promtool.output << scrape;
   EXPECT_EQ((*sidecar)->Stop(), 0);
+}
+
+// A headless Chromium driven over WebDriver (Debian's chromium-driver).
+class Browser {
+ public:
+  static std::unique_ptr<Browser> Start(const TempDir& dir) {
+    int port = PickFreePort();
+    auto driver = ChildProcess::Start({"/usr/bin/chromedriver", absl::StrCat("--port=", port)},
+                                      {.log_path = dir.File("chromedriver.log")});
+    if (!driver.ok() || !testing::WaitForPort(port, absl::Seconds(10))) return nullptr;
+    auto browser = std::unique_ptr<Browser>(new Browser(std::move(*driver), port));
+    nlohmann::json caps = {
+        {"capabilities",
+         {{"alwaysMatch",
+           {{"goog:chromeOptions",
+             {{"binary", "/usr/bin/chromium"},
+              {"args", {"--headless=new", "--no-sandbox", "--disable-gpu",
+                        "--disable-dev-shm-usage", "--window-size=1400,800"}}}}}}}}};
+    nlohmann::json session = browser->Call("POST", "/session", caps);
+    if (!session.contains("sessionId")) return nullptr;
+    browser->session_ = session["sessionId"];
+    return browser;
+  }
+  ~Browser() {
+    if (!session_.empty()) Call("DELETE", "/session/" + session_, nullptr);
+    driver_->Stop();
+  }
+  void Go(const std::string& url) { Call("POST", Path("/url"), {{"url", url}}); }
+  // The value of a JavaScript expression in the page.
+  nlohmann::json Eval(const std::string& expression) {
+    return Call("POST", Path("/execute/sync"),
+                {{"script", "return " + expression + ";"}, {"args", nlohmann::json::array()}});
+  }
+  std::string ScreenshotPng() {
+    std::string png;
+    absl::Base64Unescape(Call("GET", Path("/screenshot"), nullptr).get<std::string>(), &png);
+    return png;
+  }
+
+ private:
+  Browser(std::unique_ptr<ChildProcess> driver, int port)
+      : driver_(std::move(driver)), client_("127.0.0.1", port) {
+    client_.set_read_timeout(30, 0);
+  }
+  std::string Path(const std::string& tail) { return "/session/" + session_ + tail; }
+  // The "value" of a WebDriver answer; null on failure.
+  nlohmann::json Call(const std::string& method, const std::string& path,
+                      const nlohmann::json& body) {
+    httplib::Result result = method == "GET"      ? client_.Get(path.c_str())
+                             : method == "DELETE" ? client_.Delete(path.c_str())
+                                                  : client_.Post(path.c_str(), body.dump(),
+                                                                 "application/json");
+    if (!result) return nullptr;
+    nlohmann::json answer = nlohmann::json::parse(result->body, nullptr, false);
+    if (!answer.is_object() || !answer.contains("value")) return nullptr;
+    return answer["value"];
+  }
+
+  std::unique_ptr<ChildProcess> driver_;
+  httplib::Client client_;
+  std::string session_;
+};
+
+// The dashboard in a real browser: it shows the services, instances and
+// clients, and a new registration appears without a reload.
+TEST_F(ObservabilityTest, DashboardShowsServicesAndFollowsRegistrations) {
+  auto greeter_a = StartGreeter("zone-a");
+  ASSERT_TRUE(WaitFor([&] { return Sample(Metrics(), "switchboard_xds_instances") == 1; },
+                      absl::Seconds(20)));
+  auto cpp = ChildProcess::Start(
+      {BuiltBinary("bin/greeter_client"), "--duration=60s"},
+      {.log_path = dir_.File("cpp-client.log"),
+       .env = {"GRPC_XDS_BOOTSTRAP_CONFIG=" + Bootstrap("cpp-client", "zone-a")}});
+  ASSERT_TRUE(cpp.ok());
+  testing::RawAdsStream nacker(xds_);
+  ASSERT_TRUE(nacker.Send(testing::AdsRequest(ResourceKind::kListener, {"greeter"}, "nacking-client")));
+  auto listener = nacker.Next(absl::Seconds(10));
+  ASSERT_TRUE(listener.has_value());
+  xds::DiscoveryRequest nack = testing::AdsRequest(ResourceKind::kListener, {"greeter"});
+  nack.set_response_nonce(listener->nonce());
+  nack.mutable_error_detail()->set_message("listener greeter rejected: test says no");
+  ASSERT_TRUE(nacker.Send(nack));
+
+  auto browser = Browser::Start(dir_);
+  ASSERT_NE(browser, nullptr) << ReadFile(dir_.File("chromedriver.log"));
+  browser->Go("http://" + http_ + "/");
+  auto text = [&] {
+    nlohmann::json value = browser->Eval("document.body.innerText");
+    return value.is_string() ? value.get<std::string>() : std::string();
+  };
+  ASSERT_TRUE(WaitFor([&] { return absl::StrContains(text(), "zone-a") &&
+                                   absl::StrContains(text(), "cpp-client"); },
+                      absl::Seconds(20)))
+      << text();
+  EXPECT_TRUE(absl::StrContains(text(), "greeter"));
+  EXPECT_TRUE(WaitFor([&] {
+    return browser->Eval("document.querySelector('tr.nacking[data-node=\"nacking-client\"]') !== null") == true;
+  }, absl::Seconds(10))) << text();
+  EXPECT_TRUE(absl::StrContains(text(), "test says no")) << text();
+
+  // A second greeter registers: the page shows it without a reload.
+  browser->Eval("(window.sbMarker = 'same page', 1)");
+  auto greeter_b = StartGreeter("zone-b");
+  EXPECT_TRUE(WaitFor([&] { return absl::StrContains(text(), "zone-b"); }, absl::Seconds(20)))
+      << text();
+  EXPECT_EQ(browser->Eval("window.sbMarker"), "same page");
+  EXPECT_TRUE(WaitFor([&] { return absl::StrContains(text(), "2/2 serving"); }, absl::Seconds(10)))
+      << text();
+  EXPECT_TRUE(absl::StrContains(text(), "registered")) << text();  // the event feed
+
+  std::string png = browser->ScreenshotPng();
+  EXPECT_GT(png.size(), 1000u);
+  // SWITCHBOARD_DASHBOARD_SCREENSHOT=docs/dashboard.png keeps it.
+  if (const char* keep = std::getenv("SWITCHBOARD_DASHBOARD_SCREENSHOT")) {
+    std::ofstream(keep, std::ios::binary) << png;
+  }
 }
 
 TEST_F(ObservabilityTest, BadHttpInputIsRefusedAndTheServerGoesOn) {

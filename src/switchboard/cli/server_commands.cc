@@ -22,6 +22,7 @@
 #include "switchboard/lookup/source_uri.h"
 #include "switchboard/observability/callback_metric.h"
 #include "switchboard/observability/control_plane_metrics.h"
+#include "switchboard/observability/event_feed.h"
 #include "switchboard/observability/http_server.h"
 #include "switchboard/observability/routes.h"
 #include "switchboard/xds/bootstrap.h"
@@ -126,6 +127,11 @@ absl::Status CheckHttpFlag(const Command& cmd, const std::string& address) {
 struct PlaneHttp {
   std::shared_ptr<observability::ControlPlaneMetrics> metrics =
       std::make_shared<observability::ControlPlaneMetrics>();
+  std::shared_ptr<observability::EventFeed> feed = std::make_shared<observability::EventFeed>();
+  // What the control plane is given: both of the above.
+  std::shared_ptr<xds::XdsObserver> observer =
+      std::make_shared<observability::ObserverFanout>(
+          std::vector<std::shared_ptr<xds::XdsObserver>>{metrics, feed});
   std::unique_ptr<observability::HttpServer> server;
 
   // Collected with the plane's metrics (the supervisor's).
@@ -137,7 +143,7 @@ struct PlaneHttp {
     std::vector<std::shared_ptr<const prometheus::Collectable>> collectables = {metrics};
     collectables.insert(collectables.end(), more.begin(), more.end());
     auto started = observability::HttpServer::Start(
-        address, observability::ControlPlaneRoutes(plane, std::move(collectables)));
+        address, observability::ControlPlaneRoutes(plane, std::move(collectables), feed));
     if (!started.ok()) {
       metrics->Attach(nullptr);
       return absl::Status(started.status().code(),
@@ -268,7 +274,7 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
         [s = supervisor.get()] { return static_cast<double>(s->restarts()); }));
   }
   auto plane = StartControlPlane(*std::move(sources), xds_listen, *std::move(policies),
-                                 data_dir + "/cache", http.metrics);
+                                 data_dir + "/cache", http.observer);
   if (!plane.ok()) {
     if (supervisor) supervisor->Stop();
     return RuntimeError(cmd, plane.status());
@@ -395,7 +401,7 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   if (!sources.ok()) return UsageError(cmd, sources.status());
   PlaneHttp http;
   auto plane = StartControlPlane(*std::move(sources), listen, *std::move(policies),
-                                 flags.Get("cache-dir"), http.metrics);
+                                 flags.Get("cache-dir"), http.observer);
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
   if (flags.IsSet("http")) {
     if (absl::Status s = http.Start(plane->get(), flags.Get("http")); !s.ok()) {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "prometheus/text_serializer.h"
+#include "switchboard/observability/dashboard.h"
 #include "switchboard/observability/status_json.h"
 
 namespace switchboard::observability {
@@ -56,8 +57,16 @@ HttpResponse Readiness(const xds::XdsControlPlane& plane) {
 }
 
 Routes ControlPlaneRoutes(const xds::XdsControlPlane* plane,
-                          std::vector<std::shared_ptr<const prometheus::Collectable>> collectables) {
+                          std::vector<std::shared_ptr<const prometheus::Collectable>> collectables,
+                          std::shared_ptr<const EventFeed> feed) {
   Routes routes = BasicRoutes(std::move(collectables));
+  routes["/"] = [] {
+    return HttpResponse{.content_type = "text/html; charset=utf-8",
+                        .body = std::string(DashboardHtml())};
+  };
+  routes["/api/events"] = [feed] {
+    return Json(feed != nullptr ? feed->Json() : nlohmann::json::array());
+  };
   routes["/readyz"] = [plane] { return Readiness(*plane); };
   routes["/api/clients"] = [plane] { return Json(ClientsJson(plane->Clients())); };
   routes["/api/sources"] = [plane] { return Json(SourcesJson(plane->Sources(), absl::Now())); };

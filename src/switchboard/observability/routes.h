@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "prometheus/collectable.h"
+#include "switchboard/observability/event_feed.h"
 #include "switchboard/observability/http_server.h"
 #include "switchboard/xds/control_plane.h"
 
@@ -29,9 +30,11 @@ using Routes = std::map<std::string, HttpHandler>;
 
 // /metrics (Prometheus text format 0.0.4) and /healthz ("ok").
 Routes BasicRoutes(std::vector<std::shared_ptr<const prometheus::Collectable>> collectables);
-// BasicRoutes plus /readyz and the /api/ paths of `plane`.
+// BasicRoutes plus /readyz, the /api/ paths of `plane`, /api/events from
+// `feed` (may be null: []) and the dashboard at /.
 Routes ControlPlaneRoutes(const xds::XdsControlPlane* plane,
-                          std::vector<std::shared_ptr<const prometheus::Collectable>> collectables);
+                          std::vector<std::shared_ptr<const prometheus::Collectable>> collectables,
+                          std::shared_ptr<const EventFeed> feed = nullptr);
 
 // What /readyz answers: 200 once a first catalog is served and every
 // source answered (or is served from its cache, which the body says),
