@@ -109,7 +109,7 @@ class ObservabilityTest : public ::testing::Test {
     etcd_ = absl::StrCat("127.0.0.1:", etcd_port);
     auto up = ChildProcess::Start({BuiltBinary("bin/switchboard"), "up", "--data-dir", data_dir_,
                                    "--etcd-listen", etcd_, "--xds-listen", "127.0.0.1:0",
-                                   "--http", "127.0.0.1:0"},
+                                   "--http", "127.0.0.1:0", "--log-format=json"},
                                   {.log_path = dir_.File("up.log")});
     ASSERT_TRUE(up.ok()) << up.status();
     up_ = std::move(*up);
@@ -411,6 +411,25 @@ TEST_F(ObservabilityTest, BadHttpInputIsRefusedAndTheServerGoesOn) {
                                "-H", "X-Big: " + std::string(20000, 'x'), "http://" + http_ + "/metrics"});
   EXPECT_NE(huge.output, "200");
   EXPECT_EQ(HttpGet(http_, "/healthz").value_or(""), "ok\n");
+}
+
+// --log-format=json: every log line of up is one JSON object (the banner
+// on stdout stays text).
+TEST_F(ObservabilityTest, JsonLogsAreOneObjectPerLine) {
+  int objects = 0;
+  for (absl::string_view line : absl::StrSplit(ReadFile(dir_.File("up.log")), '\n')) {
+    if (!absl::StartsWith(line, "{")) continue;
+    nlohmann::json json = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_TRUE(json.is_object()) << line;
+    for (const char* field : {"time", "level", "component", "message"}) {
+      EXPECT_TRUE(json.contains(field)) << field << " missing in " << line;
+    }
+    objects++;
+  }
+  EXPECT_GE(objects, 2) << ReadFile(dir_.File("up.log"));
+  CommandRun bad = RunCommand(dir_, {BuiltBinary("bin/switchboard"), "xds", "--log-format=yaml"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_TRUE(absl::StrContains(bad.output, "--log-format=yaml: want text or json")) << bad.output;
 }
 
 TEST_F(ObservabilityTest, AnHttpPortInUseIsAnErrorNamingIt) {

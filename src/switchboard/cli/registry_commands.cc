@@ -264,6 +264,7 @@ const Command kRegisterCommand = {
          {.name = "zone", .value_name = "Z", .help = "locality"},
          {.name = "version", .value_name = "V", .help = "software version"},
          {.name = "ttl", .value_name = "DURATION", .help = "lease TTL (whole seconds, at least 1s)", .default_text = "10s"},
+         LogFormatFlag(),
          {.name = "http", .value_name = "HOST:PORT",
           .help = "serve /metrics, /healthz and /readyz (registered) here (loopback unless you "
                   "say otherwise)",
@@ -342,6 +343,7 @@ absl::StatusOr<Instance> InstanceFromFlags(const ParsedFlags& flags) {
 }  // namespace
 
 int RunRegister(const Command& cmd, const ParsedFlags& flags) {
+  if (absl::Status s = ApplyLogFormatFlag(flags); !s.ok()) return UsageError(cmd, s);
   absl::StatusOr<Instance> instance = InstanceFromFlags(flags);
   if (!instance.ok()) return UsageError(cmd, instance.status());
   absl::StatusOr<absl::Duration> ttl = ParseDurationFlag("ttl", flags.Get("ttl", "10s"));

@@ -193,11 +193,13 @@ const Command kUpCommand = {
          .boolean = true},
         PolicyFlag(),
         HttpFlag("127.0.0.1:18080, else a free port"),
+        LogFormatFlag(),
     },
     .run = RunUp,
 };
 
 int RunUp(const Command& cmd, const ParsedFlags& flags) {
+  if (absl::Status s = ApplyLogFormatFlag(flags); !s.ok()) return UsageError(cmd, s);
   const std::string data_dir = flags.Get("data-dir", DefaultDataDir());
   const std::string etcd_listen = flags.Get("etcd-listen", "127.0.0.1:2379");
   const std::string xds_listen = flags.Get("xds-listen", "127.0.0.1:18000");
@@ -363,11 +365,13 @@ const Command kXdsCommand = {
          .default_text = "no cache"},
         PolicyFlag(),
         HttpFlag("none"),
+        LogFormatFlag(),
     },
     .run = RunXds,
 };
 
 int RunXds(const Command& cmd, const ParsedFlags& flags) {
+  if (absl::Status s = ApplyLogFormatFlag(flags); !s.ok()) return UsageError(cmd, s);
   const std::string listen = flags.Get("listen", "127.0.0.1:18000");
   if (!absl::StartsWith(listen, "unix:")) {
     if (absl::Status s = CheckHostPortFlag("listen", listen, true); !s.ok()) {

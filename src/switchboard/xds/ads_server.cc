@@ -100,13 +100,15 @@ class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      std::string who;
+      std::string who, node, peer;
       {
         std::lock_guard<std::mutex> lock(mu_);
         who = state_.Describe();
+        node = identity_.node_id;
+        peer = identity_.peer;
         FinishOnce(grpc::Status::OK);
       }
-      SB_LOG(kInfo, kLog, "ADS stream closed: ", who);
+      SB_LOG_WITH(kInfo, kLog, ({{"node", node}, {"endpoint", peer}}), "ADS stream closed: ", who);
       return;
     }
     DiscoveryRequest request;

@@ -422,13 +422,13 @@ void XdsControlPlane::Rebuild() {
     if (!catalog->HasService(service)) continue;
     bool empty = merged->Instances(service).empty();
     if (empty && emptied_services_.insert(service).second) {
-      SB_LOG(kWarn, kLog, "service ", service, " has no live instance: its clients' calls fail "
+      SB_LOG_WITH(kWarn, kLog, ({{"service", service}}), "service ", service, " has no live instance: its clients' calls fail "
              "with UNAVAILABLE (\"EDS resource ",
              ResourceName(ResourceKind::kClusterLoadAssignment, service),
              " contains no localities\") "
              "until one registers");
     } else if (!empty && emptied_services_.erase(service) != 0) {
-      SB_LOG(kInfo, kLog, "service ", service, " has live instances again");
+      SB_LOG_WITH(kInfo, kLog, ({{"service", service}}), "service ", service, " has live instances again");
     }
   }
   if (!changed.empty()) {
