@@ -429,7 +429,8 @@ TEST(XdsControlPlaneSilentSourceTest, ACachedSnapshotIsServedAtOnceUntilTheSourc
   EXPECT_TRUE(capture.WaitFor("source manual://cached is live again: its 1 instance(s) replace the 1 "
                               "from the cache written at ",
                               absl::Seconds(5)));
-  EXPECT_EQ((*plane)->Stats().sources_from_cache, 0u);
+  // The stats are updated once the push is out: wait for them.
+  EXPECT_TRUE(WaitFor([&] { return (*plane)->Stats().sources_from_cache == 0u; }, absl::Seconds(5)));
   EXPECT_TRUE(WaitFor(
       [&] {
         auto entry = cache.Load("manual://cached");
