@@ -15,6 +15,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "testing/child_process.h"
+#include "testing/raw_ads_stream.h"
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/control_plane.h"
 #include "switchboard/xds/snapshot_cache.h"
@@ -30,64 +31,13 @@ using testing::CallOnce;
 using testing::GreeterInstance;
 using testing::InProcessGreeter;
 using testing::ManualSource;
+using testing::RawAdsStream;
 using testing::StderrCapture;
 
 DiscoveryRequest Request(ResourceKind kind, std::vector<std::string> names,
                          const std::string& node_id = "") {
-  DiscoveryRequest request;
-  request.set_type_url(std::string(TypeUrl(kind)));
-  for (auto& name : names) request.add_resource_names(name);
-  if (!node_id.empty()) {
-    request.mutable_node()->set_id(node_id);
-    request.mutable_node()->set_user_agent_name("raw-test-client");
-  }
-  return request;
+  return testing::AdsRequest(kind, std::move(names), node_id);
 }
-
-// A hand-driven ADS stream: the test writes requests and waits for
-// responses, which a reader thread collects.
-class RawAdsStream {
- public:
-  explicit RawAdsStream(const std::string& address)
-      : stub_(AggregatedDiscoveryService::NewStub(
-            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-        stream_(stub_->StreamAggregatedResources(&context_)) {
-    reader_ = std::thread([this] {
-      DiscoveryResponse response;
-      while (stream_->Read(&response)) {
-        std::lock_guard<std::mutex> lock(mu_);
-        responses_.push_back(response);
-      }
-    });
-  }
-  ~RawAdsStream() {
-    context_.TryCancel();
-    reader_.join();
-  }
-  bool Send(const DiscoveryRequest& request) { return stream_->Write(request); }
-  // The next response not yet taken, waiting up to `timeout`.
-  std::optional<DiscoveryResponse> Next(absl::Duration timeout = absl::Seconds(5)) {
-    std::optional<DiscoveryResponse> out;
-    WaitFor(
-        [&] {
-          std::lock_guard<std::mutex> lock(mu_);
-          if (responses_.empty()) return false;
-          out = responses_.front();
-          responses_.pop_front();
-          return true;
-        },
-        timeout);
-    return out;
-  }
-
- private:
-  std::unique_ptr<AggregatedDiscoveryService::Stub> stub_;
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReaderWriter<DiscoveryRequest, DiscoveryResponse>> stream_;
-  std::thread reader_;
-  std::mutex mu_;
-  std::deque<DiscoveryResponse> responses_;
-};
 
 class XdsAdsServerTest : public ::testing::Test {
  protected:
@@ -479,7 +429,8 @@ TEST(XdsControlPlaneSilentSourceTest, ACachedSnapshotIsServedAtOnceUntilTheSourc
   EXPECT_TRUE(capture.WaitFor("source manual://cached is live again: its 1 instance(s) replace the 1 "
                               "from the cache written at ",
                               absl::Seconds(5)));
-  EXPECT_EQ((*plane)->Stats().sources_from_cache, 0u);
+  // The stats are updated once the push is out: wait for them.
+  EXPECT_TRUE(WaitFor([&] { return (*plane)->Stats().sources_from_cache == 0u; }, absl::Seconds(5)));
   EXPECT_TRUE(WaitFor(
       [&] {
         auto entry = cache.Load("manual://cached");

@@ -1,5 +1,7 @@
 #include "switchboard/cli/command_support.h"
 
+#include "switchboard/common/log.h"
+
 #include <signal.h>
 
 #include <cerrno>
@@ -154,6 +156,24 @@ absl::StatusOr<std::string> EtcdEndpointsFrom(const ParsedFlags& flags) {
         "`switchboard up`'s etcd");
   }
   return ResolveEtcdEndpoints(flags.Get("etcd"), flags.Get("data-dir", DefaultDataDir()));
+}
+
+FlagSpec LogFormatFlag() {
+  return {.name = "log-format", .value_name = "text|json",
+          .help = "log lines on stderr as text, or one JSON object per line (time, level, "
+                  "component, message, and fields such as service, node, endpoint)",
+          .default_text = "text, or $SWITCHBOARD_LOG_FORMAT"};
+}
+
+absl::Status ApplyLogFormatFlag(const ParsedFlags& flags) {
+  if (!flags.IsSet("log-format")) return absl::OkStatus();
+  LogFormat format;
+  if (!ParseLogFormat(flags.Get("log-format"), &format)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--log-format=", flags.Get("log-format"), ": want text or json"));
+  }
+  SetLogFormat(format);
+  return absl::OkStatus();
 }
 
 }  // namespace switchboard::cli

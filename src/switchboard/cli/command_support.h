@@ -75,6 +75,12 @@ int WaitForTerminationSignal(absl::Duration timeout);
 // empty (`--etcd ''`, an unset variable) is InvalidArgument naming --etcd,
 // not a silent fall-back to another etcd.
 std::vector<FlagSpec> EtcdFlags();
+
+// --log-format=text|json for the long-running commands (up, xds,
+// register), and applying it: InvalidArgument naming the flag for another
+// value.
+FlagSpec LogFormatFlag();
+absl::Status ApplyLogFormatFlag(const ParsedFlags& flags);
 absl::StatusOr<std::string> EtcdEndpointsFrom(const ParsedFlags& flags);
 
 // TLS and auth to etcd (--etcd-ca, --etcd-cert, --etcd-key, --etcd-user,

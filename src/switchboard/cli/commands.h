@@ -15,7 +15,7 @@
 namespace switchboard::cli {
 
 extern const Command kUpCommand, kRegisterCommand, kLsCommand, kWatchCommand, kXdsCommand,
-    kBootstrapCommand, kDemoCommand, kProxyCommand, kRouteCommand;
+    kBootstrapCommand, kDemoCommand, kProxyCommand, kRouteCommand, kStatusCommand;
 
 // Every subcommand, in the order `switchboard --help` lists them.
 const std::vector<const Command*>& AllCommands();

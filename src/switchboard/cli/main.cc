@@ -16,7 +16,8 @@ namespace switchboard::cli {
 const std::vector<const Command*>& AllCommands() {
   static const std::vector<const Command*> commands = {
       &kUpCommand, &kRegisterCommand, &kLsCommand, &kWatchCommand,
-      &kXdsCommand, &kBootstrapCommand, &kDemoCommand, &kProxyCommand, &kRouteCommand};
+      &kXdsCommand, &kBootstrapCommand, &kDemoCommand, &kProxyCommand, &kRouteCommand,
+      &kStatusCommand};
   return commands;
 }
 

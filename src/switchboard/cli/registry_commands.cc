@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -15,6 +16,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "switchboard/cli/commands.h"
+#include "switchboard/observability/http_server.h"
+#include "switchboard/observability/registration_metrics.h"
+#include "switchboard/observability/routes.h"
 #include "switchboard/cli/health_gate.h"
 #include "switchboard/cli/health_probe.h"
 #include "switchboard/cli/instance_format.h"
@@ -279,6 +283,11 @@ const Command kRegisterCommand = {
          {.name = "zone", .value_name = "Z", .help = "locality"},
          {.name = "version", .value_name = "V", .help = "software version"},
          {.name = "ttl", .value_name = "DURATION", .help = "lease TTL (whole seconds, at least 1s)", .default_text = "10s"},
+         LogFormatFlag(),
+         {.name = "http", .value_name = "HOST:PORT",
+          .help = "serve /metrics, /healthz and /readyz (registered) here (loopback unless you "
+                  "say otherwise)",
+          .default_text = "none"},
          {.name = "health", .value_name = "grpc|tcp|none", .help = "health check",
           .default_text = "grpc"},
          {.name = "health-interval", .value_name = "DURATION", .help = "time between checks",
@@ -353,6 +362,7 @@ absl::StatusOr<Instance> InstanceFromFlags(const ParsedFlags& flags) {
 }  // namespace
 
 int RunRegister(const Command& cmd, const ParsedFlags& flags) {
+  if (absl::Status s = ApplyLogFormatFlag(flags); !s.ok()) return UsageError(cmd, s);
   absl::StatusOr<Instance> instance = InstanceFromFlags(flags);
   if (!instance.ok()) return UsageError(cmd, instance.status());
   absl::StatusOr<absl::Duration> ttl = ParseDurationFlag("ttl", flags.Get("ttl", "10s"));
@@ -381,12 +391,43 @@ int RunRegister(const Command& cmd, const ParsedFlags& flags) {
   auto client = ConnectEtcd(endpoints, flags);
   if (!client.ok()) return ConnectError(cmd, client.status());
 
+  if (flags.IsSet("http")) {
+    if (absl::Status s = CheckHostPortFlag("http", flags.Get("http"), true); !s.ok()) {
+      return UsageError(cmd, s);
+    }
+    absl::StatusOr<HostPort> http_host = ParseListenHostPort(flags.Get("http"));
+    if (!observability::IsLoopbackHost(http_host->host)) {
+      std::fprintf(stderr, "switchboard register: warning: --http %s is not a loopback address: "
+                   "its metrics are readable from the network\n", flags.Get("http").c_str());
+    }
+  }
   BlockTerminationSignals();
+  auto metrics = std::make_shared<observability::RegistrationMetrics>();
+  auto registered_now = std::make_shared<std::atomic<bool>>(false);
+  std::unique_ptr<observability::HttpServer> http;
+  if (flags.IsSet("http")) {
+    observability::Routes routes = observability::BasicRoutes({metrics->registry()});
+    routes["/readyz"] = [registered_now] {
+      return registered_now->load()
+                 ? observability::HttpResponse{.body = "ready: registered\n"}
+                 : observability::HttpResponse{.status = 503, .body = "not ready: not registered\n"};
+    };
+    auto started = observability::HttpServer::Start(flags.Get("http"), std::move(routes));
+    if (!started.ok()) {
+      return RuntimeError(cmd, absl::Status(started.status().code(),
+                                            absl::StrCat("--http ", flags.Get("http"), ": ",
+                                                         started.status().message())));
+    }
+    http = *std::move(started);
+  }
   // On SIGTERM with etcd unreachable, waiting long to deregister only
   // delays the exit: the record expires with the lease anyway.
   const RegistrarOptions registrar_options = {.prefix = flags.Get("prefix"),
                                               .ttl = *ttl,
-                                              .deregister_timeout = absl::Seconds(1)};
+                                              .deregister_timeout = absl::Seconds(1),
+                                              .on_keepalive_answer = [metrics](absl::Duration d) {
+                                                metrics->OnKeepAlive(d);
+                                              }};
   HealthProbe probe(*kind, instance->address);
   std::unique_ptr<Registrar> registrar;
   auto say = [](const std::string& line) {
@@ -408,7 +449,10 @@ int RunRegister(const Command& cmd, const ParsedFlags& flags) {
                                                         " health check passes")));
   int exit_code = kExitOk;
   while (true) {
-    HealthGate::Decision decision = gate.OnHealthCheck(probe.Check(std::min(*interval, absl::Seconds(1))));
+    const absl::Time check_start = absl::Now();
+    absl::Status health = probe.Check(std::min(*interval, absl::Seconds(1)));
+    if (health_kind != "none") metrics->OnHealthCheck(health.ok(), absl::Now() - check_start);
+    HealthGate::Decision decision = gate.OnHealthCheck(health);
     for (const std::string& line : decision.messages) say(line);
     if (decision.action == HealthGate::Action::kRegister) {
       registrar = std::make_unique<Registrar>(*client, registrar_options);
@@ -422,9 +466,12 @@ int RunRegister(const Command& cmd, const ParsedFlags& flags) {
                          absl::FormatDuration(*ttl), "): ", s.message()));
       }
       registrar.reset();
+      metrics->OnWithdrawn();
     }
     if (registrar != nullptr) {
       const RegistrationState state = registrar->state();
+      metrics->OnState(state);
+      registered_now->store(state.phase == RegistrationPhase::kRegistered);
       if (std::optional<std::string> line = gate.OnRegistrationState(state)) {
         say(*line);
         // Ready once first registered; later changes only update the status.
@@ -435,6 +482,7 @@ int RunRegister(const Command& cmd, const ParsedFlags& flags) {
         }
       }
     } else {
+      registered_now->store(false);
       for (const std::string& line : decision.messages) NotifyStatus(line);
     }
     if (WaitForTerminationSignal(*interval) != 0) break;

@@ -23,6 +23,11 @@
 #include "switchboard/lookup/builtin_sources.h"
 #include "switchboard/lookup/etcd/etcd_factory.h"
 #include "switchboard/lookup/source_uri.h"
+#include "switchboard/observability/callback_metric.h"
+#include "switchboard/observability/control_plane_metrics.h"
+#include "switchboard/observability/event_feed.h"
+#include "switchboard/observability/http_server.h"
+#include "switchboard/observability/routes.h"
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/control_plane.h"
 #include "switchboard/xds/policy_file.h"
@@ -99,10 +104,13 @@ absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> MakeSources(
 // restart while a source is unreachable serves it; empty: no cache.
 absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
     std::vector<std::unique_ptr<LookupSource>> sources, const std::string& listen,
-    xds::PolicyTable policies, const std::string& cache_dir) {
+    xds::PolicyTable policies, const std::string& cache_dir,
+    std::shared_ptr<xds::XdsObserver> observer) {
   return xds::XdsControlPlane::Start(
-      std::move(sources),
-      {.listen_address = listen, .policies = std::move(policies), .cache_dir = cache_dir});
+      std::move(sources), {.listen_address = listen,
+                           .policies = std::move(policies),
+                           .cache_dir = cache_dir,
+                           .observer = std::move(observer)});
 }
 
 // Waits until `plane` serves a first catalog, which it does at the latest
@@ -118,6 +126,63 @@ void NotifyReadyOnceServing(xds::XdsControlPlane& plane, const std::string& stat
   }
   NotifyReady(status);
 }
+
+FlagSpec HttpFlag(std::string default_text) {
+  return {.name = "http", .value_name = "HOST:PORT",
+          .help = "serve the dashboard, /metrics, /healthz, /readyz and /api/ here "
+                  "(loopback unless you say otherwise)",
+          .default_text = std::move(default_text)};
+}
+
+// Checks an --http address; warns (on stderr) when it is reachable from
+// other machines: the status pages show every client and instance.
+absl::Status CheckHttpFlag(const Command& cmd, const std::string& address) {
+  if (absl::Status s = CheckHostPortFlag("http", address, true); !s.ok()) return s;
+  std::string host = ParseListenHostPort(address)->host;
+  if (!observability::IsLoopbackHost(host)) {
+    std::fprintf(stderr,
+                 "switchboard %s: warning: --http %s is not a loopback address: metrics, "
+                 "clients and instances are readable from the network, without authentication\n",
+                 cmd.name.c_str(), address.c_str());
+  }
+  return absl::OkStatus();
+}
+
+// The metrics and HTTP server of a running control plane.
+struct PlaneHttp {
+  std::shared_ptr<observability::ControlPlaneMetrics> metrics =
+      std::make_shared<observability::ControlPlaneMetrics>();
+  std::shared_ptr<observability::EventFeed> feed = std::make_shared<observability::EventFeed>();
+  // What the control plane is given: both of the above.
+  std::shared_ptr<xds::XdsObserver> observer =
+      std::make_shared<observability::ObserverFanout>(
+          std::vector<std::shared_ptr<xds::XdsObserver>>{metrics, feed});
+  std::unique_ptr<observability::HttpServer> server;
+
+  // Collected with the plane's metrics (the supervisor's).
+  std::vector<std::shared_ptr<const prometheus::Collectable>> more;
+
+  // Serves `plane`'s routes on `address`; the error names --http.
+  absl::Status Start(const xds::XdsControlPlane* plane, const std::string& address) {
+    metrics->Attach(plane);
+    std::vector<std::shared_ptr<const prometheus::Collectable>> collectables = {metrics};
+    collectables.insert(collectables.end(), more.begin(), more.end());
+    auto started = observability::HttpServer::Start(
+        address, observability::ControlPlaneRoutes(plane, std::move(collectables), feed));
+    if (!started.ok()) {
+      metrics->Attach(nullptr);
+      return absl::Status(started.status().code(),
+                          absl::StrCat("--http ", address, ": ", started.status().message()));
+    }
+    server = *std::move(started);
+    return absl::OkStatus();
+  }
+  // Before the plane stops.
+  void Stop() {
+    if (server != nullptr) server->Stop();
+    metrics->Attach(nullptr);
+  }
+};
 
 }  // namespace
 
@@ -155,11 +220,14 @@ const Command kUpCommand = {
                                        "fast, but the last writes are lost on a power cut)",
          .boolean = true},
         PolicyFlag(),
+        HttpFlag("127.0.0.1:18080, else a free port"),
+        LogFormatFlag(),
     }),
     .run = RunUp,
 };
 
 int RunUp(const Command& cmd, const ParsedFlags& flags) {
+  if (absl::Status s = ApplyLogFormatFlag(flags); !s.ok()) return UsageError(cmd, s);
   const std::string data_dir = flags.Get("data-dir", DefaultDataDir());
   const std::string etcd_listen = flags.Get("etcd-listen", "127.0.0.1:2379");
   const std::string xds_listen = flags.Get("xds-listen", "127.0.0.1:18000");
@@ -169,6 +237,8 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
   if (absl::Status s = CheckHostPortFlag("xds-listen", xds_listen, true); !s.ok()) {
     return UsageError(cmd, s);
   }
+  const std::string http_listen = flags.Get("http", "127.0.0.1:18080");
+  if (absl::Status s = CheckHttpFlag(cmd, http_listen); !s.ok()) return UsageError(cmd, s);
   const bool managed = !flags.IsSet("etcd");
   if (!managed && flags.Get("etcd-fsync") == "true") {
     return UsageError(cmd, "--etcd-fsync applies to the etcd `up` runs, not to --etcd's");
@@ -229,8 +299,15 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
     if (supervisor) supervisor->Stop();
     return UsageError(cmd, sources.status());
   }
+  PlaneHttp http;
+  if (supervisor) {
+    http.more.push_back(std::make_shared<observability::CallbackMetric>(
+        "switchboard_etcd_restarts_total", "Times the managed etcd was restarted after it died",
+        prometheus::MetricType::Counter,
+        [s = supervisor.get()] { return static_cast<double>(s->restarts()); }));
+  }
   auto plane = StartControlPlane(*std::move(sources), xds_listen, *std::move(policies),
-                                 data_dir + "/cache");
+                                 data_dir + "/cache", http.observer);
   if (!plane.ok()) {
     if (supervisor) supervisor->Stop();
     return RuntimeError(cmd, plane.status());
@@ -243,10 +320,24 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
     if (supervisor) supervisor->Stop();
     return RuntimeError(cmd, routes.status());
   }
+  absl::Status http_started = http.Start(plane->get(), http_listen);
+  if (!http_started.ok() && !flags.IsSet("http")) {
+    // The default port taken (a second `up` on another data dir, a test
+    // run): any free port does, and up.json says which.
+    std::fprintf(stderr, "switchboard up: %s; serving HTTP on a free port instead\n",
+                 std::string(http_started.message()).c_str());
+    http_started = http.Start(plane->get(), "127.0.0.1:0");
+  }
+  if (!http_started.ok()) {
+    (*plane)->Stop();
+    if (supervisor) supervisor->Stop();
+    return RuntimeError(cmd, http_started);
+  }
   const std::string xds_address = (*plane)->address();
   UpState state{.pid = getpid(), .etcd = endpoints, .xds = xds_address,
-                .managed_etcd = managed, .data_dir = data_dir};
+                .managed_etcd = managed, .data_dir = data_dir, .http = http.server->address()};
   if (absl::Status s = WriteUpState(data_dir, state); !s.ok()) {
+    http.Stop();
     (*plane)->Stop();
     if (supervisor) supervisor->Stop();
     return RuntimeError(cmd, s);
@@ -260,6 +351,7 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
       "switchboard up %s (pid %d), data in %s\n"
       "  etcd  %s%s\n"
       "  xDS   %s\n"
+      "  HTTP  http://%s/ (dashboard; /metrics, /healthz, /readyz, /api/status)\n"
       "\n"
       "Register servers, from any language:\n"
       "  switchboard register --service greeter --addr HOST:PORT%s\n"
@@ -267,13 +359,15 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
       "  greeter_server --etcd=%s\n"
       "Point gRPC clients (C++, Go, Java, Python, Node) at it and dial xds:///<service>:\n"
       "  export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap%s)\n"
-      "See what is registered:\n"
+      "See what is registered, and who uses it:\n"
       "  switchboard ls%s\n"
+      "  switchboard status%s\n"
       "  switchboard watch greeter%s\n"
       "Ctrl-C stops.\n",
       kVersion, static_cast<int>(getpid()), data_dir.c_str(), endpoints.c_str(),
-      managed ? " (managed)" : " (external)", xds_address.c_str(), dir_flag.c_str(),
-      endpoints.c_str(), dir_flag.c_str(), dir_flag.c_str(), dir_flag.c_str());
+      managed ? " (managed)" : " (external)", xds_address.c_str(),
+      http.server->address().c_str(), dir_flag.c_str(), endpoints.c_str(), dir_flag.c_str(),
+      dir_flag.c_str(), dir_flag.c_str(), dir_flag.c_str());
   std::fflush(stdout);
   // The supervisor's Start() returned with etcd answering its health check.
   NotifyReadyOnceServing(**plane, absl::StrCat("etcd ", endpoints, ", xDS on ", xds_address));
@@ -284,6 +378,7 @@ int RunUp(const Command& cmd, const ParsedFlags& flags) {
   std::fflush(stdout);
   RemoveUpState(data_dir);
   routes->reset();
+  http.Stop();
   (*plane)->Stop();
   if (supervisor) supervisor->Stop();
   return kExitOk;
@@ -314,11 +409,14 @@ const Command kXdsCommand = {
          .help = "keep each source's last good snapshot here (created if missing)",
          .default_text = "no cache"},
         PolicyFlag(),
+        HttpFlag("none"),
+        LogFormatFlag(),
     }),
     .run = RunXds,
 };
 
 int RunXds(const Command& cmd, const ParsedFlags& flags) {
+  if (absl::Status s = ApplyLogFormatFlag(flags); !s.ok()) return UsageError(cmd, s);
   const std::string listen = flags.Get("listen", "127.0.0.1:18000");
   if (!absl::StartsWith(listen, "unix:")) {
     if (absl::Status s = CheckHostPortFlag("listen", listen, true); !s.ok()) {
@@ -344,6 +442,9 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   if (flags.IsSet("cache-dir") && flags.Get("cache-dir").empty()) {
     return UsageError(cmd, "--cache-dir: give a directory");
   }
+  if (flags.IsSet("http")) {
+    if (absl::Status s = CheckHttpFlag(cmd, flags.Get("http")); !s.ok()) return UsageError(cmd, s);
+  }
   absl::StatusOr<xds::PolicyTable> policies = PoliciesFrom(flags);
   if (!policies.ok()) return UsageError(cmd, policies.status());
   // Before building sources: an etcd client starts gRPC's threads, which
@@ -357,12 +458,21 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
                ? UsageError(cmd, sources.status())
                : RuntimeError(cmd, sources.status());
   }
+  PlaneHttp http;
   auto plane = StartControlPlane(*std::move(sources), listen, *std::move(policies),
-                                 flags.Get("cache-dir"));
+                                 flags.Get("cache-dir"), http.observer);
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
   // Route overrides (`switchboard route set`) kept in each etcd source.
   absl::StatusOr<std::unique_ptr<RouteOverrideFeed>> routes = RouteOverrideFeed::Start(uris, **plane);
   if (!routes.ok()) return RuntimeError(cmd, routes.status());
+  if (flags.IsSet("http")) {
+    if (absl::Status s = http.Start(plane->get(), flags.Get("http")); !s.ok()) {
+      (*plane)->Stop();
+      return RuntimeError(cmd, s);
+    }
+    std::printf("switchboard xds: HTTP on http://%s/ (/metrics, /healthz, /readyz, /api/status)\n",
+                http.server->address().c_str());
+  }
   std::printf("switchboard xds %s: serving xDS on %s from %s\n", kVersion, (*plane)->address().c_str(),
               absl::StrJoin(uris, ", ").c_str());
   std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
@@ -372,6 +482,7 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   ServeUntilTerminated(cmd, **plane, flags);
   NotifyStopping();
   routes->reset();
+  http.Stop();
   (*plane)->Stop();
   return kExitOk;
 }

@@ -22,7 +22,8 @@ std::string EncodeUpState(const UpState& state) {
                         {"etcd", state.etcd},
                         {"xds", state.xds},
                         {"managed_etcd", state.managed_etcd},
-                        {"data_dir", state.data_dir}}
+                        {"data_dir", state.data_dir},
+                        {"http", state.http}}
       .dump(2);
 }
 
@@ -49,6 +50,7 @@ absl::StatusOr<UpState> DecodeUpState(absl::string_view text) {
   if (j.contains("data_dir") && j["data_dir"].is_string()) {
     state.data_dir = j["data_dir"].get<std::string>();
   }
+  if (j.contains("http") && j["http"].is_string()) state.http = j["http"].get<std::string>();
   return state;
 }
 

@@ -34,6 +34,9 @@ struct UpState {
   // True when `up` runs etcd itself (false with --etcd).
   bool managed_etcd = true;
   std::string data_dir;
+  // Where its HTTP server (dashboard, /metrics, /api/) listens, "host:port";
+  // "" when it has none (an up.json from an older version).
+  std::string http;
 
   friend bool operator==(const UpState&, const UpState&) = default;
 };

@@ -228,10 +228,12 @@ absl::Status Registrar::RegisterAndKeepAlive() {
   etcdserverpb::LeaseKeepAliveRequest request;
   request.set_id(lease_);
   while (true) {
+    const absl::Time sent = absl::Now();
     if (absl::Status s = (*stream)->Write(request); !s.ok()) return s;
     watchdog.ExpectAnswerWithin(answer_timeout);
     absl::StatusOr<etcdserverpb::LeaseKeepAliveResponse> response = (*stream)->Read();
     watchdog.Answered();
+    if (response.ok() && options_.on_keepalive_answer) options_.on_keepalive_answer(absl::Now() - sent);
     if (!response.ok()) {
       if (canceller_.cancelled()) return absl::CancelledError("stopping");
       std::string why = watchdog.fired()

@@ -35,6 +35,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -63,6 +64,9 @@ struct RegistrarOptions {
   absl::Duration max_retry_delay = absl::Milliseconds(250);
   // How long Deregister() keeps trying to delete the keys.
   absl::Duration deregister_timeout = absl::Seconds(5);
+  // Told each answered keep-alive's round trip, on the registrar's thread
+  // (metrics); must be quick. May be empty.
+  std::function<void(absl::Duration)> on_keepalive_answer;
 };
 
 // etcd grants leases in whole seconds; under a second it silently grants

@@ -1,6 +1,7 @@
 #include "switchboard/xds/ads_server.h"
 
 #include <deque>
+#include <optional>
 #include <iterator>
 #include <thread>
 #include <utility>
@@ -57,7 +58,11 @@ class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
 
   Stream(AdsServer* server, std::string peer)
       : server_(server),
-        state_(std::move(peer), LogEnabled(LogLevel::kDebug), server->next_stream_number_++) {
+        number_(server->next_stream_number_++),
+        state_(peer, LogEnabled(LogLevel::kDebug), number_) {
+    identity_.stream = number_;
+    identity_.peer = std::move(peer);
+    identity_.connected_since = absl::Now();
     bool accepted = server_->Register(this);
     std::lock_guard<std::mutex> lock(mu_);
     if (!accepted) {
@@ -95,13 +100,15 @@ class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      std::string who;
+      std::string who, node, peer;
       {
         std::lock_guard<std::mutex> lock(mu_);
         who = state_.Describe();
+        node = identity_.node_id;
+        peer = identity_.peer;
         FinishOnce(grpc::Status::OK);
       }
-      SB_LOG(kInfo, kLog, "ADS stream closed: ", who);
+      SB_LOG_WITH(kInfo, kLog, ({{"node", node}, {"endpoint", peer}}), "ADS stream closed: ", who);
       return;
     }
     DiscoveryRequest request;
@@ -120,18 +127,46 @@ class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
       return;
     }
     AdsStreamState::Step step;
+    std::optional<ResourceKind> kind = KindOfTypeUrl(request.type_url());
+    AdsStreamState::TypeStatus before, after;
+    NackEvent nack;
+    absl::Time now = absl::Now();
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (identity_.node_id.empty() && request.has_node()) {
+        identity_.node_id = request.node().id();
+        identity_.user_agent_name = request.node().user_agent_name();
+        identity_.user_agent_version = request.node().user_agent_version();
+        identity_.zone = request.node().locality().zone();
+      }
+      if (kind.has_value()) before = state_.Status(*kind);
       // Read the catalog under our own lock: a Publish() that swapped it in
       // reaches this stream only after we release, and then finds nothing
       // new to send (see the lock order in ads_server.h).
       uint64_t nacks_before = state_.nacks();
       CatalogPtr catalog = server_->catalog();
-      step = state_.OnRequest(request, catalog.get(), absl::Now());
+      step = state_.OnRequest(request, catalog.get(), now);
       server_->nacks_received_ += state_.nacks() - nacks_before;
+      if (kind.has_value()) after = state_.Status(*kind);
+      nack.node_id = identity_.node_id;
+      nack.peer = identity_.peer;
       Enqueue(step, nullptr);
     }
     LogEvents(step.events);
+    if (XdsObserver* observer = server_->options_.observer; observer != nullptr && kind) {
+      if (after.nacks > before.nacks) {
+        nack.kind = *kind;
+        nack.version = after.nacked_version;
+        nack.error = after.last_nack_error;
+        for (const std::string& name : request.resource_names()) {
+          absl::string_view service = ConventionalServiceOf(*kind, name);
+          nack.services.emplace_back(service.empty() ? absl::string_view(name) : service);
+        }
+        observer->OnNack(nack);
+      } else if (before.awaiting_ack && !after.awaiting_ack) {
+        observer->OnAck(*kind, now - before.sent_at);
+      }
+    }
     std::lock_guard<std::mutex> lock(mu_);
     if (!finished_) StartRead(&request_bytes_);
   }
@@ -145,7 +180,21 @@ class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
       return;
     }
     server_->responses_sent_++;
+    if (server_->options_.observer != nullptr && writing_kind_.has_value()) {
+      server_->options_.observer->OnResponseWritten(*writing_kind_);
+    }
     WriteNext();
+  }
+
+  ClientStatus Status() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ClientStatus status = identity_;
+    status.client_class = state_.client_class().description;
+    for (ResourceKind kind : kAllResourceKinds) {
+      AdsStreamState::TypeStatus type = state_.Status(kind);
+      if (type.subscribed || type.responses_sent > 0 || type.nacks > 0) status.types[kind] = type;
+    }
+    return status;
   }
 
   void OnCancel() override {
@@ -190,6 +239,7 @@ class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   void WriteNext() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (write_in_flight_ || finished_ || queue_.empty()) return;
     writing_ = std::move(queue_.front().bytes);
+    writing_kind_ = KindOfTypeUrl(queue_.front().message->type_url());
     queue_.pop_front();
     write_in_flight_ = true;
     StartWrite(&writing_);
@@ -203,6 +253,7 @@ class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   }
 
   AdsServer* const server_;
+  const uint64_t number_;
   // Written by gRPC's read path only, between StartRead and OnReadDone.
   grpc::ByteBuffer request_bytes_;
 
@@ -210,6 +261,9 @@ class AdsServer::Stream : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc:
   AdsStreamState state_ ABSL_GUARDED_BY(mu_);
   std::deque<Outgoing> queue_ ABSL_GUARDED_BY(mu_);
   grpc::ByteBuffer writing_ ABSL_GUARDED_BY(mu_);
+  std::optional<ResourceKind> writing_kind_ ABSL_GUARDED_BY(mu_);
+  // Who the client is; the types' state comes from state_.
+  ClientStatus identity_ ABSL_GUARDED_BY(mu_);
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -331,6 +385,14 @@ void AdsServer::Unregister(Stream* stream) {
 size_t AdsServer::stream_count() const {
   std::lock_guard<std::mutex> lock(streams_mu_);
   return streams_.size();
+}
+
+std::vector<ClientStatus> AdsServer::Clients() const {
+  std::lock_guard<std::mutex> lock(streams_mu_);
+  std::vector<ClientStatus> clients;
+  clients.reserve(streams_.size());
+  for (Stream* stream : streams_) clients.push_back(stream->Status());
+  return clients;
 }
 
 uint64_t AdsServer::responses_sent() const { return responses_sent_; }

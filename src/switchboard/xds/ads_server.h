@@ -38,12 +38,31 @@
 #include "envoy/service/discovery/v3/ads.grpc.pb.h"
 #include "switchboard/xds/ads_stream_state.h"
 #include "switchboard/xds/resource_catalog.h"
+#include "switchboard/xds/xds_observer.h"
 
 namespace switchboard::xds {
 
 struct AdsServerOptions {
   // A response not acknowledged within this time is reported (once).
   absl::Duration ack_timeout = absl::Seconds(30);
+  // Told of writes, ACKs and NACKs; may be null. Must outlive the server.
+  XdsObserver* observer = nullptr;
+};
+
+// What the server knows of one open stream, for status pages.
+struct ClientStatus {
+  // Numbers streams from 1 in this process (several may share a node id).
+  uint64_t stream = 0;
+  std::string peer;
+  // From the node of its first request ("" until then).
+  std::string node_id;
+  std::string user_agent_name;     // "gRPC C-core linux", "gRPC Node Pure JS"
+  std::string user_agent_version;  // "C-core 29.0.0", "1.14.1"
+  std::string zone;                // node locality's zone
+  std::string client_class;        // ClientClass::description
+  absl::Time connected_since;
+  // Per resource type the client subscribed to.
+  std::map<ResourceKind, AdsStreamState::TypeStatus> types;
 };
 
 class AdsServer {
@@ -75,6 +94,8 @@ class AdsServer {
   void FinishAll();
 
   size_t stream_count() const;
+  // Every open stream, in no particular order.
+  std::vector<ClientStatus> Clients() const;
   // Responses written and NACKs received since start, over all streams.
   uint64_t responses_sent() const;
   uint64_t nacks_received() const;

@@ -83,7 +83,10 @@ std::string AdsStreamState::Describe() const {
 
 AdsStreamState::TypeStatus AdsStreamState::Status(ResourceKind kind) const {
   const TypeState* state = State(kind);
-  return state == nullptr ? TypeStatus{} : state->status;
+  if (state == nullptr) return TypeStatus{};
+  TypeStatus status = state->status;
+  status.sent_at = state->sent_at;
+  return status;
 }
 
 uint64_t AdsStreamState::nacks() const {

@@ -115,6 +115,8 @@ class AdsStreamState {
     std::string acked_version;   // last version the client accepted
     std::string nacked_version;  // last version it rejected ("" if none)
     std::string last_nack_error;
+    // When the last response was sent (ACK latency is measured from it).
+    absl::Time sent_at = absl::InfinitePast();
     uint64_t responses_sent = 0;
     uint64_t nacks = 0;
   };

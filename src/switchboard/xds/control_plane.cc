@@ -54,12 +54,20 @@ class XdsControlPlane::SourceObserver : public LookupObserver {
   void OnUpdate(SnapshotPtr snapshot, const Changeset& changes) override {
     SB_LOG(kDebug, kLog, "source ", description_, ": ", changes.Summary());
     plane_->OnSourceUpdate(index_, std::move(snapshot));
+    if (XdsObserver* observer = plane_->options_.observer.get()) {
+      observer->OnSourceUpdate(description_, changes);
+    }
   }
   void OnError(const absl::Status& error) override {
     SB_LOG(kWarn, kLog, "source ", description_, " failed (serving its last good snapshot): ",
            error.ToString());
     plane_->OnSourceError(index_, error);
+    if (XdsObserver* observer = plane_->options_.observer.get()) {
+      observer->OnSourceError(description_, error);
+    }
   }
+
+ const std::string& description() const { return description_; }
 
  private:
   XdsControlPlane* const plane_;
@@ -114,8 +122,10 @@ XdsControlPlane::XdsControlPlane(std::vector<std::unique_ptr<LookupSource>> sour
                                  XdsControlPlaneOptions options)
     : options_(std::move(options)),
       sources_(std::move(sources)),
-      ads_(AdsServerOptions{.ack_timeout = options_.ack_timeout}) {
+      ads_(AdsServerOptions{.ack_timeout = options_.ack_timeout,
+                            .observer = options_.observer.get()}) {
   latest_.resize(sources_.size());
+  tallies_.resize(sources_.size());
   errors_.resize(sources_.size());
   standins_.resize(sources_.size());
   if (!options_.cache_dir.empty()) cache_.emplace(options_.cache_dir);
@@ -154,6 +164,11 @@ void XdsControlPlane::OnSourceUpdate(size_t index, SnapshotPtr snapshot) {
     std::lock_guard<std::mutex> lock(mu_);
     latest_[index] = std::move(snapshot);
     dirty_ = true;
+    absl::Time now = absl::Now();
+    unserved_since_ = std::min(unserved_since_, now);
+    tallies_[index].last_success = now;
+    tallies_[index].consecutive_errors = 0;
+    tallies_[index].updates++;
   }
   wake_.notify_all();
 }
@@ -161,6 +176,7 @@ void XdsControlPlane::OnSourceUpdate(size_t index, SnapshotPtr snapshot) {
 void XdsControlPlane::OnSourceError(size_t index, const absl::Status& error) {
   std::lock_guard<std::mutex> lock(mu_);
   errors_[index] = error;
+  tallies_[index].consecutive_errors++;
 }
 
 bool XdsControlPlane::serving_now() {
@@ -307,7 +323,25 @@ void XdsControlPlane::WorkerLoop() {
     // A source that failed or recovered changes what the catalog says of
     // missing services (degraded()): looked at once a tick.
     std::vector<bool> healthy(sources_.size());
-    for (size_t i = 0; i < sources_.size(); ++i) healthy[i] = sources_[i]->Health().ok();
+    std::vector<absl::Status> health(sources_.size());
+    for (size_t i = 0; i < sources_.size(); ++i) {
+      health[i] = sources_[i]->Health();
+      healthy[i] = health[i].ok();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      absl::Time now = absl::Now();
+      for (size_t i = 0; i < sources_.size(); ++i) {
+        SourceTally& tally = tallies_[i];
+        tally.up = healthy[i];
+        tally.error = healthy[i] ? "" : std::string(health[i].message());
+        tally.from_cache = latest_[i] == nullptr && standins_[i].cached != nullptr;
+        if (healthy[i] && latest_[i] != nullptr) {
+          tally.last_success = now;
+          tally.consecutive_errors = 0;
+        }
+      }
+    }
     if (healthy != served_health_ && serving_now()) rebuild = true;
     if (rebuild) Rebuild();
     ReportSilentSources();
@@ -317,11 +351,15 @@ void XdsControlPlane::WorkerLoop() {
 }
 
 void XdsControlPlane::Rebuild() {
+  const absl::Time build_start = absl::Now();
   std::vector<SnapshotPtr> latest;
   std::vector<absl::Status> errors;
   PolicyTable policies;
+  absl::Time event_time;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    event_time = unserved_since_;
+    unserved_since_ = absl::InfiniteFuture();
     latest = latest_;
     errors = errors_;
     policies = WithRouteOverrides(policies_, route_overrides_);
@@ -394,7 +432,16 @@ void XdsControlPlane::Rebuild() {
     for (const std::string& problem : problems) SB_LOG(kWarn, kLog, problem);
     last_problems_ = std::move(problems);
   }
+  const absl::Time built = absl::Now();
   std::set<std::string> changed = ads_.Publish(catalog);
+  if (XdsObserver* observer = options_.observer.get()) {
+    absl::Time pushed = absl::Now();
+    observer->OnCatalogPublished(
+        {.build_time = built - build_start,
+         .since_source_event = event_time < pushed ? pushed - event_time : absl::ZeroDuration(),
+         .services = catalog->service_count(),
+         .instances = merged->size()});
+  }
   // gRPC tells a client of an emptied service only "EDS resource ...
   // contains no localities": say here what that means, once per emptying.
   // A service that emptied or came back changed its endpoints, so the
@@ -403,13 +450,13 @@ void XdsControlPlane::Rebuild() {
     if (!catalog->HasService(service)) continue;
     bool empty = merged->Instances(service).empty();
     if (empty && emptied_services_.insert(service).second) {
-      SB_LOG(kWarn, kLog, "service ", service, " has no live instance: its clients' calls fail "
+      SB_LOG_WITH(kWarn, kLog, ({{"service", service}}), "service ", service, " has no live instance: its clients' calls fail "
              "with UNAVAILABLE (\"EDS resource ",
              ResourceName(ResourceKind::kClusterLoadAssignment, service),
              " contains no localities\") "
              "until one registers");
     } else if (!empty && emptied_services_.erase(service) != 0) {
-      SB_LOG(kInfo, kLog, "service ", service, " has live instances again");
+      SB_LOG_WITH(kInfo, kLog, ({{"service", service}}), "service ", service, " has live instances again");
     }
   }
   if (!changed.empty()) {
@@ -419,6 +466,7 @@ void XdsControlPlane::Rebuild() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     serving_ = true;
+    served_ = merged;
     stats_.services = catalog->service_count();
     stats_.instances = merged->size();
     stats_.catalogs_published++;
@@ -444,6 +492,30 @@ XdsControlPlaneStats XdsControlPlane::Stats() const {
   stats.responses_sent = ads_.responses_sent();
   stats.nacks_received = ads_.nacks_received();
   return stats;
+}
+
+std::vector<SourceStatus> XdsControlPlane::Sources() const {
+  std::vector<SourceStatus> sources;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    const SourceTally& tally = tallies_[i];
+    SnapshotPtr snapshot = latest_[i];
+    sources.push_back({.source = observers_[i]->description(),
+                       .up = tally.up,
+                       .error = tally.error,
+                       .answered = snapshot != nullptr,
+                       .from_cache = tally.from_cache,
+                       .instances = snapshot != nullptr ? snapshot->size() : 0,
+                       .last_success = tally.last_success,
+                       .consecutive_errors = tally.consecutive_errors,
+                       .updates = tally.updates});
+  }
+  return sources;
+}
+
+SnapshotPtr XdsControlPlane::Served() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return served_;
 }
 
 }  // namespace switchboard::xds

@@ -52,6 +52,7 @@
 #include "switchboard/xds/resource_catalog.h"
 #include "switchboard/xds/service_policy.h"
 #include "switchboard/xds/snapshot_cache.h"
+#include "switchboard/xds/xds_observer.h"
 
 namespace grpc {
 class Server;
@@ -77,6 +78,27 @@ struct XdsControlPlaneOptions {
   std::string cache_dir;
   // A response unacknowledged this long is reported as a stuck client.
   absl::Duration ack_timeout = absl::Seconds(30);
+  // Told what the plane does (metrics, status, events); may be null.
+  std::shared_ptr<XdsObserver> observer;
+};
+
+// One source's health, for status pages and metrics.
+struct SourceStatus {
+  std::string source;  // LookupSource::Describe()
+  // Health() is OK; else `error` says why.
+  bool up = false;
+  std::string error;
+  // Delivered a snapshot of its own since start.
+  bool answered = false;
+  // Its instances come from the on-disk cache now (it has not answered).
+  bool from_cache = false;
+  size_t instances = 0;
+  // The last time it delivered a snapshot or was seen healthy (checked
+  // every second); InfinitePast when never.
+  absl::Time last_success = absl::InfinitePast();
+  // Errors reported since it was last healthy.
+  uint64_t consecutive_errors = 0;
+  uint64_t updates = 0;
 };
 
 struct XdsControlPlaneStats {
@@ -126,6 +148,11 @@ class XdsControlPlane {
   // when `timeout` passes first. For tests and readiness probes.
   bool WaitUntilServing(absl::Duration timeout);
   XdsControlPlaneStats Stats() const;
+  std::vector<SourceStatus> Sources() const;
+  // The merged snapshot served now (null before the first catalog).
+  SnapshotPtr Served() const;
+  // The open ADS streams (AdsServer::Clients()).
+  std::vector<ClientStatus> Clients() const { return ads_.Clients(); }
 
  private:
   class SourceObserver;
@@ -170,6 +197,19 @@ class XdsControlPlane {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool serving_ ABSL_GUARDED_BY(mu_) = false;
   XdsControlPlaneStats stats_ ABSL_GUARDED_BY(mu_);
+  SnapshotPtr served_ ABSL_GUARDED_BY(mu_);
+  // The first source update not yet folded into a published catalog.
+  absl::Time unserved_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  // Per source, for Sources().
+  struct SourceTally {
+    absl::Time last_success = absl::InfinitePast();
+    uint64_t consecutive_errors = 0;
+    uint64_t updates = 0;
+    bool up = false;
+    std::string error;
+    bool from_cache = false;
+  };
+  std::vector<SourceTally> tallies_ ABSL_GUARDED_BY(mu_);
 
   // Worker thread only (and Stop() after joining it).
   std::set<std::string> retained_services_;
