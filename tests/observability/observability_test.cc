@@ -427,7 +427,8 @@ class Browser {
 };
 
 // The dashboard in a real browser: it shows the services, instances and
-// clients, and a new registration appears without a reload.
+// clients, and a new registration appears without a reload; the load chart
+// follows the client's reports.
 TEST_F(ObservabilityTest, DashboardShowsServicesAndFollowsRegistrations) {
   auto greeter_a = StartGreeter("zone-a");
   ASSERT_TRUE(WaitFor([&] { return Sample(Metrics(), "switchboard_xds_instances") == 1; },
@@ -472,6 +473,19 @@ TEST_F(ObservabilityTest, DashboardShowsServicesAndFollowsRegistrations) {
   EXPECT_TRUE(WaitFor([&] { return absl::StrContains(text(), "2/2 serving"); }, absl::Seconds(10)))
       << text();
   EXPECT_TRUE(absl::StrContains(text(), "registered")) << text();  // the event feed
+
+  // The client's load reports: greeter's chart has calls and moves on.
+  auto chart_samples = [&] {
+    nlohmann::json n = browser->Eval(
+        "(() => { const c = document.querySelector('[data-load-service=\"greeter\"]');"
+        " return c && Number(c.dataset.callsPerSecond) > 0 ? Number(c.dataset.samples) : 0; })()");
+    return n.is_number() ? n.get<int>() : 0;
+  };
+  int samples = 0;
+  EXPECT_TRUE(WaitFor([&] { return (samples = chart_samples()) >= 2; }, absl::Seconds(20)))
+      << text();
+  EXPECT_TRUE(WaitFor([&] { return chart_samples() > samples; }, absl::Seconds(10))) << text();
+  EXPECT_TRUE(absl::StrContains(text(), "calls/s")) << text();
 
   std::string png = browser->ScreenshotPng();
   EXPECT_GT(png.size(), 1000u);
