@@ -7,13 +7,18 @@
 // and /readyz answer.
 #include <sys/wait.h>
 
+#include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
@@ -27,6 +32,7 @@
 #include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/resource_names.h"
 #include "testing/child_process.h"
+#include "testing/closed_loop_caller.h"
 #include "testing/raw_ads_stream.h"
 
 namespace switchboard {
@@ -254,6 +260,81 @@ TEST_F(ObservabilityTest, MetricsStatusAndHealthFollowARealRun) {
 }
 
 // `switchboard register --http`: the sidecar's own metrics.
+// The load one entry of /api/load reports; null when absent.
+const nlohmann::json* LoadOf(const nlohmann::json& loads, const std::string& service,
+                             const std::string& zone) {
+  if (!loads.is_array()) return nullptr;
+  for (const auto& load : loads) {
+    if (load["service"] == service && load["zone"] == zone) return &load;
+  }
+  return nullptr;
+}
+
+TEST_F(ObservabilityTest, LoadReportsGiveCallsPerSecondPerServiceAndZone) {
+  auto greeter = StartGreeter("zone-a");
+  ASSERT_TRUE(WaitFor([&] { return Sample(Metrics(), "switchboard_xds_instances") == 1; },
+                      absl::Seconds(20)))
+      << Metrics();
+  // A gRPC C++ client in this process, paced to 200 calls/s: 4 threads
+  // each on its own schedule of one call every 20 ms.
+  setenv("GRPC_XDS_BOOTSTRAP_CONFIG", Bootstrap("load-client", "zone-a").c_str(), 1);
+  auto channel = grpc::CreateChannel("xds:///greeter", grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(WaitFor(
+      [&] { return testing::CallGreeterOnce(*channel, absl::Seconds(2)).code == grpc::StatusCode::OK; },
+      absl::Seconds(20)));
+  constexpr double kCallsPerSecond = 200;
+  constexpr int kThreads = 4;
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> made{0};
+  std::vector<std::thread> callers;
+  const auto start = std::chrono::steady_clock::now();
+  for (int t = 0; t < kThreads; ++t) {
+    callers.emplace_back([&, t] {
+      const auto period = std::chrono::microseconds(
+          static_cast<int64_t>(1e6 * kThreads / kCallsPerSecond));
+      auto next = start + period * t / kThreads;
+      while (!stop) {
+        std::this_thread::sleep_until(next);  // the rate limiter
+        testing::CallGreeterOnce(*channel, absl::Seconds(2));
+        made++;
+        next += period;
+      }
+    });
+  }
+  nlohmann::json loads;
+  double reported = -1;
+  bool within = WaitFor(
+      [&] {
+        loads = nlohmann::json::parse(HttpGet(http_, "/api/load").value_or(""), nullptr, false);
+        const nlohmann::json* load = LoadOf(loads, "greeter", "zone-a");
+        if (load == nullptr) return false;
+        reported = (*load)["calls_per_second"];
+        return std::abs(reported - kCallsPerSecond) <= 0.1 * kCallsPerSecond &&
+               (*load)["history"].size() >= 5;
+      },
+      absl::Seconds(30));
+  std::string metrics = Metrics();
+  stop = true;
+  for (auto& caller : callers) caller.join();
+  // Processes the next tests start must not inherit this client's bootstrap.
+  unsetenv("GRPC_XDS_BOOTSTRAP_CONFIG");
+  double made_per_second =
+      made / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("load: made %.1f calls/s, control plane reports %.1f calls/s\n", made_per_second,
+              reported);
+  ASSERT_TRUE(within) << "reported " << reported << " calls/s for " << kCallsPerSecond
+                      << " made (" << made_per_second << " measured): " << loads.dump(2);
+  const nlohmann::json& load = *LoadOf(loads, "greeter", "zone-a");
+  EXPECT_EQ(load["errors_per_second"], 0.0);
+  EXPECT_GT(load["successful"].get<double>(), 0);
+  EXPECT_GT(Sample(metrics, R"(switchboard_load_calls_total{service="greeter",zone="zone-a",result="success"})"), 0)
+      << metrics;
+  EXPECT_GT(Sample(metrics, R"(switchboard_load_calls_per_second{service="greeter",zone="zone-a"})"), 0)
+      << metrics;
+  EXPECT_GE(Sample(metrics, R"(switchboard_load_in_progress{service="greeter",zone="zone-a"})"), 0)
+      << metrics;
+}
+
 TEST_F(ObservabilityTest, RegisterExportsItsRegistrationAndHealthChecks) {
   int port = PickFreePort();
   const std::string http = absl::StrCat("127.0.0.1:", port);
@@ -348,7 +429,8 @@ class Browser {
 };
 
 // The dashboard in a real browser: it shows the services, instances and
-// clients, and a new registration appears without a reload.
+// clients, and a new registration appears without a reload; the load chart
+// follows the client's reports.
 TEST_F(ObservabilityTest, DashboardShowsServicesAndFollowsRegistrations) {
   auto greeter_a = StartGreeter("zone-a");
   ASSERT_TRUE(WaitFor([&] { return Sample(Metrics(), "switchboard_xds_instances") == 1; },
@@ -393,6 +475,19 @@ TEST_F(ObservabilityTest, DashboardShowsServicesAndFollowsRegistrations) {
   EXPECT_TRUE(WaitFor([&] { return absl::StrContains(text(), "2/2 serving"); }, absl::Seconds(10)))
       << text();
   EXPECT_TRUE(absl::StrContains(text(), "registered")) << text();  // the event feed
+
+  // The client's load reports: greeter's chart has calls and moves on.
+  auto chart_samples = [&] {
+    nlohmann::json n = browser->Eval(
+        "(() => { const c = document.querySelector('[data-load-service=\"greeter\"]');"
+        " return c && Number(c.dataset.callsPerSecond) > 0 ? Number(c.dataset.samples) : 0; })()");
+    return n.is_number() ? n.get<int>() : 0;
+  };
+  int samples = 0;
+  EXPECT_TRUE(WaitFor([&] { return (samples = chart_samples()) >= 2; }, absl::Seconds(20)))
+      << text();
+  EXPECT_TRUE(WaitFor([&] { return chart_samples() > samples; }, absl::Seconds(10))) << text();
+  EXPECT_TRUE(absl::StrContains(text(), "calls/s")) << text();
 
   std::string png = browser->ScreenshotPng();
   EXPECT_GT(png.size(), 1000u);

@@ -190,6 +190,45 @@ std::vector<MetricFamily> ControlPlaneMetrics::Collect() const {
   for (MetricFamily* family : {&up, &from_cache, &last_success, &consecutive, &stale, &source_instances}) {
     families.push_back(std::move(*family));
   }
+
+  // What clients report over LRS (load_reporting_server.h), per locality.
+  MetricFamily calls{"switchboard_load_calls_total",
+                     "Calls finished that clients reported, by service, zone and result",
+                     MetricType::Counter,
+                     {}};
+  MetricFamily issued{"switchboard_load_calls_issued_total",
+                      "Calls started that clients reported, by service and zone",
+                      MetricType::Counter,
+                      {}};
+  MetricFamily in_progress = Gauge("switchboard_load_in_progress",
+                                   "Calls in progress in clients' latest reports, by service and zone");
+  MetricFamily calls_rate = Gauge("switchboard_load_calls_per_second",
+                                  "Calls finished per second over the last 5 s of reports");
+  MetricFamily errors_rate = Gauge("switchboard_load_errors_per_second",
+                                   "Failed calls per second over the last 5 s of reports");
+  auto add_counter = [](MetricFamily& family, std::vector<ClientMetric::Label> labels, double value) {
+    ClientMetric metric;
+    metric.label = std::move(labels);
+    metric.counter.value = value;
+    family.metric.push_back(std::move(metric));
+  };
+  for (const xds::ServiceZoneLoad& load : plane_->Load()) {
+    std::vector<ClientMetric::Label> labels = {{"service", load.service}, {"zone", load.zone}};
+    auto with_result = [&](const char* result) {
+      auto l = labels;
+      l.push_back({"result", result});
+      return l;
+    };
+    add_counter(calls, with_result("success"), static_cast<double>(load.successful_total));
+    add_counter(calls, with_result("error"), static_cast<double>(load.errored_total));
+    add_counter(issued, labels, static_cast<double>(load.issued_total));
+    AddGauge(in_progress, labels, static_cast<double>(load.in_progress));
+    AddGauge(calls_rate, labels, load.calls_per_second);
+    AddGauge(errors_rate, labels, load.errors_per_second);
+  }
+  for (MetricFamily* family : {&calls, &issued, &in_progress, &calls_rate, &errors_rate}) {
+    families.push_back(std::move(*family));
+  }
   return families;
 }
 

@@ -71,6 +71,7 @@ Routes ControlPlaneRoutes(const xds::XdsControlPlane* plane,
   routes["/api/clients"] = [plane] { return Json(ClientsJson(plane->Clients())); };
   routes["/api/sources"] = [plane] { return Json(SourcesJson(plane->Sources(), absl::Now())); };
   routes["/api/services"] = [plane] { return Json(ServicesJson(plane->Served())); };
+  routes["/api/load"] = [plane] { return Json(LoadJson(plane->Load())); };
   routes["/api/status"] = [plane] {
     xds::XdsControlPlaneStats stats = plane->Stats();
     return Json({{"address", plane->address()},

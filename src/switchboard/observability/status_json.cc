@@ -106,4 +106,26 @@ nlohmann::json ServicesJson(const SnapshotPtr& snapshot) {
   return out;
 }
 
+nlohmann::json LoadJson(const std::vector<xds::ServiceZoneLoad>& loads) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const xds::ServiceZoneLoad& load : loads) {
+    nlohmann::json history = nlohmann::json::array();
+    for (const xds::LoadSample& sample : load.history) {
+      history.push_back({{"t", absl::ToUnixSeconds(sample.second)},
+                         {"calls", sample.calls},
+                         {"errors", sample.errors}});
+    }
+    out.push_back({{"service", load.service},
+                   {"zone", load.zone},
+                   {"successful", load.successful_total},
+                   {"errored", load.errored_total},
+                   {"issued", load.issued_total},
+                   {"in_progress", load.in_progress},
+                   {"calls_per_second", load.calls_per_second},
+                   {"errors_per_second", load.errors_per_second},
+                   {"history", std::move(history)}});
+  }
+  return out;
+}
+
 }  // namespace switchboard::observability

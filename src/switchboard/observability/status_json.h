@@ -39,6 +39,11 @@ nlohmann::json SourcesJson(const std::vector<xds::SourceStatus>& sources, absl::
 // draining), and endpoints [address, weight, zone, version, draining,
 // labels]. `snapshot` may be null (nothing served yet): [].
 nlohmann::json ServicesJson(const SnapshotPtr& snapshot);
+// The load clients report (LRS): an array ordered by service then zone:
+// service, zone, successful, errored, issued, in_progress, calls_per_second,
+// errors_per_second, history [{t (Unix seconds), calls, errors}] (one per
+// second with reports, oldest first, the last 5 minutes).
+nlohmann::json LoadJson(const std::vector<xds::ServiceZoneLoad>& loads);
 
 }  // namespace switchboard::observability
 

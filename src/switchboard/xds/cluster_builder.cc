@@ -14,6 +14,17 @@ absl::string_view LbPolicyName(LbPolicy policy) {
   return "?";
 }
 
+namespace {
+
+// Load reports go to the control plane itself (SelfConfigSource): gRPC
+// clients open one LRS stream to their xDS server and report this
+// cluster's per-locality call counts there (docs/observability.md).
+void SetLoadReportingToSelf(Cluster& cluster) {
+  cluster.mutable_lrs_server()->mutable_self();
+}
+
+}  // namespace
+
 Cluster BuildCluster(absl::string_view service, const ServicePolicy& policy, LbPolicy lb_policy) {
   Cluster cluster;
   cluster.set_name(ResourceName(ResourceKind::kCluster, service));
@@ -53,6 +64,7 @@ Cluster BuildCluster(absl::string_view service, const ServicePolicy& policy, LbP
     threshold->set_priority(envoy::config::core::v3::DEFAULT);
     threshold->mutable_max_requests()->set_value(*policy.max_requests);
   }
+  SetLoadReportingToSelf(cluster);
   return cluster;
 }
 

@@ -18,6 +18,7 @@ TEST(BuildClusterTest, EdsOverAdsRoundRobinWithOutlierDetectionAndCircuitBreaker
   EXPECT_EQ(cluster.eds_cluster_config().service_name(),
             ResourceName(ResourceKind::kClusterLoadAssignment, "greeter"));
   EXPECT_EQ(cluster.lb_policy(), Cluster::ROUND_ROBIN);
+  EXPECT_TRUE(cluster.lrs_server().has_self());
   ASSERT_TRUE(cluster.has_outlier_detection());
   EXPECT_EQ(cluster.outlier_detection().enforcing_success_rate().value(), 0u);
   EXPECT_EQ(cluster.outlier_detection().enforcing_failure_percentage().value(), 100u);

@@ -90,6 +90,7 @@ absl::StatusOr<std::unique_ptr<XdsControlPlane>> XdsControlPlane::Start(
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
                            &selected_port);
   builder.RegisterService(plane->ads_.service());
+  builder.RegisterService(plane->lrs_.service());
   // gRPC allows SO_REUSEPORT by default: a second control plane on a taken
   // port would start, and clients would be split at random between two.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -150,6 +151,7 @@ void XdsControlPlane::Stop() {
   if (worker_.joinable()) worker_.join();
   if (cache_.has_value()) SaveCaches(/*now_or_never=*/true);
   ads_.FinishAll();
+  lrs_.FinishAll();
   // A plane whose server never started (its port was taken) said why in
   // Start(); "stopped" would only add a line with no address.
   if (server_ != nullptr) {

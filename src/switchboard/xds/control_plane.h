@@ -49,6 +49,8 @@
 #include "absl/time/time.h"
 #include "switchboard/core/lookup_source.h"
 #include "switchboard/xds/ads_server.h"
+#include "switchboard/xds/load_report_table.h"
+#include "switchboard/xds/load_reporting_server.h"
 #include "switchboard/xds/resource_catalog.h"
 #include "switchboard/xds/service_policy.h"
 #include "switchboard/xds/snapshot_cache.h"
@@ -153,6 +155,8 @@ class XdsControlPlane {
   SnapshotPtr Served() const;
   // The open ADS streams (AdsServer::Clients()).
   std::vector<ClientStatus> Clients() const { return ads_.Clients(); }
+  // The load clients report over LRS, per service and zone.
+  std::vector<ServiceZoneLoad> Load() const { return load_.Snapshot(absl::Now()); }
 
  private:
   class SourceObserver;
@@ -180,6 +184,8 @@ class XdsControlPlane {
   std::vector<std::unique_ptr<LookupSource>> sources_;
   std::vector<std::unique_ptr<SourceObserver>> observers_;
   AdsServer ads_;
+  LoadReportTable load_;
+  LoadReportingServer lrs_{&load_};
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   int port_ = 0;
