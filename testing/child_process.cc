@@ -1,10 +1,13 @@
 #include "testing/child_process.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 
@@ -64,6 +67,30 @@ absl::StatusOr<std::string> LocateBuiltBinary(const std::string& relative_path) 
 std::string SourceDir() {
   const char* dir = std::getenv("SWITCHBOARD_SOURCE_DIR");
   return dir != nullptr ? dir : ".";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+CommandResult RunToCompletion(const std::vector<std::string>& argv, const std::string& log_path,
+                              std::vector<std::string> env, absl::Duration timeout) {
+  std::filesystem::remove(log_path);
+  auto child = ChildProcess::Start(argv, {.log_path = log_path, .env = std::move(env)});
+  if (!child.ok()) return {.output = std::string(child.status().message())};
+  CommandResult result;
+  if (!(*child)->WaitExit(timeout)) {
+    (*child)->Kill();
+    result.output = "(timed out) ";
+  } else {
+    const int status = (*child)->exit_status();
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  result.output += ReadFile(log_path);
+  return result;
 }
 
 }  // namespace switchboard::testing

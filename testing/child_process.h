@@ -64,6 +64,24 @@ class TempDir {
   std::string path_;
 };
 
+// The whole of a file ("" when it cannot be read): a child's log, a file
+// a command wrote.
+std::string ReadFile(const std::string& path);
+
+// What a command run to its end returned and said.
+struct CommandResult {
+  // Its exit code; 128 + the signal when a signal ended it; -1 when it did
+  // not start or did not end in time.
+  int exit_code = -1;
+  // Its stdout and stderr together, after "(timed out) " when it was killed.
+  std::string output;
+};
+// Runs `argv` to its end, killing it after `timeout`; its output goes to
+// `log_path` (overwritten) and into the result.
+CommandResult RunToCompletion(const std::vector<std::string>& argv, const std::string& log_path,
+                              std::vector<std::string> env = {},
+                              absl::Duration timeout = absl::Seconds(20));
+
 // The build tree: $SWITCHBOARD_BUILD_DIR (CTest sets it), else the nearest
 // directory above this executable that holds CMakeCache.txt (a benchmark
 // run by hand), else ".".

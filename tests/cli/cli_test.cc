@@ -49,35 +49,14 @@ const bool kXdsClientPrepared = [] {
 
 std::string Switchboard() { return BuiltBinary("bin/switchboard"); }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using RunResult = CommandResult;
 
 // Runs `switchboard args...` to completion (at most `timeout`).
 RunResult RunSwitchboard(const TempDir& dir, std::vector<std::string> args,
-                   absl::Duration timeout = absl::Seconds(20)) {
+                         absl::Duration timeout = absl::Seconds(20)) {
   static int counter = 0;
-  const std::string log = dir.File(absl::StrCat("run-", ++counter, ".log"));
   args.insert(args.begin(), Switchboard());
-  auto child = ChildProcess::Start(args, {.log_path = log});
-  if (!child.ok()) return {.exit_code = -1, .output = std::string(child.status().message())};
-  RunResult run;
-  if (!(*child)->WaitExit(timeout)) {
-    (*child)->Kill();
-    run.output = "(timed out) ";
-  } else if (WIFEXITED((*child)->exit_status())) {
-    run.exit_code = WEXITSTATUS((*child)->exit_status());
-  }
-  run.output += ReadFile(log);
-  return run;
+  return RunToCompletion(args, dir.File(absl::StrCat("run-", ++counter, ".log")), {}, timeout);
 }
 
 // Starts `switchboard xds --listen <listen> --source file://<dir>/services.json

@@ -24,33 +24,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using RunResult = CommandResult;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-RunResult RunCommand(const TempDir& dir, std::vector<std::string> args, std::vector<std::string> env = {},
-              absl::Duration timeout = absl::Seconds(20)) {
+RunResult RunCommand(const TempDir& dir, std::vector<std::string> args,
+                     std::vector<std::string> env = {},
+                     absl::Duration timeout = absl::Seconds(20)) {
   static int counter = 0;
-  const std::string log = dir.File(absl::StrCat("run-", ++counter, ".log"));
-  auto child = ChildProcess::Start(args, {.log_path = log, .env = env});
-  if (!child.ok()) return {.output = std::string(child.status().message())};
-  RunResult run;
-  if (!(*child)->WaitExit(timeout)) {
-    (*child)->Kill();
-    run.output = "(timed out) ";
-  } else if (WIFEXITED((*child)->exit_status())) {
-    run.exit_code = WEXITSTATUS((*child)->exit_status());
-  }
-  run.output += ReadFile(log);
-  return run;
+  return RunToCompletion(args, dir.File(absl::StrCat("run-", ++counter, ".log")), std::move(env),
+                         timeout);
 }
 
 std::string Switchboard() { return BuiltBinary("bin/switchboard"); }

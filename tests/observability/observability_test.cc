@@ -47,12 +47,7 @@ using testing::TempDir;
 using testing::WaitFor;
 using xds::ResourceKind;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using switchboard::testing::ReadFile;
 
 // The value of the sample `series` (name and labels exactly as exposed,
 // e.g. `switchboard_xds_nacks_total{service="greeter",type="lds"}`) in a

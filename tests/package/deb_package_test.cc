@@ -40,33 +40,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-struct RunResult {
-  int exit_code = -1;  // -1: did not start or did not exit in time
-  std::string output;  // stdout and stderr
-};
+using RunResult = CommandResult;
 
 // Runs `argv` to its end (at most `timeout`), its output in `log`.
 RunResult RunToEnd(const std::vector<std::string>& argv, const std::string& log,
-              absl::Duration timeout = absl::Seconds(60)) {
-  std::filesystem::remove(log);
-  auto child = ChildProcess::Start(argv, {.log_path = log});
-  if (!child.ok()) return {.output = std::string(child.status().message())};
-  RunResult run;
-  if ((*child)->WaitExit(timeout)) {
-    const int status = (*child)->exit_status();
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  } else {
-    (*child)->Kill();
-  }
-  run.output = ReadFile(log);
-  return run;
+                   absl::Duration timeout = absl::Seconds(60)) {
+  return RunToCompletion(argv, log, {}, timeout);
 }
 
 // The value of the first `key=` line of a unit file ("" if none).

@@ -299,12 +299,7 @@ TEST_F(ProxyScenarioTest, RemovalWaitsForTheCallInFlight) {
   registrar.Stop();
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using switchboard::testing::ReadFile;
 
 // The Node client (grpc-js, no xDS) through the proxy.
 TEST_F(ProxyScenarioTest, NodeClientThroughTheProxy) {

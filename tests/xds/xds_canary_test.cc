@@ -35,16 +35,10 @@ using switchboard::testing::ChildProcess;
 using switchboard::testing::ClosedLoopCaller;
 using switchboard::testing::EtcdProcess;
 using switchboard::testing::InProcessGreeter;
+using switchboard::testing::ReadFile;
 using switchboard::testing::SourceDir;
 using switchboard::testing::TempDir;
 using switchboard::testing::WaitFor;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 struct Fleet {
   std::unique_ptr<TempDir> dir;

@@ -19,17 +19,11 @@ namespace {
 
 using switchboard::testing::ChildProcess;
 using switchboard::testing::PickFreePort;
+using switchboard::testing::ReadFile;
 using switchboard::testing::SourceDir;
 using switchboard::testing::TempDir;
 using testing::GreeterInstance;
 using testing::ManualSource;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Runs the node client against `plane` with `args` after the proto path;
 // its JSON result, or a failed assertion with its output.

@@ -40,15 +40,9 @@ using switchboard::testing::BuiltBinary;
 using switchboard::testing::ChildProcess;
 using switchboard::testing::ClosedLoopCaller;
 using switchboard::testing::EtcdProcess;
+using switchboard::testing::ReadFile;
 using switchboard::testing::TempDir;
 using switchboard::testing::WaitFor;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool Exists(const std::string& path) {
   struct stat st;
