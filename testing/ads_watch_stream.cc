@@ -1,7 +1,9 @@
 #include "testing/ads_watch_stream.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "envoy/config/cluster/v3/cluster.pb.h"
 #include "envoy/config/listener/v3/listener.pb.h"
@@ -194,6 +196,39 @@ void AdsWatchStream::OnDone(const grpc::Status& status) {
   std::lock_guard<std::mutex> lock(mu_);
   done_ = true;
   cv_.notify_all();
+}
+
+bool WaitForEndpointOverAds(const std::string& xds_address, const std::string& service,
+                            const std::string& endpoint, absl::Duration timeout) {
+  auto channel = grpc::CreateChannel(xds_address, grpc::InsecureChannelCredentials());
+  auto stub = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel);
+  std::mutex mu;
+  std::condition_variable seen_it;
+  bool seen = false;
+  AdsWatchStream stream(stub.get(), absl::StrCat("wait-for-", endpoint), {service},
+                        [&](const std::vector<ClusterLoadAssignment>& assignments, int64_t) {
+                          for (const auto& cla : assignments) {
+                            for (const auto& locality : cla.endpoints()) {
+                              for (const auto& e : locality.lb_endpoints()) {
+                                const auto& socket = e.endpoint().address().socket_address();
+                                if (absl::StrCat(socket.address(), ":", socket.port_value()) ==
+                                    endpoint) {
+                                  std::lock_guard<std::mutex> lock(mu);
+                                  seen = true;
+                                  seen_it.notify_all();
+                                }
+                              }
+                            }
+                          }
+                        });
+  stream.Start();
+  bool found;
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    found = seen_it.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return seen; });
+  }
+  stream.Cancel();
+  return found;
 }
 
 }  // namespace switchboard::testing

@@ -97,6 +97,12 @@ class AdsWatchStream : public grpc::ClientBidiReactor<DiscoveryRequest, Discover
   uint64_t responses_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// True once the xDS server at `xds_address` (plaintext) sends `service`'s
+// endpoints with `endpoint` ("host:port") among them, false at `timeout`:
+// what a client would be told, seen over one ADS stream of its own.
+bool WaitForEndpointOverAds(const std::string& xds_address, const std::string& service,
+                            const std::string& endpoint, absl::Duration timeout);
+
 }  // namespace switchboard::testing
 
 #endif  // SWITCHBOARD_TESTING_ADS_WATCH_STREAM_H_

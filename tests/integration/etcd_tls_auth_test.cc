@@ -124,30 +124,9 @@ TEST_F(EtcdTlsAuthTest, RegisterListAndDiscoverOverXds) {
   ASSERT_TRUE(xds.ok()) << xds.status();
   ASSERT_TRUE(WaitForPort(xds_port, absl::Seconds(10))) << ReadFile(dir_->File("xds.log"));
 
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", xds_port),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = AggregatedDiscoveryService::NewStub(channel);
-  std::mutex mu;
-  std::vector<std::string> seen;
-  AdsWatchStream stream(stub.get(), "tls-test", {"greeter"},
-                        [&](const std::vector<ClusterLoadAssignment>& assignments, int64_t) {
-                          std::lock_guard<std::mutex> lock(mu);
-                          for (const auto& cla : assignments) {
-                            for (const auto& locality : cla.endpoints()) {
-                              for (const auto& e : locality.lb_endpoints()) {
-                                const auto& socket = e.endpoint().address().socket_address();
-                                seen.push_back(
-                                    absl::StrCat(socket.address(), ":", socket.port_value()));
-                              }
-                            }
-                          }
-                        });
-  stream.Start();
-  EXPECT_TRUE(WaitFor([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return std::find(seen.begin(), seen.end(), addr) != seen.end();
-  }, absl::Seconds(15))) << ReadFile(dir_->File("xds.log"));
-  stream.Cancel();
+  EXPECT_TRUE(WaitForEndpointOverAds(absl::StrCat("127.0.0.1:", xds_port), "greeter", addr,
+                                     absl::Seconds(15)))
+      << ReadFile(dir_->File("xds.log"));
   (*xds)->Stop();
   (*sidecar)->Stop();
 }

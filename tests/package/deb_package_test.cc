@@ -13,13 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <sstream>
 
 #include <gmock/gmock.h>
@@ -332,29 +330,9 @@ TEST_F(DebPackageTest, XdsUnitCommandNotifiesReadyAndServesTheRegistry) {
       << absl::StrJoin(xds_notify.messages(), " | ");
 
   // Ready means serving: the registered instance comes over ADS.
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", xds_port),
-                                     grpc::InsecureChannelCredentials());
-  auto stub = AggregatedDiscoveryService::NewStub(channel);
-  std::mutex mu;
-  std::vector<std::string> seen;
-  AdsWatchStream stream(stub.get(), "package-test", {"greeter"},
-                        [&](const std::vector<ClusterLoadAssignment>& assignments, int64_t) {
-                          std::lock_guard<std::mutex> lock(mu);
-                          for (const auto& cla : assignments) {
-                            for (const auto& locality : cla.endpoints()) {
-                              for (const auto& e : locality.lb_endpoints()) {
-                                const auto& socket = e.endpoint().address().socket_address();
-                                seen.push_back(absl::StrCat(socket.address(), ":", socket.port_value()));
-                              }
-                            }
-                          }
-                        });
-  stream.Start();
-  EXPECT_TRUE(WaitFor([&] {
-    std::lock_guard<std::mutex> lock(mu);
-    return std::find(seen.begin(), seen.end(), addr) != seen.end();
-  }, absl::Seconds(15))) << ReadFile(work_->File("xds.log"));
-  stream.Cancel();
+  EXPECT_TRUE(WaitForEndpointOverAds(absl::StrCat("127.0.0.1:", xds_port), "greeter", addr,
+                                     absl::Seconds(15)))
+      << ReadFile(work_->File("xds.log"));
 
   // systemctl stop: SIGTERM, STOPPING=1, a clean exit.
   (*xds)->Signal(SIGTERM);
