@@ -16,8 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "testing/ads_watch_stream.h"
 #include "testing/child_process.h"
-#include "testing/etcd_cluster.h"
-#include "testing/test_certificates.h"
+#include "testing/secure_etcd_cluster.h"
 
 namespace switchboard::testing {
 namespace {
@@ -40,48 +39,20 @@ class EtcdTlsAuthTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    absl::StatusOr<TestCertificates> certs = MakeTestCertificateSet(dir_->path());
-    ASSERT_TRUE(certs.ok()) << certs.status();
-    certs_ = new TestCertificates(*certs);
-    auto cluster = EtcdCluster::Start({.cert_file = certs_->server_cert,
-                                       .key_file = certs_->server_key,
-                                       .client_ca_file = certs_->ca,
-                                       .ca_file = certs_->ca,
-                                       .client_cert_file = certs_->client_cert,
-                                       .client_key_file = certs_->client_key});
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = cluster->release();
-    // A user `sb` that may read and write sb/..., then auth on.
-    std::ofstream(dir_->File("password")) << "sb-password\n";
+    auto secure = SecureEtcdCluster::Start(dir_->path());
+    ASSERT_TRUE(secure.ok()) << secure.status();
+    secure_ = secure->release();
+    certs_ = &secure_->certs();
     std::ofstream(dir_->File("wrong-password")) << "not-it\n";
-    const std::string etcdctl = absl::StrCat(
-        "etcdctl --endpoints=", Endpoints(), " --cacert=", certs_->ca, " --cert=",
-        certs_->client_cert, " --key=", certs_->client_key, " ");
-    RunResult setup = RunCommand(*dir_, {"/bin/bash", "-c", absl::StrCat(
-        "set -e\n",
-        etcdctl, "user add root:root-password\n",
-        etcdctl, "role add root || true\n",
-        etcdctl, "user grant-role root root\n",
-        etcdctl, "user add sb:sb-password\n",
-        etcdctl, "role add sb\n",
-        etcdctl, "role grant-permission sb --prefix=true readwrite sb/\n",
-        etcdctl, "user grant-role sb sb\n",
-        etcdctl, "auth enable\n")});
-    ASSERT_EQ(setup.exit_code, 0) << setup.output;
   }
   static void TearDownTestSuite() {
-    delete cluster_;
-    delete certs_;
+    delete secure_;
     delete dir_;
   }
 
-  static std::string Endpoints() { return cluster_->endpoints_csv(); }
+  static std::string Endpoints() { return secure_->endpoints_csv(); }
   // The flags of a client with the right certificate and user.
-  static std::vector<std::string> SecurityFlags() {
-    return {"--etcd", Endpoints(), "--prefix", "sb/", "--etcd-ca", certs_->ca, "--etcd-cert",
-            certs_->client_cert, "--etcd-key", certs_->client_key, "--etcd-user", "sb",
-            "--etcd-password-file", dir_->File("password")};
-  }
+  static std::vector<std::string> SecurityFlags() { return secure_->ClientFlags(); }
   static std::vector<std::string> Command(std::vector<std::string> args,
                                           const std::vector<std::string>& flags) {
     args.insert(args.begin(), Switchboard());
@@ -90,12 +61,12 @@ class EtcdTlsAuthTest : public ::testing::Test {
   }
 
   static TempDir* dir_;
-  static TestCertificates* certs_;
-  static EtcdCluster* cluster_;
+  static SecureEtcdCluster* secure_;
+  static const TestCertificates* certs_;
 };
 TempDir* EtcdTlsAuthTest::dir_ = nullptr;
-TestCertificates* EtcdTlsAuthTest::certs_ = nullptr;
-EtcdCluster* EtcdTlsAuthTest::cluster_ = nullptr;
+SecureEtcdCluster* EtcdTlsAuthTest::secure_ = nullptr;
+const TestCertificates* EtcdTlsAuthTest::certs_ = nullptr;
 
 TEST_F(EtcdTlsAuthTest, RegisterListAndDiscoverOverXds) {
   const std::string addr = absl::StrCat("127.0.0.1:", PickFreePort());
@@ -117,7 +88,7 @@ TEST_F(EtcdTlsAuthTest, RegisterListAndDiscoverOverXds) {
   const int xds_port = PickFreePort();
   const std::string uri = absl::StrCat(
       "etcd://", Endpoints(), "/sb/?ca=", certs_->ca, "&cert=", certs_->client_cert,
-      "&key=", certs_->client_key, "&user=sb&password-file=", dir_->File("password"));
+      "&key=", certs_->client_key, "&user=sb&password-file=", secure_->password_file());
   auto xds = ChildProcess::Start(
       {Switchboard(), "xds", "--listen", absl::StrCat("127.0.0.1:", xds_port), "--source", uri},
       {.log_path = dir_->File("xds.log")});
