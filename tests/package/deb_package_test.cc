@@ -1,12 +1,12 @@
 // The Debian package as a user gets it: cpack builds it from this build
-// tree (once, for every test here), dpkg-deb shows what it holds, dpkg -x
-// extracts it into a temporary root (no chroot, no network), systemd-analyze
-// verifies its units there when it can, and the xds unit's ExecStart line,
-// with its EnvironmentFile's variable expanded, runs as systemd would start
-// it: with NOTIFY_SOCKET on a datagram socket this test reads. READY=1 must
-// arrive, and the control plane must serve an instance a `switchboard
-// register` (the register@ unit's ExecStart, from the same package) wrote
-// into a real etcd.
+// tree (once, for every test here); dpkg-deb shows what it holds; dpkg -x
+// extracts it into a temporary root where systemd-analyze verifies its
+// units when it can; and dpkg -i installs it into a clean root
+// (clean_root.h), where the register@ and xds units' command lines run as
+// systemd starts them — as the system user, with NOTIFY_SOCKET on a
+// datagram socket this test reads — against a 3-member etcd cluster with
+// TLS and auth, and a gRPC client in another process calls xds:///greeter
+// through them.
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstddef>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -29,9 +30,10 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "testing/ads_watch_stream.h"
 #include "testing/child_process.h"
-#include "testing/etcd_process.h"
+#include "testing/secure_etcd_cluster.h"
+#include "testing/xds_testing.h"
+#include "tests/package/clean_root.h"
 
 namespace switchboard::testing {
 namespace {
@@ -85,7 +87,8 @@ std::vector<std::string> ExpandExecStart(const std::string& exec_start,
 }
 
 // The service manager's end of NOTIFY_SOCKET: a unix datagram socket that
-// collects what the service sends.
+// collects what the service sends. A path that starts with '@' names an
+// abstract socket (sd_notify(3) takes those too).
 class NotifySocket {
  public:
   explicit NotifySocket(std::string path) : path_(std::move(path)) {
@@ -93,11 +96,16 @@ class NotifySocket {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path_.c_str());
-    bound_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    socklen_t length = sizeof(addr);
+    if (absl::StartsWith(path_, "@")) {
+      addr.sun_path[0] = '\0';
+      length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path_.size());
+    }
+    bound_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&addr), length) == 0;
   }
   ~NotifySocket() {
     if (fd_ >= 0) close(fd_);
-    unlink(path_.c_str());
+    if (!absl::StartsWith(path_, "@")) unlink(path_.c_str());
   }
   bool bound() const { return bound_; }
   const std::string& path() const { return path_; }
@@ -279,49 +287,129 @@ TEST_F(DebPackageTest, UnitsPassSystemdAnalyzeVerify) {
   EXPECT_EQ(verified.output, "");
 }
 
-TEST_F(DebPackageTest, XdsUnitCommandNotifiesReadyAndServesTheRegistry) {
-  auto etcd = EtcdProcess::Start();
-  ASSERT_TRUE(etcd.ok()) << etcd.status();
-  const std::string packaged = *root_ + "/usr/bin/switchboard";
-  auto as_systemd_would = [&](const std::string& unit, const std::string& environment_file) {
-    std::vector<std::string> argv =
-        ExpandExecStart(UnitSetting(ReadFile(Unit(unit)), "ExecStart"), environment_file);
-    if (!argv.empty() && argv[0] == "/usr/bin/switchboard") argv[0] = packaged;
-    return argv;
+// The flags a shipped example file gives for TLS and auth: its comment
+// lines after `marker`, each "#   --flag value ...", up to the first line
+// that is not one.
+std::string ExampleFlags(const std::string& file_text, const std::string& marker) {
+  std::vector<std::string> flags;
+  bool in_block = false;
+  for (absl::string_view line : absl::StrSplit(file_text, '\n')) {
+    if (!in_block) {
+      in_block = absl::StrContains(line, marker);
+      continue;
+    }
+    if (absl::ConsumePrefix(&line, "#   ")) {
+      flags.emplace_back(line);
+    } else if (!flags.empty() || !absl::StartsWith(line, "#")) {
+      break;
+    }
+  }
+  return absl::StrJoin(flags, " ");
+}
+
+// Done as a user would: dpkg -i into a clean root, a 3-member etcd cluster
+// with TLS and auth, the files an operator writes in /etc/switchboard/,
+// the register@ and xds units' command lines started as systemd starts
+// them (as the user switchboard, with NOTIFY_SOCKET), and a gRPC client in
+// another process calling xds:///greeter through the packaged control
+// plane.
+TEST_F(DebPackageTest, InstalledWithDpkgItServesATlsEtcdClusterToAClient) {
+  absl::StatusOr<std::unique_ptr<CleanRoot>> clean = CleanRoot::Start(work_->File("clean-root"));
+  if (absl::IsFailedPrecondition(clean.status())) GTEST_SKIP() << clean.status();
+  ASSERT_TRUE(clean.ok()) << clean.status();
+  CleanRoot& root = **clean;
+  auto in_root = [&](const std::vector<std::string>& argv, const std::string& user = "") {
+    static int counter = 0;
+    return root.Run(argv, work_->File(absl::StrCat("in-root-", ++counter, ".log")), user);
   };
 
-  // The register@ unit's command: ready once the instance is registered.
-  const int server_port = PickFreePort();
-  const std::string addr = absl::StrCat("127.0.0.1:", server_port);
-  NotifySocket register_notify(work_->File("register.notify"));
+  // dpkg -i: the dependencies dpkg-shlibdeps computed are met, the
+  // maintainer script makes the system user.
+  RunResult before = in_root({"dpkg", "-s", "switchboard"});
+  ASSERT_NE(before.exit_code, 0) << "switchboard is installed on this machine, so its root is "
+                                    "not a clean one to install into: "
+                                 << before.output;
+  std::filesystem::copy(*deb_, root.HostPath("/tmp/switchboard.deb"));
+  RunResult installed = in_root({"dpkg", "-i", "/tmp/switchboard.deb"});
+  ASSERT_EQ(installed.exit_code, 0) << installed.output;
+  EXPECT_THAT(in_root({"dpkg", "-s", "switchboard"}).output, HasSubstr("Status: install ok installed"));
+  RunResult user = in_root({"getent", "passwd", "switchboard"});
+  ASSERT_EQ(user.exit_code, 0) << user.output;
+  EXPECT_THAT(user.output, HasSubstr("/usr/sbin/nologin"));
+
+  // The etcd cluster production runs, and the files an operator puts in
+  // /etc/switchboard/ for it, readable by the user switchboard only.
+  auto secure = SecureEtcdCluster::Start(work_->File("etcd"), {.user = "switchboard", .prefix = "sb/"});
+  ASSERT_TRUE(secure.ok()) << secure.status();
+  const TestCertificates& certs = (*secure)->certs();
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {certs.ca, "etcd-ca.pem"},
+           {certs.client_cert, "etcd-client.pem"},
+           {certs.client_key, "etcd-client.key"},
+           {(*secure)->password_file(), "etcd-password"}}) {
+    std::filesystem::copy(from, root.HostPath("/etc/switchboard/" + to));
+    ASSERT_EQ(in_root({"chown", "root:switchboard", "/etc/switchboard/" + to}).exit_code, 0);
+    ASSERT_EQ(in_root({"chmod", "0640", "/etc/switchboard/" + to}).exit_code, 0);
+  }
+  std::string https_endpoints;
+  for (const std::string& endpoint : (*secure)->cluster().endpoints()) {
+    absl::StrAppend(&https_endpoints, https_endpoints.empty() ? "" : ",", "https://", endpoint);
+  }
+  // StateDirectory= and RuntimeDirectory=, as systemd makes them.
+  ASSERT_EQ(in_root({"install", "-d", "-o", "switchboard", "-g", "switchboard", "/var/lib/switchboard",
+                     "/run/switchboard"})
+                .exit_code,
+            0);
+
+  auto as_systemd_would = [&](const std::string& unit, const std::string& environment_file) {
+    const std::string unit_text = ReadFile(root.HostPath("/usr/lib/systemd/system/" + unit));
+    EXPECT_EQ(UnitSetting(unit_text, "User"), "switchboard") << unit;
+    return root.Command(ExpandExecStart(UnitSetting(unit_text, "ExecStart"),
+                                        ReadFile(root.HostPath(environment_file))),
+                        "switchboard");
+  };
+  // The service manager's socket, abstract: the chroot sees no path of ours.
+  auto notify_socket = [](const std::string& name) {
+    return absl::StrCat("@switchboard-deb-test-", getpid(), "-", name);
+  };
+
+  // A server with no registration of its own, and its sidecar unit,
+  // configured from the shipped example with its TLS lines.
+  auto server = InProcessGreeter::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string example = ReadFile(root.HostPath("/etc/switchboard/register.conf.example"));
+  const std::string register_tls = ExampleFlags(example, "With TLS");
+  ASSERT_THAT(register_tls, HasSubstr("--etcd-password-file /etc/switchboard/etcd-password"));
+  std::ofstream(root.HostPath("/etc/switchboard/register-greeter.conf"))
+      << "REGISTER_ARGS=\"--service greeter --addr " << (*server)->address()
+      << " --health tcp --etcd " << https_endpoints << " " << register_tls << "\"\n";
+  NotifySocket register_notify(notify_socket("register"));
   ASSERT_TRUE(register_notify.bound()) << register_notify.path();
-  std::vector<std::string> register_argv = as_systemd_would(
-      "switchboard-register@.service",
-      absl::StrCat("REGISTER_ARGS=\"--service greeter --addr ", addr, " --health none --etcd ",
-                   (*etcd)->endpoint(), "\"\n"));
-  ASSERT_EQ(register_argv.at(0), packaged) << absl::StrJoin(register_argv, " ");
-  auto sidecar = ChildProcess::Start(register_argv, {.log_path = work_->File("register.log"),
-                                                     .env = {"NOTIFY_SOCKET=" + register_notify.path()}});
+  auto sidecar = ChildProcess::Start(
+      as_systemd_would("switchboard-register@.service", "/etc/switchboard/register-greeter.conf"),
+      {.log_path = work_->File("register.log"), .env = {"NOTIFY_SOCKET=" + register_notify.path()}});
   ASSERT_TRUE(sidecar.ok()) << sidecar.status();
   ASSERT_TRUE(register_notify.WaitForLine("READY=1", absl::Seconds(15)))
       << absl::StrJoin(register_notify.messages(), " | ") << "\n" << ReadFile(work_->File("register.log"));
 
-  // The xds unit's command, with the shipped xds.conf's flags but this
-  // test's etcd, port and cache directory.
-  std::string conf = ReadFile(*root_ + "/etc/switchboard/xds.conf");
-  ASSERT_THAT(conf, HasSubstr("XDS_ARGS=\"--listen 127.0.0.1:18000 --etcd 127.0.0.1:2379 "
-                              "--cache-dir /var/lib/switchboard/xds-cache\""));
+  // The xds unit, with xds.conf's TLS example line made the active one.
   const int xds_port = PickFreePort();
-  absl::StrReplaceAll({{"127.0.0.1:18000", absl::StrCat("127.0.0.1:", xds_port)},
-                       {"127.0.0.1:2379", (*etcd)->endpoint()},
-                       {"/var/lib/switchboard", work_->File("state")}},
-                      &conf);
-  NotifySocket xds_notify(work_->File("xds.notify"));
+  std::string tls_line;
+  for (absl::string_view line : absl::StrSplit(ReadFile(root.HostPath("/etc/switchboard/xds.conf")), '\n')) {
+    if (absl::ConsumePrefix(&line, "# XDS_ARGS=") && absl::StrContains(line, "--etcd-ca")) {
+      tls_line = absl::StrCat("XDS_ARGS=", line, "\n");
+    }
+  }
+  ASSERT_THAT(tls_line, HasSubstr("https://10.0.0.1:2379,https://10.0.0.2:2379,https://10.0.0.3:2379"));
+  absl::StrReplaceAll({{"https://10.0.0.1:2379,https://10.0.0.2:2379,https://10.0.0.3:2379", https_endpoints},
+                       {"127.0.0.1:18000", absl::StrCat("127.0.0.1:", xds_port)}},
+                      &tls_line);
+  std::ofstream(root.HostPath("/etc/switchboard/xds.conf")) << tls_line;
+  NotifySocket xds_notify(notify_socket("xds"));
   ASSERT_TRUE(xds_notify.bound()) << xds_notify.path();
-  std::vector<std::string> xds_argv = as_systemd_would("switchboard-xds.service", conf);
-  ASSERT_EQ(xds_argv.at(0), packaged) << absl::StrJoin(xds_argv, " ");
-  auto xds = ChildProcess::Start(xds_argv, {.log_path = work_->File("xds.log"),
-                                            .env = {"NOTIFY_SOCKET=" + xds_notify.path()}});
+  auto xds = ChildProcess::Start(as_systemd_would("switchboard-xds.service", "/etc/switchboard/xds.conf"),
+                                 {.log_path = work_->File("xds.log"),
+                                  .env = {"NOTIFY_SOCKET=" + xds_notify.path()}});
   ASSERT_TRUE(xds.ok()) << xds.status();
   ASSERT_TRUE(xds_notify.WaitForLine("READY=1", absl::Seconds(15)))
       << absl::StrJoin(xds_notify.messages(), " | ") << "\n" << ReadFile(work_->File("xds.log"));
@@ -329,22 +417,39 @@ TEST_F(DebPackageTest, XdsUnitCommandNotifiesReadyAndServesTheRegistry) {
                                      absl::Seconds(1)))
       << absl::StrJoin(xds_notify.messages(), " | ");
 
-  // Ready means serving: the registered instance comes over ADS.
-  EXPECT_TRUE(WaitForEndpointOverAds(absl::StrCat("127.0.0.1:", xds_port), "greeter", addr,
-                                     absl::Seconds(15)))
-      << ReadFile(work_->File("xds.log"));
+  // A client in another process, by xds:///greeter, with the packaged
+  // `switchboard bootstrap`.
+  RunResult bootstrap = in_root({"/bin/sh", "-c",
+                                 absl::StrCat("/usr/bin/switchboard bootstrap --xds 127.0.0.1:", xds_port,
+                                              " > /tmp/bootstrap.json")});
+  ASSERT_EQ(bootstrap.exit_code, 0) << bootstrap.output;
+  const std::string client_log = work_->File("client.log");
+  RunResult client = RunToCompletion(
+      {BuiltBinary("bin/greeter_client"), "--service=greeter", "--calls=20"}, client_log,
+      {"GRPC_XDS_BOOTSTRAP_CONFIG=" + ReadFile(root.HostPath("/tmp/bootstrap.json"))},
+      absl::Seconds(30));
+  EXPECT_EQ(client.exit_code, 0) << client.output << "\n" << ReadFile(work_->File("xds.log"));
+  EXPECT_THAT(client.output, HasSubstr("20 replies, 0 failed"));
+  EXPECT_THAT(client.output, HasSubstr((*server)->address()));
+  EXPECT_EQ((*server)->calls(), 20u);
 
-  // systemctl stop: SIGTERM, STOPPING=1, a clean exit.
+  // systemctl stop: SIGTERM, STOPPING=1, a clean exit; the sidecar
+  // deregisters its instance.
   (*xds)->Signal(SIGTERM);
   EXPECT_TRUE(xds_notify.WaitForLine("STOPPING=1", absl::Seconds(10)))
       << absl::StrJoin(xds_notify.messages(), " | ");
   ASSERT_TRUE((*xds)->WaitExit(absl::Seconds(10)));
   EXPECT_TRUE(WIFEXITED((*xds)->exit_status()) && WEXITSTATUS((*xds)->exit_status()) == 0)
-      << (*xds)->DescribeExit();
+      << (*xds)->DescribeExit() << "\n" << ReadFile(work_->File("xds.log"));
   (*sidecar)->Signal(SIGTERM);
   EXPECT_TRUE(register_notify.WaitForLine("STOPPING=1", absl::Seconds(10)))
       << absl::StrJoin(register_notify.messages(), " | ");
-  (*sidecar)->Stop();
+  ASSERT_TRUE((*sidecar)->WaitExit(absl::Seconds(10))) << ReadFile(work_->File("register.log"));
+  std::vector<std::string> ls = {BuiltBinary("bin/switchboard"), "ls", "greeter", "--json"};
+  for (const std::string& flag : (*secure)->ClientFlags()) ls.push_back(flag);
+  RunResult listed = RunToCompletion(ls, work_->File("ls.log"), {}, absl::Seconds(20));
+  EXPECT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_THAT(listed.output, ::testing::Not(HasSubstr((*server)->address())));
 }
 
 }  // namespace
