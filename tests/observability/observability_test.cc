@@ -216,6 +216,8 @@ TEST_F(ObservabilityTest, MetricsStatusAndHealthFollowARealRun) {
   EXPECT_EQ(status["services_served"], 1);
   ASSERT_EQ(status["sources"].size(), 1u);
   EXPECT_EQ(status["sources"][0]["up"], true);
+  EXPECT_EQ(status["sources"][0]["lists"], 1);
+  EXPECT_EQ(status["sources"][0]["watch_restarts"], 0);
   EXPECT_EQ(status["services"][0]["name"], "greeter");
   EXPECT_EQ(status["services"][0]["instances"], 2);
 
@@ -240,6 +242,13 @@ TEST_F(ObservabilityTest, MetricsStatusAndHealthFollowARealRun) {
   EXPECT_EQ(Sample(scrape, absl::StrCat(R"(switchboard_source_up{source="etcd://)", etcd_, R"(/"})")), 1)
       << scrape;
   EXPECT_EQ(Sample(scrape, "switchboard_etcd_restarts_total"), 0) << scrape;
+  // A steady run: the prefix listed once, its watch never lost.
+  EXPECT_EQ(Sample(scrape, absl::StrCat(R"(switchboard_source_lists_total{source="etcd://)", etcd_, R"(/"})")), 1)
+      << scrape;
+  EXPECT_EQ(Sample(scrape, absl::StrCat(R"(switchboard_source_watch_restarts_total{source="etcd://)", etcd_,
+                                        R"(/"})")),
+            0)
+      << scrape;
   double pushes = Sample(scrape, "switchboard_xds_push_latency_seconds_count");
   EXPECT_GE(pushes, 2) << scrape;
 

@@ -54,6 +54,16 @@ void PrintStatus(const nlohmann::json& status, const std::string& http) {
                 source["up"].get<bool>() ? "up" : "DOWN", Text(source["instances"]).c_str(),
                 Text(source["last_success"]).c_str());
     if (source["from_cache"].get<bool>()) std::printf(", served from the on-disk cache");
+    // Re-reads and watch restarts: a source that keeps losing its view.
+    const uint64_t relists = source.value("lists", uint64_t{0});
+    const uint64_t restarts = source.value("watch_restarts", uint64_t{0});
+    if (relists > 1 || restarts > 0) {
+      std::printf(", watch restarted %llu time(s), listed %llu time(s)",
+                  static_cast<unsigned long long>(restarts), static_cast<unsigned long long>(relists));
+    }
+    if (source.value("skipped_records", uint64_t{0}) > 0) {
+      std::printf(", %s malformed record(s) skipped", Text(source["skipped_records"]).c_str());
+    }
     if (!source["up"].get<bool>()) {
       std::printf(", %s error(s) in a row, stale %.0fs: %s",
                   Text(source["consecutive_errors"]).c_str(),

@@ -14,6 +14,7 @@
 #ifndef SWITCHBOARD_CORE_LOOKUP_SOURCE_H_
 #define SWITCHBOARD_CORE_LOOKUP_SOURCE_H_
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,6 +42,20 @@ class LookupObserver {
   virtual void OnError(const absl::Status& error) {}
 };
 
+// What a source did to keep its view, since it started: for metrics and
+// status, so that an operator sees a source that keeps losing its watch or
+// re-reading everything. Pull sources (DNS, file) count each lookup as a
+// list and have no watch.
+struct SourceActivity {
+  // Full reads of what the source covers (the first one included).
+  uint64_t lists = 0;
+  // Watches created again after one ended (a member failed, was left for
+  // another, or lost its history).
+  uint64_t watch_restarts = 0;
+  // Records skipped as malformed.
+  uint64_t skipped_records = 0;
+};
+
 // A source of instances.
 //
 // Threading: all methods are thread-safe. Start() and Stop() may block
@@ -62,6 +77,9 @@ class LookupSource {
   virtual absl::Status Health() const = 0;
   // True once the source has delivered its first snapshot.
   virtual bool Ready() const = 0;
+  // Counters of the work done to keep the view; zeros unless the source
+  // keeps them.
+  virtual SourceActivity Activity() const { return {}; }
 };
 
 // The state every source keeps and the rules it publishes by: a new

@@ -60,6 +60,7 @@ absl::Status RunWatch(EtcdClient& client, const etcdserverpb::WatchCreateRequest
             what, ": the store is at revision ", response->header().revision(), ", behind revision ",
             options.seen_revision, " seen before: its data was lost or restored"));
       }
+      if (options.on_created) options.on_created();
       continue;
     }
     if (absl::Status s = on_response(*response); !s.ok()) return s;

@@ -38,6 +38,9 @@ struct WatchRunOptions {
   // whose store is behind it lost its data or was restored from a backup:
   // a watch resumed there would wait for revisions that never come.
   int64_t seen_revision = 0;
+  // Called on the caller's thread once a member has created the watch
+  // (before any event): counts watches that really started.
+  std::function<void()> on_created;
 };
 
 // Opens the watch and calls `on_response` for every response after the

@@ -120,6 +120,7 @@ void PeriodicSource::Loop() {
     }
     RefreshPolicy::Decision decision = policy.Decide(std::move(outcome));
     if (decision.publish) {
+      ++lookups_;
       Changeset changes = Publish(Snapshot::Create(std::move(decision.instances), ++generation_));
       if (!changes.empty()) SB_LOG(kDebug, "lookup", description_, ": ", changes.Summary());
     } else {

@@ -137,6 +137,8 @@ class PeriodicSource : public PublishingSource {
   void Stop() override;
 
   const PeriodicOptions& options() const { return options_; }
+  // Every lookup that answered counts as a list.
+  SourceActivity Activity() const override { return {.lists = lookups_.load()}; }
 
  protected:
   PeriodicSource(std::string description, PeriodicOptions options);
@@ -163,6 +165,7 @@ class PeriodicSource : public PublishingSource {
   std::mutex lifecycle_mu_;
   std::thread thread_ ABSL_GUARDED_BY(lifecycle_mu_);
 
+  std::atomic<uint64_t> lookups_{0};
   // Loop thread only.
   int64_t generation_ = 0;
 };

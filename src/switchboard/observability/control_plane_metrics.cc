@@ -36,6 +36,13 @@ void AddGauge(MetricFamily& family, std::vector<ClientMetric::Label> labels, dou
   family.metric.push_back(std::move(metric));
 }
 
+void AddCounter(MetricFamily& family, std::vector<ClientMetric::Label> labels, double value) {
+  ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.counter.value = value;
+  family.metric.push_back(std::move(metric));
+}
+
 }  // namespace
 
 ControlPlaneMetrics::ControlPlaneMetrics()
@@ -187,7 +194,27 @@ std::vector<MetricFamily> ControlPlaneMetrics::Collect() const {
              source.up && ever ? 0 : (ever ? Seconds(now - source.last_success) : 0));
     AddGauge(source_instances, labels, static_cast<double>(source.instances));
   }
-  for (MetricFamily* family : {&up, &from_cache, &last_success, &consecutive, &stale, &source_instances}) {
+  // The sources' own counters: how hard each works to keep its view.
+  MetricFamily lists{"switchboard_source_lists_total",
+                     "Full reads of the source (etcd: the prefix listed, the first time "
+                     "and after each lost history; DNS and file: each lookup)",
+                     MetricType::Counter,
+                     {}};
+  MetricFamily watch_restarts{"switchboard_source_watch_restarts_total",
+                              "Watches created again after one ended (a member failed or was "
+                              "left, or history was compacted)",
+                              MetricType::Counter,
+                              {}};
+  MetricFamily skipped{"switchboard_source_skipped_records_total",
+                       "Registry records skipped as malformed", MetricType::Counter, {}};
+  for (const xds::SourceStatus& source : plane_->Sources()) {
+    std::vector<ClientMetric::Label> labels = {{"source", source.source}};
+    AddCounter(lists, labels, static_cast<double>(source.activity.lists));
+    AddCounter(watch_restarts, labels, static_cast<double>(source.activity.watch_restarts));
+    AddCounter(skipped, labels, static_cast<double>(source.activity.skipped_records));
+  }
+  for (MetricFamily* family : {&up, &from_cache, &last_success, &consecutive, &stale,
+                               &source_instances, &lists, &watch_restarts, &skipped}) {
     families.push_back(std::move(*family));
   }
 
@@ -206,12 +233,6 @@ std::vector<MetricFamily> ControlPlaneMetrics::Collect() const {
                                   "Calls finished per second over the last 5 s of reports");
   MetricFamily errors_rate = Gauge("switchboard_load_errors_per_second",
                                    "Failed calls per second over the last 5 s of reports");
-  auto add_counter = [](MetricFamily& family, std::vector<ClientMetric::Label> labels, double value) {
-    ClientMetric metric;
-    metric.label = std::move(labels);
-    metric.counter.value = value;
-    family.metric.push_back(std::move(metric));
-  };
   for (const xds::ServiceZoneLoad& load : plane_->Load()) {
     std::vector<ClientMetric::Label> labels = {{"service", load.service}, {"zone", load.zone}};
     auto with_result = [&](const char* result) {
@@ -219,9 +240,9 @@ std::vector<MetricFamily> ControlPlaneMetrics::Collect() const {
       l.push_back({"result", result});
       return l;
     };
-    add_counter(calls, with_result("success"), static_cast<double>(load.successful_total));
-    add_counter(calls, with_result("error"), static_cast<double>(load.errored_total));
-    add_counter(issued, labels, static_cast<double>(load.issued_total));
+    AddCounter(calls, with_result("success"), static_cast<double>(load.successful_total));
+    AddCounter(calls, with_result("error"), static_cast<double>(load.errored_total));
+    AddCounter(issued, labels, static_cast<double>(load.issued_total));
     AddGauge(in_progress, labels, static_cast<double>(load.in_progress));
     AddGauge(calls_rate, labels, load.calls_per_second);
     AddGauge(errors_rate, labels, load.errors_per_second);

@@ -76,6 +76,9 @@ nlohmann::json SourcesJson(const std::vector<xds::SourceStatus>& sources, absl::
         {"stale_seconds",
          source.up || !ever ? 0.0 : absl::ToDoubleSeconds(now - source.last_success)},
         {"updates", source.updates},
+        {"lists", source.activity.lists},
+        {"watch_restarts", source.activity.watch_restarts},
+        {"skipped_records", source.activity.skipped_records},
     });
   }
   return out;

@@ -510,7 +510,8 @@ std::vector<SourceStatus> XdsControlPlane::Sources() const {
                        .instances = snapshot != nullptr ? snapshot->size() : 0,
                        .last_success = tally.last_success,
                        .consecutive_errors = tally.consecutive_errors,
-                       .updates = tally.updates});
+                       .updates = tally.updates,
+                       .activity = sources_[i]->Activity()});
   }
   return sources;
 }

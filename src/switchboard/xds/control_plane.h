@@ -101,6 +101,8 @@ struct SourceStatus {
   // Errors reported since it was last healthy.
   uint64_t consecutive_errors = 0;
   uint64_t updates = 0;
+  // The source's own counters (LookupSource::Activity()).
+  SourceActivity activity;
 };
 
 struct XdsControlPlaneStats {

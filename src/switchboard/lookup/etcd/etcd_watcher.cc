@@ -180,6 +180,7 @@ absl::Status EtcdWatcher::ListAndWatch() {
   create.set_prev_kv(true);
   WatchRunOptions run = options_.watch;
   run.seen_revision = revision_;
+  run.on_created = [this] { ++watches_; };
   bool resumed = false;
   absl::Status status = RunWatch(*client_, create, canceller_, run,
                                  [&](const etcdserverpb::WatchResponse& response) {
@@ -210,6 +211,13 @@ absl::Status EtcdWatcher::ListAndWatch() {
     revision_ = 0;
   }
   return status;
+}
+
+SourceActivity EtcdWatcher::Activity() const {
+  const int64_t watches = watches_.load();
+  return {.lists = static_cast<uint64_t>(lists_.load()),
+          .watch_restarts = static_cast<uint64_t>(watches > 0 ? watches - 1 : 0),
+          .skipped_records = static_cast<uint64_t>(skipped_.load())};
 }
 
 void EtcdWatcher::OnWatching() {

@@ -78,10 +78,9 @@ class EtcdWatcher : public PublishingSource {
   void Start(LookupObserver* observer) override;
   void Stop() override;
 
-  // How many times the watcher listed the prefix (1 + recoveries).
-  int64_t lists() const { return lists_.load(); }
-  // How many records were skipped as malformed, over all lists and events.
-  int64_t skipped_records() const { return skipped_.load(); }
+  // Lists of the prefix (1 + recoveries), watches created again, records
+  // skipped as malformed over all lists and events.
+  SourceActivity Activity() const override;
 
  private:
   void Run();
@@ -126,6 +125,8 @@ class EtcdWatcher : public PublishingSource {
 
   std::atomic<int64_t> lists_{0};
   std::atomic<int64_t> skipped_{0};
+  // Watches a member created, over all members and recoveries.
+  std::atomic<int64_t> watches_{0};
 };
 
 }  // namespace switchboard

@@ -99,7 +99,8 @@ TEST_F(EtcdWatcherTest, ExactSnapshotsAndChangesets) {
   // Another service's changes are not this watcher's business.
   Put({"other", "127.0.0.1:10", {}});
   EXPECT_FALSE(recorder.Next(absl::Milliseconds(300)));
-  EXPECT_EQ(watcher.lists(), 1);
+  EXPECT_EQ(watcher.Activity().lists, 1u);
+  EXPECT_EQ(watcher.Activity().watch_restarts, 0u);
 }
 
 TEST_F(EtcdWatcherTest, WholePrefixSeesEveryService) {
@@ -153,7 +154,8 @@ TEST_F(EtcdWatcherTest, ConvergesAfterEtcdRestartsWithWipedData) {
     return watcher.Current()->All() == std::vector<Instance>{Greeter(3)};
   }, absl::Seconds(5))) << watcher.Current()->size();
   EXPECT_TRUE(WaitFor([&] { return watcher.Health().ok(); }, absl::Seconds(1)));
-  EXPECT_GE(watcher.lists(), 2);
+  EXPECT_GE(watcher.Activity().lists, 2u);
+  EXPECT_GE(watcher.Activity().watch_restarts, 1u);
   // And it keeps following.
   Put(Greeter(4));
   EXPECT_TRUE(WaitFor([&] { return watcher.Current()->size() == 2; }, absl::Seconds(5)));
@@ -174,6 +176,9 @@ TEST_F(EtcdWatcherTest, KeepsLastSnapshotWhileEtcdIsStopped) {
   Delete(Greeter(1));
   EXPECT_TRUE(WaitFor([&] { return watcher.Current()->empty(); }, absl::Seconds(5)))
       << watcher.Current()->size() << " at revision " << watcher.Current()->revision() << " health " << watcher.Health();
+  // Resumed from the last revision seen: a new watch, no new list.
+  EXPECT_GE(watcher.Activity().watch_restarts, 1u);
+  EXPECT_EQ(watcher.Activity().lists, 1u);
 }
 
 TEST_F(EtcdWatcherTest, RecoversByListingAgainAfterCompaction) {
@@ -204,7 +209,8 @@ TEST_F(EtcdWatcherTest, RecoversByListingAgainAfterCompaction) {
   watcher.Start(&recorder);
   ASSERT_TRUE(WaitFor([&] { return watcher.Current()->size() == 2; }, absl::Seconds(5)))
       << watcher.Current()->size();
-  EXPECT_EQ(watcher.lists(), 2);
+  EXPECT_EQ(watcher.Activity().lists, 2u);
+  EXPECT_GE(watcher.Activity().watch_restarts, 1u);
   EXPECT_NE(watcher.Health().code(), absl::StatusCode::kOutOfRange);
   Put(Greeter(3));
   EXPECT_TRUE(WaitFor([&] { return watcher.Current()->size() == 3; }, absl::Seconds(5)));
@@ -223,7 +229,7 @@ TEST_F(EtcdWatcherTest, GarbageIsSkippedAndValidInstancesAreUnaffected) {
   auto first = recorder.Next();
   ASSERT_TRUE(first);
   EXPECT_EQ(first->first->All(), (std::vector<Instance>{Greeter(1)}));
-  EXPECT_EQ(watcher.skipped_records(), 5);
+  EXPECT_EQ(watcher.Activity().skipped_records, 5u);
 
   // Garbage arriving through the watch: skipped too, nothing else moves.
   ASSERT_TRUE(client_->Put("greeter-no-address-part", R"({"Addr":"127.0.0.1:7"})").ok());
@@ -234,7 +240,7 @@ TEST_F(EtcdWatcherTest, GarbageIsSkippedAndValidInstancesAreUnaffected) {
   EXPECT_EQ(next->second.added, (std::vector<Instance>{Greeter(9)}));
   EXPECT_TRUE(next->second.removed.empty());
   EXPECT_EQ(watcher.Current()->size(), 2u);
-  EXPECT_EQ(watcher.skipped_records(), 7);
+  EXPECT_EQ(watcher.Activity().skipped_records, 7u);
 
   // A valid key overwritten with garbage no longer describes an instance.
   ASSERT_TRUE(client_->Put(RegistryKey("", Greeter(9)), "garbage").ok());
@@ -259,7 +265,7 @@ TEST_F(EtcdWatcherTest, KeyThatIsNotServiceSlashAddrDoesNotOverrideTheInstance) 
   ASSERT_TRUE(WaitFor([&] { return watcher.Current()->Instances("greeter").size() == 2; },
                       absl::Seconds(5)));
   EXPECT_EQ(watcher.Current()->All(), (std::vector<Instance>{Greeter(50061), Greeter(50062)}));
-  EXPECT_EQ(watcher.skipped_records(), 1);
+  EXPECT_EQ(watcher.Activity().skipped_records, 1u);
 }
 
 // Watching "a" reads keys under "a/", among them "a/b/<addr>": those are
