@@ -238,6 +238,12 @@ class EtcdClusterFaultsTest : public ::testing::Test {
     EXPECT_LT(left, absl::Seconds(5));
     EXPECT_EQ(SinceStart().failures(), 0) << SinceStart().FailureSummary();
     EXPECT_TRUE(testing_capture_->WaitFor(says, absl::Seconds(1))) << testing_capture_->Text();
+    // What an operator sees of it: the watch restarted on another member,
+    // from the last revision seen, so the prefix was not listed again.
+    std::vector<xds::SourceStatus> sources = plane_->Sources();
+    ASSERT_EQ(sources.size(), 1u);
+    EXPECT_GE(sources[0].activity.watch_restarts, 1u);
+    EXPECT_EQ(sources[0].activity.lists, 1u);
   }
 
   testing::TempDir dir_;
