@@ -111,7 +111,7 @@ absl::StatusOr<std::unique_ptr<XdsControlPlane>> XdsControlPlane::Start(
       return absl::InvalidArgumentError(absl::StrCat(
           "xDS control plane: gRPC refused the TLS certificate ", options.tls.cert_file,
           " with the key ", options.tls.key_file,
-          " (does the key belong to the certificate?); see the log line above"));
+          " (does the key belong to the certificate?)"));
     }
     return why;
   }
