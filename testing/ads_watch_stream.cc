@@ -199,8 +199,10 @@ void AdsWatchStream::OnDone(const grpc::Status& status) {
 }
 
 bool WaitForEndpointOverAds(const std::string& xds_address, const std::string& service,
-                            const std::string& endpoint, absl::Duration timeout) {
-  auto channel = grpc::CreateChannel(xds_address, grpc::InsecureChannelCredentials());
+                            const std::string& endpoint, absl::Duration timeout,
+                            std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
+  auto channel = grpc::CreateChannel(xds_address, credentials);
   auto stub = envoy::service::discovery::v3::AggregatedDiscoveryService::NewStub(channel);
   std::mutex mu;
   std::condition_variable seen_it;

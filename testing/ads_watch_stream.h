@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -97,11 +98,13 @@ class AdsWatchStream : public grpc::ClientBidiReactor<DiscoveryRequest, Discover
   uint64_t responses_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-// True once the xDS server at `xds_address` (plaintext) sends `service`'s
-// endpoints with `endpoint` ("host:port") among them, false at `timeout`:
-// what a client would be told, seen over one ADS stream of its own.
+// True once the xDS server at `xds_address` sends `service`'s endpoints
+// with `endpoint` ("host:port") among them, false at `timeout`: what a
+// client would be told, seen over one ADS stream of its own, dialled with
+// `credentials` (null: plaintext; grpc::SslCredentials for a TLS server).
 bool WaitForEndpointOverAds(const std::string& xds_address, const std::string& service,
-                            const std::string& endpoint, absl::Duration timeout);
+                            const std::string& endpoint, absl::Duration timeout,
+                            std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 }  // namespace switchboard::testing
 

@@ -146,6 +146,18 @@ TEST(CliUsageTest, BadCommandLinesExitTwoNamingTheProblem) {
       {{"bootstrap", "--xds", "127.0.0.1:99999"}, "--xds=127.0.0.1:99999"},
       {{"bootstrap", "--xds", "unix:"}, "--xds=unix:"},
       {{"bootstrap", "--zone="}, "--zone: empty"},
+      // TLS files are read before anything starts (more cases with real
+      // certificates: tests/xds/xds_tls_server_test.cc).
+      {{"bootstrap", "--xds-ca", "/nonexistent/ca.pem"},
+       "--xds-ca=/nonexistent/ca.pem: cannot read: No such file or directory"},
+      {{"bootstrap", "--xds-ca", "/nonexistent/ca.pem", "--xds-cert", "/nonexistent/c.pem"},
+       "--xds-cert needs --xds-key"},
+      {{"bootstrap", "--xds-cert", "/nonexistent/c.pem", "--xds-key", "/nonexistent/k.pem"},
+       "--xds-cert and --xds-key need --xds-ca"},
+      {{"bootstrap", "--xds-ca="}, "--xds-ca: empty"},
+      {{"xds", "--tls-cert", "/nonexistent/s.pem", "--tls-key", "/nonexistent/s.key"},
+       "--tls-cert=/nonexistent/s.pem: cannot read"},
+      {{"xds", "--tls-key", "/nonexistent/s.key"}, "--tls-key needs --tls-cert"},
       // Registrations that would nest under another service, or never get
       // traffic, are refused where they enter.
       {{"register", "--service", "a/b", "--addr", "127.0.0.1:1"},

@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <initializer_list>
 #include <memory>
+
+#include <grpcpp/security/credentials.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -32,6 +35,7 @@
 #include "switchboard/xds/control_plane.h"
 #include "switchboard/xds/policy_file.h"
 #include "switchboard/xds/xds_server_probe.h"
+#include "switchboard/xds/xds_server_tls.h"
 
 namespace switchboard::cli {
 namespace {
@@ -105,9 +109,10 @@ absl::StatusOr<std::vector<std::unique_ptr<LookupSource>>> MakeSources(
 absl::StatusOr<std::unique_ptr<xds::XdsControlPlane>> StartControlPlane(
     std::vector<std::unique_ptr<LookupSource>> sources, const std::string& listen,
     xds::PolicyTable policies, const std::string& cache_dir,
-    std::shared_ptr<xds::XdsObserver> observer) {
+    std::shared_ptr<xds::XdsObserver> observer, xds::XdsServerTls tls = {}) {
   return xds::XdsControlPlane::Start(
       std::move(sources), {.listen_address = listen,
+                           .tls = std::move(tls),
                            .policies = std::move(policies),
                            .cache_dir = cache_dir,
                            .observer = std::move(observer)});
@@ -125,6 +130,18 @@ void NotifyReadyOnceServing(xds::XdsControlPlane& plane, const std::string& stat
                  absl::FormatDuration(kServingDeadline).c_str());
   }
   NotifyReady(status);
+}
+
+// A file flag given empty (`--tls-cert ''`, an unset variable) is an
+// error, not a silent "no TLS".
+absl::Status CheckFileFlagsNotEmpty(const ParsedFlags& flags,
+                                    std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (flags.IsSet(name) && flags.Get(name).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, ": empty; give a PEM file"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 FlagSpec HttpFlag(std::string default_text) {
@@ -388,14 +405,23 @@ int RunXds(const Command& cmd, const ParsedFlags& flags);
 const Command kXdsCommand = {
     .name = "xds",
     .summary = "Serve xDS to gRPC clients from one or more lookup sources.",
-    .usage = "switchboard xds [--listen HOST:PORT] [--source URI]... [--cache-dir DIR]",
+    .usage = "switchboard xds [--listen HOST:PORT] [--source URI]... [--cache-dir DIR]\n"
+             "       [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]",
     .description = absl::StrCat(
         "Without --source, serves what is registered in the etcd of the running\n"
         "`switchboard up` (or --etcd). With --cache-dir, each source's last good\n"
         "snapshot is kept there, and served after a restart while the source is\n"
         "unreachable. The --etcd-ca ... flags apply to the default source and to every\n"
         "etcd:// --source that does not give its own ca=, cert=, key=, user=,\n"
-        "password-file= parameters. Sources:\n", BuiltinLookupSources().Help(), "\n"),
+        "password-file= parameters.\n"
+        "With --tls-cert and --tls-key, xDS is served over TLS, and with\n"
+        "--tls-client-ca too, only to clients with a certificate signed by that CA\n"
+        "(mTLS); their bootstrap: switchboard bootstrap --xds-ca ... [--xds-cert ...\n"
+        "--xds-key ...]. Only clients whose gRPC reads A65 \"tls\" channel creds can\n"
+        "use it (gRPC-Go >= 1.61); gRPC C++ 1.51 and grpc-js-xds 1.14 cannot, and\n"
+        "dial a plaintext control plane on loopback or a unix socket\n"
+        "(docs/deployment.md). --http stays plain HTTP. Sources:\n",
+        BuiltinLookupSources().Help(), "\n"),
     .flags = WithEtcdSecurityFlags({
         {.name = "listen", .value_name = "HOST:PORT", .help = "where xDS is served",
          .default_text = "127.0.0.1:18000"},
@@ -408,6 +434,13 @@ const Command kXdsCommand = {
         {.name = "cache-dir", .value_name = "DIR",
          .help = "keep each source's last good snapshot here (created if missing)",
          .default_text = "no cache"},
+        {.name = "tls-cert", .value_name = "FILE",
+         .help = "serve xDS over TLS with this certificate (PEM); needs --tls-key",
+         .default_text = "plaintext"},
+        {.name = "tls-key", .value_name = "FILE", .help = "the certificate's private key (PEM)"},
+        {.name = "tls-client-ca", .value_name = "FILE",
+         .help = "require client certificates signed by this CA (PEM): mTLS; needs --tls-cert",
+         .default_text = "no client certificate asked for"},
         PolicyFlag(),
         HttpFlag("none"),
         LogFormatFlag(),
@@ -442,6 +475,17 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   if (flags.IsSet("cache-dir") && flags.Get("cache-dir").empty()) {
     return UsageError(cmd, "--cache-dir: give a directory");
   }
+  if (absl::Status s = CheckFileFlagsNotEmpty(flags, {"tls-cert", "tls-key", "tls-client-ca"});
+      !s.ok()) {
+    return UsageError(cmd, s);
+  }
+  const xds::XdsServerTls tls{.cert_file = flags.Get("tls-cert"),
+                              .key_file = flags.Get("tls-key"),
+                              .client_ca_file = flags.Get("tls-client-ca")};
+  // Checked now, so that a bad file is a usage error naming its flag.
+  if (absl::Status s = xds::MakeXdsServerCredentials(tls).status(); !s.ok()) {
+    return UsageError(cmd, s);
+  }
   if (flags.IsSet("http")) {
     if (absl::Status s = CheckHttpFlag(cmd, flags.Get("http")); !s.ok()) return UsageError(cmd, s);
   }
@@ -460,7 +504,7 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
   }
   PlaneHttp http;
   auto plane = StartControlPlane(*std::move(sources), listen, *std::move(policies),
-                                 flags.Get("cache-dir"), http.observer);
+                                 flags.Get("cache-dir"), http.observer, tls);
   if (!plane.ok()) return RuntimeError(cmd, plane.status());
   // Route overrides (`switchboard route set`) kept in each etcd source.
   absl::StatusOr<std::unique_ptr<RouteOverrideFeed>> routes = RouteOverrideFeed::Start(uris, **plane);
@@ -473,10 +517,15 @@ int RunXds(const Command& cmd, const ParsedFlags& flags) {
     std::printf("switchboard xds: HTTP on http://%s/ (/metrics, /healthz, /readyz, /api/status)\n",
                 http.server->address().c_str());
   }
-  std::printf("switchboard xds %s: serving xDS on %s from %s\n", kVersion, (*plane)->address().c_str(),
+  std::printf("switchboard xds %s: serving xDS on %s (%s) from %s\n", kVersion,
+              (*plane)->address().c_str(), xds::DescribeXdsServerTls(tls).c_str(),
               absl::StrJoin(uris, ", ").c_str());
-  std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s)\n",
-              (*plane)->address().c_str());
+  std::printf("clients: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap --xds %s%s)\n",
+              (*plane)->address().c_str(),
+              !tls.enabled()                ? ""
+              : tls.client_ca_file.empty() ? " --xds-ca <CA of the server's certificate>"
+                                           : " --xds-ca <CA of the server's certificate> "
+                                             "--xds-cert <client cert> --xds-key <its key>");
   std::fflush(stdout);
   NotifyReadyOnceServing(**plane, absl::StrCat("serving xDS on ", (*plane)->address()));
   ServeUntilTerminated(cmd, **plane, flags);
@@ -492,7 +541,8 @@ const Command kBootstrapCommand = {
     .name = "bootstrap",
     .summary = "Print the xDS bootstrap JSON that points gRPC clients at Switchboard.",
     .usage = "switchboard bootstrap [--xds HOST:PORT|unix:PATH] [--node-id ID] [--zone ZONE] "
-             "[--no-check]",
+             "[--no-check]\n"
+             "       [--xds-ca FILE [--xds-cert FILE --xds-key FILE]]",
     .description =
         "Use it as: export GRPC_XDS_BOOTSTRAP_CONFIG=$(switchboard bootstrap)\n"
         "then dial xds:///<service> from any gRPC client with xDS support.\n"
@@ -503,7 +553,12 @@ const Command kBootstrapCommand = {
         "new each time this runs); the control plane's log tells the processes\n"
         "apart by their streams: node \"<id>\" ... at <peer address>, stream <n>.\n"
         "With --zone, the clients' calls go to that zone's instances first and\n"
-        "spill to the other zones as the policy's failover rule says (docs/zones.md).\n",
+        "spill to the other zones as the policy's failover rule says (docs/zones.md).\n"
+        "With --xds-ca, the clients dial the xDS server over TLS (for `switchboard xds\n"
+        "--tls-cert ...`), presenting --xds-cert when it asks for one (--tls-client-ca):\n"
+        "gRFC A65 \"tls\" channel creds naming the files by absolute path, which each\n"
+        "client reads itself. Only clients that implement A65 accept them (gRPC-Go >=\n"
+        "1.61); gRPC C++ 1.51 and grpc-js-xds 1.14 need the default, insecure.\n",
     .flags = {
         {.name = "xds", .value_name = "HOST:PORT", .help = "the xDS server (or unix:PATH)",
          .default_text = "the running `switchboard up`'s, else 127.0.0.1:18000"},
@@ -515,6 +570,12 @@ const Command kBootstrapCommand = {
         {.name = "data-dir", .value_name = "DIR", .help = "where `switchboard up` keeps its state"},
         {.name = "no-check", .help = "do not check that an xDS server answers at the address",
          .boolean = true},
+        {.name = "xds-ca", .value_name = "FILE",
+         .help = "CA (PEM) the xDS server's certificate is signed by; turns TLS on",
+         .default_text = "insecure channel creds"},
+        {.name = "xds-cert", .value_name = "FILE",
+         .help = "client certificate (PEM) for a server with --tls-client-ca; needs --xds-key"},
+        {.name = "xds-key", .value_name = "FILE", .help = "the client certificate's key (PEM)"},
     },
     .run = RunBootstrap,
 };
@@ -535,13 +596,30 @@ int RunBootstrap(const Command& cmd, const ParsedFlags& flags) {
   if (flags.IsSet("zone") && flags.Get("zone").empty()) {
     return UsageError(cmd, "--zone: empty; give a zone, or leave the flag out");
   }
+  if (absl::Status s = CheckFileFlagsNotEmpty(flags, {"xds-ca", "xds-cert", "xds-key"}); !s.ok()) {
+    return UsageError(cmd, s);
+  }
+  absl::StatusOr<xds::BootstrapTls> tls = xds::ResolveBootstrapTls(
+      {.ca_file = flags.Get("xds-ca"), .cert_file = flags.Get("xds-cert"),
+       .key_file = flags.Get("xds-key")});
+  if (!tls.ok()) return UsageError(cmd, tls.status());
   absl::StatusOr<std::string> json =
       xds::MakeBootstrapJson({.server_address = xds,
                               .node_id = flags.Get("node-id", xds::SharedNodeId()),
-                              .node_zone = flags.Get("zone")});
+                              .node_zone = flags.Get("zone"),
+                              .tls = *tls});
   if (!json.ok()) return UsageError(cmd, json.status());
   if (flags.Get("no-check") != "true") {
-    if (absl::Status s = xds::ProbeXdsServer(xds, absl::Seconds(1)); !s.ok()) {
+    // The check dials as the clients will: over TLS with the same files.
+    std::shared_ptr<grpc::ChannelCredentials> credentials;
+    if (tls->enabled()) {
+      absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> made =
+          xds::MakeXdsChannelCredentials(tls->ca_file, tls->cert_file, tls->key_file,
+                                         {"--xds-ca", "--xds-cert", "--xds-key"});
+      if (!made.ok()) return UsageError(cmd, made.status());
+      credentials = *std::move(made);
+    }
+    if (absl::Status s = xds::ProbeXdsServer(xds, absl::Seconds(1), credentials); !s.ok()) {
       std::fprintf(stderr,
                    "switchboard bootstrap: warning: %s; clients will wait for it "
                    "(--no-check skips this check)\n",

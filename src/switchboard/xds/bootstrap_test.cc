@@ -1,7 +1,12 @@
 #include "switchboard/xds/bootstrap.h"
 
+#include <stdlib.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
@@ -57,6 +62,82 @@ TEST(BootstrapTest, AddressMustBeHostPortOrUnixPath) {
   ASSERT_FALSE(made.ok());
   EXPECT_EQ(made.status().message(),
             "bootstrap: xDS server address 'bogus': missing ':port' (want HOST:PORT or unix:PATH)");
+}
+
+TEST(BootstrapTest, TlsIsTheA65ChannelCredsWithTheFiles) {
+  auto text = MakeBootstrapJson({.server_address = "xds.internal:18000", .node_id = "n",
+                                 .tls = {.ca_file = "/etc/sb/ca.pem",
+                                         .cert_file = "/etc/sb/client.pem",
+                                         .key_file = "/etc/sb/client.key"}});
+  ASSERT_TRUE(text.ok()) << text.status();
+  const auto creds = nlohmann::json::parse(*text)["xds_servers"][0]["channel_creds"];
+  ASSERT_EQ(creds.size(), 1u) << creds;
+  EXPECT_EQ(creds[0], nlohmann::json::parse(R"({"type":"tls","config":{
+      "ca_certificate_file":"/etc/sb/ca.pem","certificate_file":"/etc/sb/client.pem",
+      "private_key_file":"/etc/sb/client.key"}})"));
+  // Without a client certificate: the CA alone.
+  auto ca_only = MakeBootstrapJson({.server_address = "xds.internal:18000", .node_id = "n",
+                                    .tls = {.ca_file = "/etc/sb/ca.pem"}});
+  ASSERT_TRUE(ca_only.ok()) << ca_only.status();
+  EXPECT_EQ(nlohmann::json::parse(*ca_only)["xds_servers"][0]["channel_creds"][0]["config"],
+            nlohmann::json::parse(R"({"ca_certificate_file":"/etc/sb/ca.pem"})"));
+}
+
+TEST(BootstrapTest, TlsFilesMustBeAbsoluteAndPaired) {
+  auto relative = MakeBootstrapJson(
+      {.server_address = "a:1", .node_id = "n", .tls = {.ca_file = "certs/ca.pem"}});
+  EXPECT_THAT(relative.status().message(),
+              ::testing::HasSubstr("TLS file 'certs/ca.pem' is not an absolute path"));
+  auto half = MakeBootstrapJson({.server_address = "a:1", .node_id = "n",
+                                 .tls = {.ca_file = "/ca.pem", .cert_file = "/c.pem"}});
+  EXPECT_THAT(half.status().message(), ::testing::HasSubstr("needs the key file"));
+  auto no_ca = MakeBootstrapJson({.server_address = "a:1", .node_id = "n",
+                                  .tls = {.cert_file = "/c.pem", .key_file = "/k.pem"}});
+  EXPECT_THAT(no_ca.status().message(), ::testing::HasSubstr("need the CA file"));
+}
+
+class ResolveBootstrapTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/bootstrap-tls-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    std::ofstream(dir_ + "/ca.pem") << "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    std::ofstream(dir_ + "/client.pem") << "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    std::ofstream(dir_ + "/client.key") << "-----BEGIN PRIVATE KEY-----\nMIG\n-----END PRIVATE KEY-----\n";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(ResolveBootstrapTlsTest, RelativePathsBecomeAbsolute) {
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(dir_);
+  absl::StatusOr<BootstrapTls> tls =
+      ResolveBootstrapTls({.ca_file = "ca.pem", .cert_file = "./client.pem", .key_file = "client.key"});
+  std::filesystem::current_path(before);
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  EXPECT_EQ(tls->ca_file, dir_ + "/ca.pem");
+  EXPECT_EQ(tls->cert_file, dir_ + "/client.pem");
+  EXPECT_EQ(tls->key_file, dir_ + "/client.key");
+}
+
+TEST_F(ResolveBootstrapTlsTest, AMissingOrWrongFileIsNamedWithItsFlag) {
+  EXPECT_EQ(ResolveBootstrapTls({.ca_file = dir_ + "/nope.pem"}).status().message(),
+            "--xds-ca=" + dir_ + "/nope.pem: cannot read: No such file or directory");
+  EXPECT_THAT(ResolveBootstrapTls({.ca_file = dir_ + "/ca.pem", .cert_file = dir_ + "/client.key",
+                                   .key_file = dir_ + "/client.key"})
+                  .status()
+                  .message(),
+              ::testing::HasSubstr("--xds-cert=" + dir_ + "/client.key: holds no certificate"));
+  EXPECT_EQ(ResolveBootstrapTls({.ca_file = dir_ + "/ca.pem", .key_file = dir_ + "/client.key"})
+                .status()
+                .message(),
+            "--xds-key needs --xds-cert (the certificate of that key)");
+  EXPECT_THAT(ResolveBootstrapTls({.cert_file = dir_ + "/client.pem", .key_file = dir_ + "/client.key"})
+                  .status()
+                  .message(),
+              ::testing::HasSubstr("--xds-cert and --xds-key need --xds-ca"));
 }
 
 TEST(BootstrapTest, SharedNodeIdSaysSoAndDiffersEachTime) {

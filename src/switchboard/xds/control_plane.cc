@@ -83,12 +83,14 @@ absl::StatusOr<std::unique_ptr<XdsControlPlane>> XdsControlPlane::Start(
   for (const auto& source : sources) {
     if (source == nullptr) return absl::InvalidArgumentError("xDS control plane: null source");
   }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeXdsServerCredentials(options.tls);
+  if (!credentials.ok()) return credentials.status();
   std::unique_ptr<XdsControlPlane> plane(new XdsControlPlane(std::move(sources), options));
 
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
-                           &selected_port);
+  builder.AddListeningPort(options.listen_address, *credentials, &selected_port);
   builder.RegisterService(plane->ads_.service());
   builder.RegisterService(plane->lrs_.service());
   // gRPC allows SO_REUSEPORT by default: a second control plane on a taken
@@ -102,13 +104,22 @@ absl::StatusOr<std::unique_ptr<XdsControlPlane>> XdsControlPlane::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   plane->server_ = builder.BuildAndStart();
   if (plane->server_ == nullptr) {
-    return ListenFailure(options.listen_address, "xDS control plane");
+    absl::Status why = ListenFailure(options.listen_address, "xDS control plane");
+    // The address binds, so gRPC refused the TLS settings: the files are
+    // PEM (checked above) but do not make a key pair.
+    if (options.tls.enabled() && absl::StrContains(why.message(), "the address is free now")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "xDS control plane: gRPC refused the TLS certificate ", options.tls.cert_file,
+          " with the key ", options.tls.key_file,
+          " (does the key belong to the certificate?)"));
+    }
+    return why;
   }
   bool is_unix = absl::StartsWith(options.listen_address, "unix:");
   plane->port_ = is_unix ? 0 : selected_port;
   plane->address_ = is_unix ? options.listen_address : WithPort(options.listen_address, selected_port);
-  SB_LOG(kInfo, kLog, "ADS server listening on ", plane->address_, " with ",
-         plane->sources_.size(), " source(s)");
+  SB_LOG(kInfo, kLog, "ADS server listening on ", plane->address_, " (",
+         DescribeXdsServerTls(options.tls), ") with ", plane->sources_.size(), " source(s)");
 
   if (!plane->options_.cache_dir.empty()) plane->LoadCaches();
   plane->started_at_ = absl::Now();

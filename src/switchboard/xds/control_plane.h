@@ -55,6 +55,7 @@
 #include "switchboard/xds/service_policy.h"
 #include "switchboard/xds/snapshot_cache.h"
 #include "switchboard/xds/xds_observer.h"
+#include "switchboard/xds/xds_server_tls.h"
 
 namespace grpc {
 class Server;
@@ -66,6 +67,9 @@ struct XdsControlPlaneOptions {
   // Where ADS is served: "host:port" (port 0 picks a free one, see port()),
   // "[::]:18000", or "unix:/path/to.sock".
   std::string listen_address = "127.0.0.1:18000";
+  // TLS (and mTLS) for ADS and LRS (xds_server_tls.h); empty: plaintext,
+  // which is what gRPC C++ 1.51 and grpc-js-xds 1.14 clients can dial.
+  XdsServerTls tls;
   PolicyTable policies;
   // Requests are held unanswered until every source delivered its first
   // snapshot (or has a cache), or this long after Start(), whichever comes
@@ -121,7 +125,9 @@ struct XdsControlPlaneStats {
 class XdsControlPlane {
  public:
   // Starts the sources, binds `listen_address` and serves. Errors: no
-  // source given; the address cannot be bound (the message names it).
+  // source given; bad `tls` settings (InvalidArgument naming the setting
+  // and the file, before anything starts); the address cannot be bound
+  // (the message names it).
   static absl::StatusOr<std::unique_ptr<XdsControlPlane>> Start(
       std::vector<std::unique_ptr<LookupSource>> sources, XdsControlPlaneOptions options);
 

@@ -8,12 +8,14 @@
 
 namespace switchboard::xds {
 
-absl::Status ProbeXdsServer(const std::string& address, absl::Duration timeout) {
+absl::Status ProbeXdsServer(const std::string& address, absl::Duration timeout,
+                            std::shared_ptr<grpc::ChannelCredentials> credentials) {
   using envoy::service::discovery::v3::AggregatedDiscoveryService;
   // A channel of its own: no connection shared with (or left to) others.
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
+  auto channel = grpc::CreateCustomChannel(address, credentials, args);
   auto stub = AggregatedDiscoveryService::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));

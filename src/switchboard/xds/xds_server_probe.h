@@ -11,17 +11,25 @@
 #ifndef SWITCHBOARD_XDS_XDS_SERVER_PROBE_H_
 #define SWITCHBOARD_XDS_XDS_SERVER_PROBE_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+
+namespace grpc {
+class ChannelCredentials;
+}
 
 namespace switchboard::xds {
 
 // OK once the server at `address` (gRPC target syntax: host:port,
 // unix:path) answers an ADS request; else why not, naming the address:
 // nothing listening, not an xDS server (UNIMPLEMENTED), or no answer in time.
-absl::Status ProbeXdsServer(const std::string& address, absl::Duration timeout);
+// Dials with `credentials` (MakeXdsChannelCredentials() for a TLS server);
+// null: plaintext.
+absl::Status ProbeXdsServer(const std::string& address, absl::Duration timeout,
+                            std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 }  // namespace switchboard::xds
 
