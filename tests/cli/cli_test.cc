@@ -298,12 +298,10 @@ class CliUpTest : public ::testing::Test {
  protected:
   void SetUp() override {
     data_dir_ = dir_.File("state");
-    etcd_port_ = PickFreePort();
+    // etcd's peer port is the client port + 1: both must be free.
+    etcd_port_ = PickFreePortPair();
     xds_port_ = PickFreePort();
-    // etcd's peer port is the client port + 1: make sure both are free.
-    while (etcd_port_ + 1 == xds_port_ || !WaitForPortClosed(etcd_port_ + 1, absl::Milliseconds(1))) {
-      etcd_port_ = PickFreePort();
-    }
+    while (etcd_port_ + 1 == xds_port_ || etcd_port_ == xds_port_) xds_port_ = PickFreePort();
   }
   std::vector<std::string> DataDir() { return {"--data-dir", data_dir_}; }
   std::string Etcd() { return absl::StrCat("127.0.0.1:", etcd_port_); }

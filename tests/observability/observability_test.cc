@@ -103,10 +103,8 @@ class ObservabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
     data_dir_ = dir_.File("state");
-    int etcd_port = PickFreePort();
-    while (!testing::WaitForPortClosed(etcd_port + 1, absl::Milliseconds(1))) {
-      etcd_port = PickFreePort();
-    }
+    // etcd's peer port is the client port + 1: both must be free.
+    const int etcd_port = testing::PickFreePortPair();
     etcd_ = absl::StrCat("127.0.0.1:", etcd_port);
     auto up = ChildProcess::Start({BuiltBinary("bin/switchboard"), "up", "--data-dir", data_dir_,
                                    "--etcd-listen", etcd_, "--xds-listen", "127.0.0.1:0",
@@ -534,7 +532,7 @@ TEST_F(ObservabilityTest, JsonLogsAreOneObjectPerLine) {
 TEST_F(ObservabilityTest, AnHttpPortInUseIsAnErrorNamingIt) {
   TempDir other;
   CommandRun second = RunCommand(dir_, {BuiltBinary("bin/switchboard"), "up", "--data-dir", other.File("s"),
-                                 "--etcd-listen", absl::StrCat("127.0.0.1:", PickFreePort()),
+                                 "--etcd-listen", absl::StrCat("127.0.0.1:", testing::PickFreePortPair()),
                                  "--xds-listen", "127.0.0.1:0", "--http", http_});
   EXPECT_EQ(second.exit_code, 1) << second.output;
   EXPECT_TRUE(absl::StrContains(second.output, "--http " + http_)) << second.output;
