@@ -46,7 +46,9 @@ set(SWITCHBOARD_PC_REQUIRES
 set(SWITCHBOARD_INSTALL_PROTO_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR}/switchboard/protos)
 set(SWITCHBOARD_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/Switchboard)
 
-# Shared builds: installed binaries find the libraries beside them.
+# Shared builds: installed binaries find the libraries beside them, and
+# each library the ones it links (RUNPATH is not inherited by a library's
+# own dependencies, so every library needs its own).
 if(BUILD_SHARED_LIBS)
   file(RELATIVE_PATH bin_to_lib ${CMAKE_INSTALL_FULL_BINDIR} ${CMAKE_INSTALL_FULL_LIBDIR})
   set_target_properties(switchboard PROPERTIES INSTALL_RPATH "$ORIGIN/${bin_to_lib}")
@@ -75,6 +77,9 @@ foreach(entry ${SWITCHBOARD_EXPORTED_LIBRARIES})
     endforeach()
   endif()
   list(APPEND rewritten "$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>")
+  if(BUILD_SHARED_LIBS)
+    set_target_properties(${target} PROPERTIES INSTALL_RPATH "$ORIGIN")
+  endif()
   set_target_properties(${target} PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${rewritten}"
     EXPORT_NAME ${name}

@@ -5,9 +5,10 @@
 #   ROOTS <virtual=dir>...   import roots, as protoc's -I (VIRTUAL=DIR maps a prefix)
 #   PROTOS <import path>...  the files to compile, as their importers name them
 #   GRPC <import path>...    the subset that defines services
-#   LINK <target>...)
+#   LINK <target>...
+#   [STATIC])                a library never installed: static even in a shared build
 function(switchboard_proto_library NAME)
-  cmake_parse_arguments(P "" "" "ROOTS;PROTOS;GRPC;LINK" ${ARGN})
+  cmake_parse_arguments(P "STATIC" "" "ROOTS;PROTOS;GRPC;LINK" ${ARGN})
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${NAME}_gen)
   file(MAKE_DIRECTORY ${out})
   set(include_args)
@@ -52,8 +53,12 @@ function(switchboard_proto_library NAME)
     DEPENDS ${depends}
     COMMENT "Generating C++ for ${NAME} (${CMAKE_CURRENT_LIST_DIR})"
     VERBATIM)
-  # Static or shared as BUILD_SHARED_LIBS says.
-  add_library(${NAME} ${srcs})
+  # Static or shared as BUILD_SHARED_LIBS says, unless never installed.
+  if(P_STATIC)
+    add_library(${NAME} STATIC ${srcs})
+  else()
+    add_library(${NAME} ${srcs})
+  endif()
   # Installed under include/switchboard/protos (cmake/install.cmake).
   target_include_directories(${NAME} SYSTEM PUBLIC $<BUILD_INTERFACE:${out}>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/switchboard/protos>)
