@@ -16,7 +16,7 @@
 
 namespace switchboard {
 
-absl::Status ListenFailure(absl::string_view address, absl::string_view who) {
+absl::Status CheckCanListen(absl::string_view address, absl::string_view who) {
   const std::string prefix = absl::StrCat(who, ": cannot listen on ", address, ": ");
   sockaddr_storage storage{};
   socklen_t length = 0;
@@ -56,12 +56,14 @@ absl::Status ListenFailure(absl::string_view address, absl::string_view who) {
   }
   int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(absl::StrCat(prefix, std::strerror(errno)));
+  // As servers bind (gRPC, etcd): a connection in TIME_WAIT does not hold
+  // the port, a listener or another bound socket does.
+  const int on = 1;
+  if (family != AF_UNIX) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
   int rc = bind(fd, reinterpret_cast<sockaddr*>(&storage), length);
   int error = errno;
   close(fd);
-  if (rc == 0) {
-    return absl::UnavailableError(absl::StrCat(prefix, "the address is free now; gRPC refused it"));
-  }
+  if (rc == 0) return absl::OkStatus();
   switch (error) {
     case EADDRINUSE:
       return absl::UnavailableError(
@@ -75,6 +77,13 @@ absl::Status ListenFailure(absl::string_view address, absl::string_view who) {
     default:
       return absl::UnavailableError(absl::StrCat(prefix, std::strerror(error)));
   }
+}
+
+absl::Status ListenFailure(absl::string_view address, absl::string_view who) {
+  absl::Status why = CheckCanListen(address, who);
+  if (!why.ok()) return why;
+  return absl::UnavailableError(absl::StrCat(who, ": cannot listen on ", address,
+                                             ": the address is free now; gRPC refused it"));
 }
 
 }  // namespace switchboard

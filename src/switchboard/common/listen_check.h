@@ -26,6 +26,11 @@ namespace switchboard {
 // or is not local. `who` starts the message ("xDS control plane").
 absl::Status ListenFailure(absl::string_view address, absl::string_view who);
 
+// The same check before starting a server that is not ours (etcd): OK when
+// `address` can be bound now (with SO_REUSEADDR, as servers bind), else
+// the error ListenFailure gives.
+absl::Status CheckCanListen(absl::string_view address, absl::string_view who);
+
 }  // namespace switchboard
 
 #endif  // SWITCHBOARD_COMMON_LISTEN_CHECK_H_

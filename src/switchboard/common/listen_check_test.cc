@@ -29,6 +29,24 @@ TEST(ListenFailureTest, NamesAPortAnotherProcessHolds) {
                                            "listens there)"));
 }
 
+TEST(ListenFailureTest, CheckCanListenIsOkForAFreePortAndNamesAHeldOne) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t length = sizeof(addr);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length), 0);
+  const std::string address = absl::StrCat("127.0.0.1:", ntohs(addr.sin_port));
+  // Bound, not listening: the port is still taken.
+  absl::Status held = CheckCanListen(address, "etcd's peer port");
+  close(fd);
+  EXPECT_EQ(held.code(), absl::StatusCode::kUnavailable) << held;
+  EXPECT_TRUE(CheckCanListen(address, "etcd's peer port").ok());
+  EXPECT_TRUE(CheckCanListen("127.0.0.1:0", "x").ok());
+}
+
 TEST(ListenFailureTest, NamesAddressesThatCannotBeListenedOn) {
   EXPECT_EQ(ListenFailure("bogus", "x").code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ListenFailure("localhost:80", "x").code(), absl::StatusCode::kInvalidArgument);
