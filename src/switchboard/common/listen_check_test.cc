@@ -10,17 +10,31 @@
 namespace switchboard {
 namespace {
 
-TEST(ListenFailureTest, NamesAPortAnotherProcessHolds) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
+// A socket bound to 127.0.0.1:<any port>, and that address.
+struct BoundSocket {
+  int fd = -1;
+  std::string address;
+};
+BoundSocket BindAnyLoopbackPort() {
+  BoundSocket bound{.fd = socket(AF_INET, SOCK_STREAM, 0)};
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(listen(fd, 1), 0);
   socklen_t length = sizeof(addr);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length), 0);
-  const std::string address = absl::StrCat("127.0.0.1:", ntohs(addr.sin_port));
+  if (bound.fd < 0 || bind(bound.fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(bound.fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
+    return bound;
+  }
+  bound.address = absl::StrCat("127.0.0.1:", ntohs(addr.sin_port));
+  return bound;
+}
+
+TEST(ListenFailureTest, NamesAPortAnotherProcessHolds) {
+  BoundSocket bound = BindAnyLoopbackPort();
+  ASSERT_FALSE(bound.address.empty());
+  const int fd = bound.fd;
+  const std::string& address = bound.address;
+  ASSERT_EQ(listen(fd, 1), 0);
   absl::Status status = ListenFailure(address, "xDS control plane");
   close(fd);
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
@@ -30,18 +44,12 @@ TEST(ListenFailureTest, NamesAPortAnotherProcessHolds) {
 }
 
 TEST(ListenFailureTest, CheckCanListenIsOkForAFreePortAndNamesAHeldOne) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t length = sizeof(addr);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length), 0);
-  const std::string address = absl::StrCat("127.0.0.1:", ntohs(addr.sin_port));
+  BoundSocket bound = BindAnyLoopbackPort();
+  ASSERT_FALSE(bound.address.empty());
+  const std::string& address = bound.address;
   // Bound, not listening: the port is still taken.
   absl::Status held = CheckCanListen(address, "etcd's peer port");
-  close(fd);
+  close(bound.fd);
   EXPECT_EQ(held.code(), absl::StatusCode::kUnavailable) << held;
   EXPECT_TRUE(CheckCanListen(address, "etcd's peer port").ok());
   EXPECT_TRUE(CheckCanListen("127.0.0.1:0", "x").ok());
