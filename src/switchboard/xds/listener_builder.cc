@@ -3,6 +3,7 @@
 #include <string>
 
 #include "envoy/config/listener/v3/api_listener.pb.h"
+#include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "switchboard/xds/proto_fields.h"
@@ -33,6 +34,12 @@ Listener BuildListener(absl::string_view service, const ServicePolicy& policy,
     auto* rds = manager.mutable_rds();
     rds->set_route_config_name(ResourceName(ResourceKind::kRouteConfiguration, service));
     SetAds(rds->mutable_config_source());
+  }
+  if (InjectsFaults(policy)) {
+    // Empty: no fault unless a route's settings say one.
+    auto* fault = manager.add_http_filters();
+    fault->set_name(std::string(kFaultFilterName));
+    fault->mutable_typed_config()->PackFrom(envoy::extensions::filters::http::fault::v3::HTTPFault());
   }
   AddRouter(manager);
 

@@ -1,5 +1,6 @@
 #include "switchboard/xds/listener_builder.h"
 
+#include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
 #include "envoy/extensions/filters/http/router/v3/router.pb.h"
 #include "envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.pb.h"
 #include "gtest/gtest.h"
@@ -27,6 +28,28 @@ TEST(BuildListenerTest, ApiListenerWithRdsOverAdsAndRouterLast) {
   ASSERT_GE(manager.http_filters_size(), 1);
   const auto& last = manager.http_filters(manager.http_filters_size() - 1);
   EXPECT_TRUE(last.typed_config().Is<envoy::extensions::filters::http::router::v3::Router>());
+}
+
+TEST(BuildListenerTest, TheFaultFilterComesOnlyWithFaultsAndBeforeTheRouter) {
+  EXPECT_EQ(ManagerOf(BuildListener("greeter", ServicePolicy{})).http_filters_size(), 1);
+  ServicePolicy policy;
+  policy.fault = FaultPolicy{.abort_percent = 5};
+  HttpConnectionManager manager = ManagerOf(BuildListener("greeter", policy));
+  ASSERT_EQ(manager.http_filters_size(), 2);
+  EXPECT_EQ(manager.http_filters(0).name(), kFaultFilterName);
+  EXPECT_TRUE(manager.http_filters(0).typed_config().Is<envoy::extensions::filters::http::fault::v3::HTTPFault>());
+  EXPECT_TRUE(manager.http_filters(1).typed_config().Is<envoy::extensions::filters::http::router::v3::Router>());
+
+  // A fault on one header route is enough; one cleared on every route is not.
+  ServicePolicy routed;
+  routed.routing.subsets = SubsetPolicy{};
+  routed.routing.routes.push_back({.match = HeaderMatch{.header = "x-chaos", .kind = HeaderMatch::Kind::kPresent},
+                                   .split = {{"v1", 100}},
+                                   .fault = std::optional<FaultPolicy>(FaultPolicy{.delay_percent = 1,
+                                                                                   .delay = absl::Seconds(1)})});
+  EXPECT_TRUE(InjectsFaults(routed));
+  routed.routing.routes[0].fault = std::optional<FaultPolicy>();
+  EXPECT_FALSE(InjectsFaults(routed));
 }
 
 TEST(BuildListenerTest, InlineRouteConfiguration) {

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -135,6 +136,62 @@ MemberReader Optional(std::optional<T>* out,
     *out = current;
     return absl::OkStatus();
   };
+}
+
+// {"delay": {"percent": 10, "duration": "200ms"}, "abort": {"percent": 5,
+// "code": "UNAVAILABLE"}}: either part, or both.
+absl::Status ReadFault(const json& value, const std::string& where, FaultPolicy& fault) {
+  fault = FaultPolicy{};
+  absl::Status s = ReadObject(
+      value, where,
+      {{"delay",
+        [&](const json& v, const std::string& at) -> absl::Status {
+          absl::Status read = ReadObject(v, at, {{"percent", Count(&fault.delay_percent, 0, 100)},
+                                                 {"duration", Duration(&fault.delay)}});
+          if (read.ok() && fault.delay == absl::ZeroDuration()) {
+            return FieldError(at, "needs \"duration\", e.g. \"200ms\"");
+          }
+          return read;
+        }},
+       {"abort", [&](const json& v, const std::string& at) -> absl::Status {
+          return ReadObject(
+              v, at,
+              {{"percent", Count(&fault.abort_percent, 0, 100)},
+               {"code", [&](const json& c, const std::string& code_at) -> absl::Status {
+                  // A name as gRPC spells it ("UNAVAILABLE") or its number.
+                  if (c.is_number_integer() || c.is_number_unsigned()) {
+                    return Count(&fault.abort_code, 1, 16)(c, code_at);
+                  }
+                  const std::string name = c.is_string() ? absl::AsciiStrToUpper(c.get<std::string>()) : "";
+                  for (int code = 1; code <= 16; ++code) {
+                    if (absl::StatusCodeToString(static_cast<absl::StatusCode>(code)) == name) {
+                      fault.abort_code = static_cast<uint32_t>(code);
+                      return absl::OkStatus();
+                    }
+                  }
+                  return FieldError(code_at, "must be a gRPC status code other than OK, as a name "
+                                             "(\"UNAVAILABLE\") or a number (1..16)");
+                }}});
+        }}});
+  if (!s.ok()) return s;
+  if (fault.delay_percent == 0 && fault.abort_percent == 0) {
+    return FieldError(where, "injects nothing: give delay.percent or abort.percent above 0 "
+                             "(or null for no fault)");
+  }
+  return absl::OkStatus();
+}
+
+json FaultJson(const std::optional<FaultPolicy>& fault) {
+  if (!fault.has_value()) return nullptr;
+  json out = json::object();
+  if (fault->delay_percent > 0) {
+    out["delay"] = {{"percent", fault->delay_percent}, {"duration", absl::FormatDuration(fault->delay)}};
+  }
+  if (fault->abort_percent > 0) {
+    out["abort"] = {{"percent", fault->abort_percent},
+                    {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(fault->abort_code))}};
+  }
+  return out;
 }
 
 absl::Status ReadTimeout(const json& value, const std::string& where, absl::Duration& timeout) {
@@ -294,6 +351,16 @@ absl::Status ReadRoute(const json& value, const std::string& where, RoutePolicy&
           if (absl::Status r = ReadRetry(v, at, retry); !r.ok()) return r;
           route.retry = std::optional<RetryPolicy>(retry);
           return absl::OkStatus();
+        }},
+       {"fault", [&](const json& v, const std::string& at) -> absl::Status {
+          if (v.is_null()) {
+            route.fault = std::optional<FaultPolicy>();
+            return absl::OkStatus();
+          }
+          FaultPolicy fault;
+          if (absl::Status f = ReadFault(v, at, fault); !f.ok()) return f;
+          route.fault = std::optional<FaultPolicy>(fault);
+          return absl::OkStatus();
         }}});
   if (!s.ok()) return s;
   if (!route.match.has_value()) {
@@ -363,6 +430,7 @@ absl::Status ReadPolicy(const json& value, const std::string& where, ServicePoli
        {"outlier_detection",
         Optional<OutlierDetectionPolicy>(&policy.outlier_detection, ReadOutlierDetection)},
        {"max_requests", Optional<uint32_t>(&policy.max_requests, ReadMaxRequests)},
+       {"fault", Optional<FaultPolicy>(&policy.fault, ReadFault)},
        {"lb_policy",
         [&](const json& v, const std::string& at) -> absl::Status {
           std::string name = v.is_string() ? v.get<std::string>() : "";
@@ -488,6 +556,7 @@ std::string RoutingToJson(const RoutingPolicy& routing) {
                                 {"max_interval", absl::FormatDuration((*route.retry)->max_interval)}}
                          : json(nullptr);
       }
+      if (route.fault.has_value()) r["fault"] = FaultJson(*route.fault);
       routes.push_back(std::move(r));
     }
     out["routes"] = std::move(routes);

@@ -80,6 +80,17 @@ TEST(PolicyFileTest, ErrorsNameTheField) {
       {R"({"services": {"a": {"failover": {"min_healty_percent": 50}}}})",
        "services.a.failover: unknown field \"min_healty_percent\" (known: min_healthy_percent)"},
       {R"({"defaults": {"failover": 71}})", "defaults.failover: must be an object"},
+      {R"({"services": {"a": {"fault": {"abort": {"percent": 5, "code": "NOPE"}}}}})",
+       "services.a.fault.abort.code: must be a gRPC status code other than OK, as a name "
+       "(\"UNAVAILABLE\") or a number (1..16)"},
+      {R"({"services": {"a": {"fault": {"abort": {"percent": 5, "code": 0}}}}})",
+       "services.a.fault.abort.code: must be in 1..16"},
+      {R"({"services": {"a": {"fault": {"delay": {"percent": 101, "duration": "1s"}}}}})",
+       "services.a.fault.delay.percent: must be in 0..100"},
+      {R"({"services": {"a": {"fault": {"delay": {"percent": 10}}}}})",
+       "services.a.fault.delay: needs \"duration\", e.g. \"200ms\""},
+      {R"({"services": {"a": {"fault": {}}}})",
+       "services.a.fault: injects nothing: give delay.percent or abort.percent above 0"},
       {R"({"services": []})", "services: must be an object: service -> policy"},
       {R"([1])", "top level: must be an object"},
       {"{\n  \"services\": {,}\n}", "policy:2:16: syntax error"},
@@ -90,6 +101,35 @@ TEST(PolicyFileTest, ErrorsNameTheField) {
     EXPECT_NE(std::string(table.status().message()).find(c.error), std::string::npos)
         << c.json << "\n  got: " << table.status().message();
   }
+}
+
+TEST(PolicyFileTest, FaultsAreReadForAServiceAndOverriddenPerRoute) {
+  auto table = ParsePolicyJson(R"({"services": {"greeter": {
+      "fault": {"delay": {"percent": 10, "duration": "200ms"}},
+      "subsets": {"by": "version"},
+      "routes": [
+        {"match": {"header": "x-chaos", "present": true}, "subset": "v1",
+         "fault": {"abort": {"percent": 50, "code": "unavailable"}}},
+        {"match": {"header": "x-calm", "present": true}, "subset": "v1", "fault": null},
+        {"match": {"header": "x-other", "present": true}, "subset": "v1"}]}}})",
+                               "policy");
+  ASSERT_TRUE(table.ok()) << table.status();
+  const ServicePolicy& policy = table->For("greeter");
+  ASSERT_TRUE(policy.fault.has_value());
+  EXPECT_EQ(*policy.fault, (FaultPolicy{.delay_percent = 10, .delay = absl::Milliseconds(200)}));
+  ASSERT_EQ(policy.routing.routes.size(), 3u);
+  EXPECT_EQ(policy.routing.routes[0].fault,
+            std::optional<std::optional<FaultPolicy>>(FaultPolicy{.abort_percent = 50, .abort_code = 14}));
+  // Set, to none: the route clears the service's fault.
+  ASSERT_TRUE(policy.routing.routes[1].fault.has_value());
+  EXPECT_FALSE(policy.routing.routes[1].fault->has_value());
+  EXPECT_FALSE(policy.routing.routes[2].fault.has_value());  // inherits
+  EXPECT_FALSE(table->For("other").fault.has_value());
+
+  // A route's fault survives the JSON of an etcd route override.
+  absl::StatusOr<RoutingPolicy> again = ParseRoutingJson(RoutingToJson(policy.routing), "again");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, policy.routing);
 }
 
 TEST(PolicyFileTest, FailoverThresholdIsInheritedAndOverridden) {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "envoy/config/route/v3/route_components.pb.h"
+#include "envoy/extensions/filters/http/fault/v3/fault.pb.h"
 #include "switchboard/xds/proto_fields.h"
 #include "switchboard/xds/resource_names.h"
 
@@ -31,6 +32,26 @@ void SetRetry(const std::optional<RetryPolicy>& policy, RouteAction& action) {
   retry->mutable_num_retries()->set_value(policy->num_retries);
   SetDuration(policy->base_interval, retry->mutable_retry_back_off()->mutable_base_interval());
   SetDuration(policy->max_interval, retry->mutable_retry_back_off()->mutable_max_interval());
+}
+
+// The fault filter's settings for this route; none (the filter's empty
+// default, no fault) when unset.
+void SetFault(const std::optional<FaultPolicy>& policy, Route& route) {
+  if (!policy.has_value()) return;
+  envoy::extensions::filters::http::fault::v3::HTTPFault fault;
+  if (policy->delay_percent > 0) {
+    auto* delay = fault.mutable_delay();
+    SetDuration(policy->delay, delay->mutable_fixed_delay());
+    delay->mutable_percentage()->set_numerator(policy->delay_percent);
+    delay->mutable_percentage()->set_denominator(envoy::type::v3::FractionalPercent::HUNDRED);
+  }
+  if (policy->abort_percent > 0) {
+    auto* abort = fault.mutable_abort();
+    abort->set_grpc_status(policy->abort_code);
+    abort->mutable_percentage()->set_numerator(policy->abort_percent);
+    abort->mutable_percentage()->set_denominator(envoy::type::v3::FractionalPercent::HUNDRED);
+  }
+  (*route.mutable_typed_per_filter_config())[std::string(kFaultFilterName)].PackFrom(fault);
 }
 
 // The action every route of `service` shares: timeout, retries, hash.
@@ -92,6 +113,15 @@ std::string DescribeMatch(const HeaderMatch& match) {
 }
 
 }  // namespace
+
+bool InjectsFaults(const ServicePolicy& policy) {
+  if (policy.fault.has_value()) return true;
+  if (!policy.routing.subsets.has_value()) return false;
+  for (const RoutePolicy& route : policy.routing.routes) {
+    if (route.fault.has_value() && route.fault->has_value()) return true;
+  }
+  return false;
+}
 
 std::vector<WeightedTarget> ResolveSplit(absl::string_view service, const SubsetSplit& split,
                                          const LiveSubsets& live) {
@@ -156,6 +186,7 @@ RouteConfiguration BuildRouteConfiguration(absl::string_view service, const Serv
       SetTargets(ResolveSplit(service, wanted.split, live), *action);
       SetCommon(policy, wanted.timeout.value_or(policy.timeout),
                 wanted.retry.value_or(policy.retry), *action);
+      SetFault(wanted.fault.value_or(policy.fault), *route);
     }
   }
   Route* route = host->add_routes();
@@ -167,6 +198,7 @@ RouteConfiguration BuildRouteConfiguration(absl::string_view service, const Serv
     action->set_cluster(ResourceName(ResourceKind::kCluster, service));
   }
   SetCommon(policy, policy.timeout, policy.retry, *action);
+  SetFault(policy.fault, *route);
   return config;
 }
 

@@ -13,6 +13,10 @@
 // route whose subsets all have none goes to the whole service's cluster.
 // So a route naming a missing subset never fails a call.
 //
+// Faults (ServicePolicy::fault, RoutePolicy::fault) go in each route's
+// typed_per_filter_config for the fault filter, which the service's
+// listener then carries ahead of the router (listener_builder.h).
+//
 // Example:
 //   ServicePolicy policy;
 //   policy.routing.subsets = SubsetPolicy{.by = "version"};
@@ -66,6 +70,14 @@ std::vector<std::string> RoutingProblems(absl::string_view service, const Routin
 // (client_class.h).
 RouteConfiguration BuildRouteConfiguration(absl::string_view service, const ServicePolicy& policy,
                                            const LiveSubsets& live = {});
+
+// The name of the fault filter in a listener, the key of its per-route
+// settings.
+inline constexpr absl::string_view kFaultFilterName = "envoy.filters.http.fault";
+
+// True when some route of `policy` injects a fault: its listener needs the
+// fault filter. Other listeners stay as they were.
+bool InjectsFaults(const ServicePolicy& policy);
 
 }  // namespace switchboard::xds
 

@@ -60,6 +60,19 @@ struct OutlierDetectionPolicy {
   friend bool operator==(const OutlierDetectionPolicy&, const OutlierDetectionPolicy&) = default;
 };
 
+// Fault injection, for resilience tests: the client itself delays a share
+// of its calls and fails a share with a status, before they leave it
+// (gRPC's fault filter, gRFC A33). Shares are percentages, 0..100.
+struct FaultPolicy {
+  uint32_t delay_percent = 0;
+  absl::Duration delay = absl::ZeroDuration();
+  uint32_t abort_percent = 0;
+  // A gRPC status code, 1..16 (14: UNAVAILABLE).
+  uint32_t abort_code = 14;
+
+  friend bool operator==(const FaultPolicy&, const FaultPolicy&) = default;
+};
+
 // Subsets: a service's instances split by a registry field, each subset
 // its own cluster and endpoint set (resource_names.h: SubsetName()).
 struct SubsetPolicy {
@@ -92,6 +105,8 @@ struct RoutePolicy {
   SubsetSplit split;
   std::optional<std::optional<absl::Duration>> timeout;
   std::optional<std::optional<RetryPolicy>> retry;
+  // Unset: the service's fault; set to nullopt: none on this route.
+  std::optional<std::optional<FaultPolicy>> fault;
 
   friend bool operator==(const RoutePolicy&, const RoutePolicy&) = default;
 };
@@ -132,6 +147,9 @@ struct ServicePolicy {
   // Circuit breaker: concurrent calls a client may have outstanding to the
   // service; beyond it calls fail at once. Unset: the client's default (1024).
   std::optional<uint32_t> max_requests;
+  // Delays and aborts injected by the clients on every route (a header
+  // route can override it); unset: none.
+  std::optional<FaultPolicy> fault;
   LbPolicy lb_policy = LbPolicy::kRoundRobin;
   // kRingHash only: the request header whose value is hashed.
   std::string hash_header = "x-switchboard-key";

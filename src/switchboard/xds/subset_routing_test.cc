@@ -131,8 +131,8 @@ TEST(SubsetPolicyFileTest, ErrorsNameTheBadField) {
        "services.g.routes[0].subset: must be a subset name"},
       {R"({"services": {"g": {"subsets": {}, "routes": [
           {"match": {"header": "x", "present": true}, "subset": "v2", "weight": 1}]}}})",
-       "services.g.routes[0]: unknown field \"weight\" (known: match, retry, split, subset, "
-       "timeout)"},
+       "services.g.routes[0]: unknown field \"weight\" (known: fault, match, retry, split, "
+       "subset, timeout)"},
   };
   for (const Case& c : cases) {
     auto table = ParsePolicyJson(c.json, "p.json");
