@@ -5,12 +5,10 @@
 // holds each call at least that long. One process, one bootstrap.
 #include <unistd.h>
 
-#include <cstdlib>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "demo/scenario_stage.h"
 #include "gtest/gtest.h"
-#include "switchboard/xds/bootstrap.h"
 #include "switchboard/xds/control_plane.h"
 #include "testing/child_process.h"
 #include "testing/xds_testing.h"
@@ -51,10 +49,7 @@ class FaultEnvironment : public ::testing::Environment {
         {.listen_address = absl::StrCat("unix:", socket_path_), .policies = policies});
     ASSERT_TRUE(plane.ok()) << plane.status();
     plane_ = std::move(*plane);
-    auto bootstrap =
-        MakeBootstrapJson({.server_address = plane_->address(), .node_id = "xds-fault-test"});
-    ASSERT_TRUE(bootstrap.ok()) << bootstrap.status();
-    setenv("GRPC_XDS_BOOTSTRAP_CONFIG", bootstrap->c_str(), 1);
+    ASSERT_TRUE(demo::UseXdsServer(plane_->address()).ok());
   }
   void TearDown() override {
     plane_.reset();
