@@ -42,6 +42,18 @@ inline xds::DiscoveryRequest AdsRequest(xds::ResourceKind kind, std::vector<std:
   return request;
 }
 
+// The NACK of `rejected` (a response to a request for `names` of `kind`):
+// its nonce, no version accepted, and the client's error `message`.
+inline xds::DiscoveryRequest AdsNack(xds::ResourceKind kind, std::vector<std::string> names,
+                                     const xds::DiscoveryResponse& rejected,
+                                     const std::string& message, int code = 3) {
+  xds::DiscoveryRequest nack = AdsRequest(kind, std::move(names));
+  nack.set_response_nonce(rejected.nonce());
+  nack.mutable_error_detail()->set_code(code);
+  nack.mutable_error_detail()->set_message(message);
+  return nack;
+}
+
 // A hand-driven ADS stream: the test writes requests and waits for
 // responses, which a reader thread collects.
 class RawAdsStream {

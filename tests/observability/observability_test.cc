@@ -171,11 +171,8 @@ TEST_F(ObservabilityTest, MetricsStatusAndHealthFollowARealRun) {
   ASSERT_TRUE(nacker.Send(testing::AdsRequest(ResourceKind::kListener, {"greeter"}, "nacking-client")));
   auto listener = nacker.Next(absl::Seconds(10));
   ASSERT_TRUE(listener.has_value());
-  xds::DiscoveryRequest nack = testing::AdsRequest(ResourceKind::kListener, {"greeter"});
-  nack.set_response_nonce(listener->nonce());
-  nack.mutable_error_detail()->set_code(3);
-  nack.mutable_error_detail()->set_message("listener greeter rejected: test says no");
-  ASSERT_TRUE(nacker.Send(nack));
+  ASSERT_TRUE(nacker.Send(testing::AdsNack(ResourceKind::kListener, {"greeter"}, *listener,
+                                           "listener greeter rejected: test says no")));
 
   // `switchboard status --json` finds the up through its data dir.
   nlohmann::json status;
@@ -446,10 +443,8 @@ TEST_F(ObservabilityTest, DashboardShowsServicesAndFollowsRegistrations) {
   ASSERT_TRUE(nacker.Send(testing::AdsRequest(ResourceKind::kListener, {"greeter"}, "nacking-client")));
   auto listener = nacker.Next(absl::Seconds(10));
   ASSERT_TRUE(listener.has_value());
-  xds::DiscoveryRequest nack = testing::AdsRequest(ResourceKind::kListener, {"greeter"});
-  nack.set_response_nonce(listener->nonce());
-  nack.mutable_error_detail()->set_message("listener greeter rejected: test says no");
-  ASSERT_TRUE(nacker.Send(nack));
+  ASSERT_TRUE(nacker.Send(testing::AdsNack(ResourceKind::kListener, {"greeter"}, *listener,
+                                           "listener greeter rejected: test says no")));
 
   auto browser = Browser::Start(dir_);
   ASSERT_NE(browser, nullptr) << ReadFile(dir_.File("chromedriver.log"));

@@ -89,11 +89,8 @@ TEST_F(XdsAdsServerTest, BadClientsAreReportedAndOthersKeepBeingServed) {
   ASSERT_TRUE(nacker.Send(Request(ResourceKind::kListener, {"greeter"}, "nacking-client")));
   auto listener = nacker.Next();
   ASSERT_TRUE(listener.has_value());
-  DiscoveryRequest nack = Request(ResourceKind::kListener, {"greeter"});
-  nack.set_response_nonce(listener->nonce());
-  nack.mutable_error_detail()->set_code(3);
-  nack.mutable_error_detail()->set_message("listener greeter rejected: test says no");
-  ASSERT_TRUE(nacker.Send(nack));
+  ASSERT_TRUE(nacker.Send(testing::AdsNack(ResourceKind::kListener, {"greeter"}, *listener,
+                                           "listener greeter rejected: test says no")));
   EXPECT_TRUE(capture_->WaitFor("nacking-client", absl::Seconds(5)));
   EXPECT_TRUE(capture_->WaitFor("rejected (NACK) LDS version " + listener->version_info() +
                                     ": listener greeter rejected: test says no",
