@@ -138,6 +138,24 @@ MemberReader Optional(std::optional<T>* out,
   };
 }
 
+// A reader of a route's field that overrides the service's: null sets it
+// to none on this route; anything else is read by `read` from T's defaults.
+// Left unset, the route inherits.
+template <typename T>
+MemberReader RouteOverride(std::optional<std::optional<T>>* out,
+                           std::function<absl::Status(const json&, const std::string&, T&)> read) {
+  return [out, read](const json& value, const std::string& where) -> absl::Status {
+    if (value.is_null()) {
+      *out = std::optional<T>();
+      return absl::OkStatus();
+    }
+    T read_value{};
+    if (absl::Status s = read(value, where, read_value); !s.ok()) return s;
+    *out = std::optional<T>(read_value);
+    return absl::OkStatus();
+  };
+}
+
 // {"delay": {"percent": 10, "duration": "200ms"}, "abort": {"percent": 5,
 // "code": "UNAVAILABLE"}}: either part, or both.
 absl::Status ReadFault(const json& value, const std::string& where, FaultPolicy& fault) {
@@ -331,37 +349,9 @@ absl::Status ReadRoute(const json& value, const std::string& where, RoutePolicy&
           has_split = true;
           return absl::OkStatus();
         }},
-       {"timeout",
-        [&](const json& v, const std::string& at) -> absl::Status {
-          if (v.is_null()) {
-            route.timeout = std::optional<absl::Duration>();
-            return absl::OkStatus();
-          }
-          absl::StatusOr<absl::Duration> d = ReadDuration(v, at);
-          if (!d.ok()) return d.status();
-          route.timeout = std::optional<absl::Duration>(*d);
-          return absl::OkStatus();
-        }},
-       {"retry", [&](const json& v, const std::string& at) -> absl::Status {
-          if (v.is_null()) {
-            route.retry = std::optional<RetryPolicy>();
-            return absl::OkStatus();
-          }
-          RetryPolicy retry;
-          if (absl::Status r = ReadRetry(v, at, retry); !r.ok()) return r;
-          route.retry = std::optional<RetryPolicy>(retry);
-          return absl::OkStatus();
-        }},
-       {"fault", [&](const json& v, const std::string& at) -> absl::Status {
-          if (v.is_null()) {
-            route.fault = std::optional<FaultPolicy>();
-            return absl::OkStatus();
-          }
-          FaultPolicy fault;
-          if (absl::Status f = ReadFault(v, at, fault); !f.ok()) return f;
-          route.fault = std::optional<FaultPolicy>(fault);
-          return absl::OkStatus();
-        }}});
+       {"timeout", RouteOverride<absl::Duration>(&route.timeout, ReadTimeout)},
+       {"retry", RouteOverride<RetryPolicy>(&route.retry, ReadRetry)},
+       {"fault", RouteOverride<FaultPolicy>(&route.fault, ReadFault)}});
   if (!s.ok()) return s;
   if (!route.match.has_value()) {
     return FieldError(where, "needs \"match\" (the calls it takes); the default route is the "
