@@ -182,18 +182,6 @@ std::vector<MetricFamily> ControlPlaneMetrics::Collect() const {
                              "Seconds since the source was last healthy; 0 while it is");
   MetricFamily source_instances =
       Gauge("switchboard_source_instances", "Instances in the source's latest snapshot");
-  absl::Time now = absl::Now();
-  for (const xds::SourceStatus& source : plane_->Sources()) {
-    std::vector<ClientMetric::Label> labels = {{"source", source.source}};
-    AddGauge(up, labels, source.up ? 1 : 0);
-    AddGauge(from_cache, labels, source.from_cache ? 1 : 0);
-    bool ever = source.last_success != absl::InfinitePast();
-    AddGauge(last_success, labels, ever ? absl::ToDoubleSeconds(source.last_success - absl::UnixEpoch()) : 0);
-    AddGauge(consecutive, labels, static_cast<double>(source.consecutive_errors));
-    AddGauge(stale, labels,
-             source.up && ever ? 0 : (ever ? Seconds(now - source.last_success) : 0));
-    AddGauge(source_instances, labels, static_cast<double>(source.instances));
-  }
   // The sources' own counters: how hard each works to keep its view.
   MetricFamily lists{"switchboard_source_lists_total",
                      "Full reads of the source (etcd: the prefix listed, the first time "
@@ -207,8 +195,17 @@ std::vector<MetricFamily> ControlPlaneMetrics::Collect() const {
                               {}};
   MetricFamily skipped{"switchboard_source_skipped_records_total",
                        "Registry records skipped as malformed", MetricType::Counter, {}};
+  absl::Time now = absl::Now();
   for (const xds::SourceStatus& source : plane_->Sources()) {
     std::vector<ClientMetric::Label> labels = {{"source", source.source}};
+    AddGauge(up, labels, source.up ? 1 : 0);
+    AddGauge(from_cache, labels, source.from_cache ? 1 : 0);
+    bool ever = source.last_success != absl::InfinitePast();
+    AddGauge(last_success, labels, ever ? absl::ToDoubleSeconds(source.last_success - absl::UnixEpoch()) : 0);
+    AddGauge(consecutive, labels, static_cast<double>(source.consecutive_errors));
+    AddGauge(stale, labels,
+             source.up && ever ? 0 : (ever ? Seconds(now - source.last_success) : 0));
+    AddGauge(source_instances, labels, static_cast<double>(source.instances));
     AddCounter(lists, labels, static_cast<double>(source.activity.lists));
     AddCounter(watch_restarts, labels, static_cast<double>(source.activity.watch_restarts));
     AddCounter(skipped, labels, static_cast<double>(source.activity.skipped_records));
