@@ -104,16 +104,19 @@ absl::StatusOr<std::unique_ptr<XdsControlPlane>> XdsControlPlane::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   plane->server_ = builder.BuildAndStart();
   if (plane->server_ == nullptr) {
-    absl::Status why = ListenFailure(options.listen_address, "xDS control plane");
+    if (absl::Status taken = CheckCanListen(options.listen_address, "xDS control plane");
+        !taken.ok()) {
+      return taken;
+    }
     // The address binds, so gRPC refused the TLS settings: the files are
     // PEM (checked above) but do not make a key pair.
-    if (options.tls.enabled() && absl::StrContains(why.message(), "the address is free now")) {
+    if (options.tls.enabled()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "xDS control plane: gRPC refused the TLS certificate ", options.tls.cert_file,
           " with the key ", options.tls.key_file,
           " (does the key belong to the certificate?)"));
     }
-    return why;
+    return ListenFailure(options.listen_address, "xDS control plane");
   }
   bool is_unix = absl::StartsWith(options.listen_address, "unix:");
   plane->port_ = is_unix ? 0 : selected_port;
