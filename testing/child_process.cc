@@ -1,8 +1,6 @@
 #include "testing/child_process.h"
 
 #include <stdlib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,40 +10,17 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "switchboard/common/listen_check.h"
 
 namespace switchboard::testing {
 
 int PickFreePort() { return supervisor::PickFreeLoopbackPort().value_or(-1); }
 
-namespace {
-// An fd bound to 127.0.0.1:port (0: any), or -1.
-int BindLoopback(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-}  // namespace
-
 int PickFreePortPair() {
   for (int attempt = 0; attempt < 100; ++attempt) {
-    int first = BindLoopback(0);
-    if (first < 0) return -1;
-    sockaddr_in addr{};
-    socklen_t len = sizeof(addr);
-    getsockname(first, reinterpret_cast<sockaddr*>(&addr), &len);
-    const int port = ntohs(addr.sin_port);
-    int second = port < 65535 ? BindLoopback(port + 1) : -1;
-    close(first);
-    if (second >= 0) {
-      close(second);
+    const int port = PickFreePort();
+    if (port < 0) return -1;
+    if (port < 65535 && CheckCanListen(absl::StrCat("127.0.0.1:", port + 1), "peer port").ok()) {
       return port;
     }
   }

@@ -37,9 +37,8 @@ using ChildProcess = supervisor::Subprocess;
 int PickFreePort();
 // A port P on 127.0.0.1 such that P and P + 1 could both be bound a moment
 // ago (-1 if none found): for `switchboard up --etcd-listen`, whose etcd
-// takes P + 1 for its peers. A bind, not a connect, is the test, since the
-// local port of another process's outgoing connection blocks a listener
-// too.
+// takes P + 1 for its peers. A bind (CheckCanListen), not a connect, is the
+// test, since a socket merely bound there blocks a listener too.
 int PickFreePortPair();
 // True once a TCP connect to 127.0.0.1:port succeeds, false at the timeout.
 bool WaitForPort(int port, absl::Duration timeout);
