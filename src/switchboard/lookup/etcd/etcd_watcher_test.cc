@@ -136,11 +136,14 @@ TEST_F(EtcdWatcherTest, NestedServiceNamesStayApart) {
 }
 
 TEST_F(EtcdWatcherTest, ConvergesAfterEtcdRestartsWithWipedData) {
-  Put(Greeter(1));
-  Put(Greeter(2));
   EtcdWatcher watcher(NewClient(), {.service = "greeter"});
   Recorder recorder;
   watcher.Start(&recorder);
+  // Listed first, then written: the instances come through the watch, so
+  // the watch the restart ends was created (and a new one is a restart).
+  ASSERT_TRUE(WaitFor([&] { return watcher.Ready(); }, absl::Seconds(5)));
+  Put(Greeter(1));
+  Put(Greeter(2));
   ASSERT_TRUE(WaitFor([&] { return watcher.Current()->size() == 2; }, absl::Seconds(5)));
 
   etcd_->Kill();
@@ -163,10 +166,12 @@ TEST_F(EtcdWatcherTest, ConvergesAfterEtcdRestartsWithWipedData) {
 }
 
 TEST_F(EtcdWatcherTest, KeepsLastSnapshotWhileEtcdIsStopped) {
-  Put(Greeter(1));
   EtcdWatcher watcher(NewClient(), {.service = "greeter"});
   Recorder recorder;
   watcher.Start(&recorder);
+  // As above: written after the list, seen through a created watch.
+  ASSERT_TRUE(WaitFor([&] { return watcher.Ready(); }, absl::Seconds(5)));
+  Put(Greeter(1));
   ASSERT_TRUE(WaitFor([&] { return watcher.Current()->size() == 1; }, absl::Seconds(5)));
   etcd_->Stop();
   ASSERT_TRUE(WaitFor([&] { return recorder.errors() >= 3; }, absl::Seconds(10)));
