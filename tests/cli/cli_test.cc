@@ -400,16 +400,6 @@ TEST_F(CliUpTest, UpServesAndOthersFindIt) {
   EXPECT_EQ(cache_files, 1);
 }
 
-TEST_F(CliUpTest, AnEtcdPeerPortInUseIsNamed) {
-  Listener peer(etcd_port_ + 1);
-  RunResult up = RunSwitchboard(dir_, {"up", "--data-dir", data_dir_, "--etcd-listen", Etcd(),
-                                       "--xds-listen", "127.0.0.1:0"});
-  EXPECT_EQ(up.exit_code, 1) << up.output;
-  EXPECT_THAT(up.output, HasSubstr(absl::StrCat("etcd's peer port (switchboard): cannot listen on 127.0.0.1:",
-                                                etcd_port_ + 1, ": the address is already in use")));
-  EXPECT_THAT(up.output, HasSubstr("the peer port is the client port + 1"));
-}
-
 TEST_F(CliUpTest, UpRestartsEtcdWhenItDies) {
   auto up = ChildProcess::Start(
       {Switchboard(), "up", "--data-dir", data_dir_, "--etcd-listen", Etcd(), "--xds-listen",

@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "switchboard/common/listen_check.h"
 #include "absl/time/clock.h"
 #include "switchboard/common/backoff.h"
 
@@ -76,14 +75,6 @@ absl::Status LocalEtcd::Launch() {
     return absl::AlreadyExistsError(absl::StrCat(
         "something already listens on ", endpoint(),
         "; stop it, or pick other ports (--etcd-listen), or use it with --etcd ", endpoint()));
-  }
-  // etcd would only say "bind: address already in use" in its log. (A
-  // host name, which etcd may take, is left to etcd.)
-  if (absl::Status peer = CheckCanListen(absl::StrCat(options_.host, ":", options_.peer_port),
-                                         absl::StrCat("etcd's peer port (", options_.name, ")"));
-      absl::IsUnavailable(peer)) {
-    return absl::Status(peer.code(), absl::StrCat(peer.message(), "; pick other ports (--etcd-listen: "
-                                                  "the peer port is the client port + 1)"));
   }
   const bool tls = !options_.cert_file.empty();
   if (tls && options_.metrics_port == 0) {
